@@ -1,0 +1,60 @@
+# finesse-ha — every entry point a developer or CI uses. `make test` is the
+# whole suite and what .ci/run calls; `make demo` is the one-command demo.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+export PATH := $(CURDIR)/bin:/usr/local/go/bin:$(PATH)
+
+# Every go test gets a timeout: a hang must fail, not wait ten minutes.
+TEST_TIMEOUT ?= 600s
+WASM_TEST_TIMEOUT ?= 300s
+FUZZTIME ?= 10s
+
+DIST := dist
+WASM := $(DIST)/finesse-ha.wasm
+WASM_LDFLAGS := -s -w
+
+.PHONY: all deps test test-native test-wasm check wasm size fuzz demo bench bench-full npm clean
+
+all: test
+
+deps:
+	@./build/install-deps.sh
+
+## test: the whole suite — static checks, native tests (incl. Prosody), wasm tests in headless Chromium.
+test: deps check test-native test-wasm
+
+check:
+	@out=$$(gofmt -l .); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
+
+test-native:
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+test-wasm:
+	$(GO) run ./build/wasmtest -timeout $(WASM_TEST_TIMEOUT) ./wasm/...
+
+## wasm: the browser build, with wasm_exec.js from the same toolchain (never committed).
+wasm: $(WASM)
+
+$(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod go.sum
+	@mkdir -p $(DIST)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS)' -o $@ ./wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
+
+## size: raw, gzip -9 and brotli sizes of the .wasm.
+size: deps wasm
+	@./build/size.sh $(WASM)
+
+## fuzz: every fuzz target for a short, fixed time.
+fuzz:
+	@./build/fuzz.sh $(FUZZTIME)
+
+## demo: the simulator with the demo page.
+demo: deps wasm
+	@./build/demo.sh
+
+clean:
+	rm -rf $(DIST)
