@@ -1,0 +1,163 @@
+// Test harness for index.js: a fake Go runtime, fake WebAssembly entry
+// points, a fake fetch, and a fake __finesseHA implementing BRIDGE.md.
+//
+// index.js imports './wasm_exec.js', which is copied in at package build time
+// and never committed, so each test imports a copy of index.js from a
+// temporary folder holding an empty wasm_exec.js stand-in. A query string
+// makes every import a fresh module instance, so the once-per-page loader
+// state never leaks from one test to the next.
+
+import { mkdtempSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const pkgDir = mkdtempSync(join(tmpdir(), 'finesse-ha-web-test-'));
+copyFileSync(join(here, '..', 'index.js'), join(pkgDir, 'index.js'));
+writeFileSync(join(pkgDir, 'wasm_exec.js'), '// stand-in: tests define globalThis.Go themselves\n');
+process.on('exit', () => rmSync(pkgDir, { recursive: true, force: true }));
+
+/** The URL index.js will default to for the .wasm. */
+export const defaultWasmURL = pathToFileURL(join(pkgDir, 'finesse-ha.wasm')).href;
+
+let generation = 0;
+
+/** A fresh instance of index.js (own loader state). */
+export async function freshModule() {
+  generation++;
+  return import(pathToFileURL(join(pkgDir, 'index.js')).href + '?t=' + generation);
+}
+
+/** The smallest valid wasm module: magic + version. */
+export const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+export const VALID_OPTIONS = Object.freeze({
+  sides: ['https://fin-a.example.com:8445', 'https://fin-b.example.com:8445'],
+  agent: { id: '1001001', extension: '1001001' },
+  auth: { username: '1001001', password: 'hunter2' },
+  transport: 'bosh',
+});
+
+/**
+ * A fake Go handle: snapshot/history return whatever JSON the test sets;
+ * request and close record their calls.
+ */
+export class FakeHandle {
+  snapshotJSON = JSON.stringify({
+    connection: { state: 'connected', side: 'A', host: 'fin-a.example.com', reason: '', since: '2025-01-01T00:00:00Z', attempt: 0 },
+    agent: { state: 'READY', reasonCode: '', previous: 'NOT_READY', synthetic: false, forcedLogout: false },
+    dialogs: [{ id: 'd1', callKey: 'ck:1:2:3', state: 'ACTIVE', callType: 'ACD_IN', fromAddress: '5551234', toAddress: '1001001', ani: '5551234', dnis: '8000', callVariables: { callVariable1: 'acct-42' }, restored: false, restoredFields: [], participants: [] }],
+    sides: [{ side: 'A', host: 'fin-a.example.com', status: 'IN_SERVICE', active: true }],
+  });
+  historyJSON = JSON.stringify([{ at: '2025-01-01T00:00:00Z', what: 'connected', side: 'A', detail: '' }]);
+  requests = [];
+  closeCalls = 0;
+  requestImpl = async () => JSON.stringify({ status: 202, headers: { requestId: 'r-1' }, body: '', requestId: 'r-1' });
+  closeImpl = async () => {};
+  snapshot() { return this.snapshotJSON; }
+  history() { return this.historyJSON; }
+  request(...args) { this.requests.push(args); return this.requestImpl(...args); }
+  close() { this.closeCalls++; return this.closeImpl(); }
+}
+
+/** A fake __finesseHA: records createClient calls and keeps each emit. */
+export class FakeAPI {
+  version = '0.0.0-test';
+  calls = [];
+  handles = [];
+  /** Set to make the next createClient fail. */
+  rejectWith = undefined;
+  /** Called with emit before createClient resolves (to emit early events). */
+  beforeResolve = undefined;
+  createClient(optionsJSON, emit) {
+    this.calls.push({ optionsJSON, emit });
+    if (this.rejectWith !== undefined) return Promise.reject(this.rejectWith);
+    const handle = new FakeHandle();
+    this.handles.push(handle);
+    if (this.beforeResolve) this.beforeResolve(emit);
+    return Promise.resolve(handle);
+  }
+  get lastEmit() { return this.calls[this.calls.length - 1].emit; }
+}
+
+/**
+ * Installs the fakes on globalThis and returns a control object; restore()
+ * puts everything back. `register` decides what the fake Go program does
+ * when run: 'sync' registers __finesseHA at once, 'never' does not, 'exit'
+ * exits with code 2 without registering.
+ */
+export function installFakes({ register = 'sync', contentType = 'application/wasm', status = 200 } = {}) {
+  const saved = {
+    Go: Object.getOwnPropertyDescriptor(globalThis, 'Go'),
+    fetch: Object.getOwnPropertyDescriptor(globalThis, 'fetch'),
+    api: Object.getOwnPropertyDescriptor(globalThis, '__finesseHA'),
+    instantiate: WebAssembly.instantiate,
+    instantiateStreaming: WebAssembly.instantiateStreaming,
+  };
+  const ctl = {
+    api: new FakeAPI(),
+    register,
+    contentType,
+    status,
+    fetches: [],
+    streamingCalls: 0,
+    bufferCalls: 0,
+    moduleCalls: 0,
+    gos: [],
+    /** Ends the running fake Go program (as a fatal panic would). */
+    exit(code = 2) { for (const go of ctl.gos) go.finish(code); },
+  };
+  const fakeInstance = { fake: 'instance' };
+
+  globalThis.Go = class FakeGo {
+    importObject = { go: {} };
+    exit = () => {};
+    constructor() { ctl.gos.push(this); }
+    run(instance) {
+      if (instance !== fakeInstance) throw new Error('run: not the instantiated instance');
+      return new Promise((resolve) => {
+        this.finish = (code) => { this.exit(code); resolve(); };
+        if (ctl.register === 'sync') globalThis.__finesseHA = ctl.api;
+        else if (ctl.register === 'exit') this.finish(2);
+      });
+    }
+  };
+  globalThis.fetch = async (url) => {
+    ctl.fetches.push(String(url));
+    if (ctl.status !== 200) return new Response('not here', { status: ctl.status, statusText: 'Not Found' });
+    const headers = ctl.contentType === null ? {} : { 'Content-Type': ctl.contentType };
+    return new Response(EMPTY_WASM, { status: 200, headers });
+  };
+  WebAssembly.instantiateStreaming = async (source, importObject) => {
+    const res = await source;
+    if (!(res instanceof Response)) throw new Error('instantiateStreaming: not a Response');
+    ctl.streamingCalls++;
+    return { module: {}, instance: fakeInstance };
+  };
+  WebAssembly.instantiate = async (source, importObject) => {
+    if (source instanceof WebAssembly.Module) {
+      ctl.moduleCalls++;
+      return fakeInstance;
+    }
+    if (!(source instanceof ArrayBuffer)) throw new Error('instantiate: expected bytes');
+    ctl.bufferCalls++;
+    return { module: {}, instance: fakeInstance };
+  };
+  delete globalThis.__finesseHA;
+
+  ctl.restore = () => {
+    for (const [name, desc] of [['Go', saved.Go], ['fetch', saved.fetch], ['__finesseHA', saved.api]]) {
+      if (desc) Object.defineProperty(globalThis, name, desc);
+      else delete globalThis[name];
+    }
+    WebAssembly.instantiate = saved.instantiate;
+    WebAssembly.instantiateStreaming = saved.instantiateStreaming;
+  };
+  return ctl;
+}
+
+/** Resolves after pending timers of delay 0 have run (real timers). */
+export function nextTask() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
