@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+)
+
+// Environment variables through which the wasm tests find the fixtures.
+const (
+	// EnvTestHost is the base URL (http://127.0.0.1:port) of the test host
+	// of testhost.go.
+	EnvTestHost = "FINESSE_HA_TESTHOST"
+	// EnvClosedURL is a URL on a loopback port where nothing listens, for
+	// "connection refused" tests.
+	EnvClosedURL = "FINESSE_HA_CLOSED_URL"
+)
+
+// A fixture is a host-side server the browser tests need. start returns the
+// environment variables that tell the tests where it is, and how to stop it.
+type fixture struct {
+	name  string
+	start func() (env map[string]string, stop func(), err error)
+}
+
+// fixtures are started in order before go test and stopped in reverse.
+//
+// Hook for the simulator: when internal/sim exists, add
+//
+//	{"sim", startSim},
+//
+// where startSim starts the duplex pair on 127.0.0.1 (random ports) and
+// returns e.g. FINESSE_HA_SIM_A, FINESSE_HA_SIM_B (side base URLs) and
+// FINESSE_HA_SIM_CONTROL (fault API). Keep the variables few and short:
+// everything here reaches the 8 KiB argv+env area of wasm_exec.js.
+var fixtures = []fixture{
+	{"testhost", startTestHost},
+	{"closed port", reserveClosedPort},
+}
+
+func startFixtures() (env map[string]string, stop func(), err error) {
+	env = map[string]string{}
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	for _, f := range fixtures {
+		e, s, err := f.start()
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("start %s: %w", f.name, err)
+		}
+		stops = append(stops, s)
+		for k, v := range e {
+			env[k] = v
+		}
+	}
+	return env, stop, nil
+}
+
+func startTestHost() (map[string]string, func(), error) {
+	h, err := newTestHost("127.0.0.1:0", os.Stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return map[string]string{EnvTestHost: h.URL}, h.Close, nil
+}
+
+// reserveClosedPort finds a loopback port nothing listens on by listening
+// and closing again. Another process could take it meanwhile; on a test
+// machine that is rare enough, and the test would then fail, not pass.
+func reserveClosedPort() (map[string]string, func(), error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		return nil, nil, err
+	}
+	return map[string]string{EnvClosedURL: "http://" + addr + "/"}, func() {}, nil
+}

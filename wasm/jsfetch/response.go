@@ -1,0 +1,147 @@
+//go:build js && wasm
+
+package jsfetch
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hack-pad/safejs"
+)
+
+// newResponse converts a fetch Response into an *http.Response whose Body
+// streams the JS body. stopAbort detaches the context from the abort
+// controller; the body calls it when it is finished with.
+func newResponse(req *http.Request, r safejs.Value, ac safejs.Value, stopAbort func() bool) (*http.Response, error) {
+	status, err := intProp(r, "status")
+	if err != nil {
+		return nil, err
+	}
+	if status == 0 {
+		// Only opaque responses (no-cors, manual redirects) have status 0.
+		return nil, &FetchError{Reason: "opaque response (status 0)"}
+	}
+	statusText, _ := stringProp(r, "statusText")
+	if statusText == "" {
+		statusText = http.StatusText(status)
+	}
+	header, err := responseHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	// The browser has already undone any Content-Encoding, so neither that
+	// header nor Content-Length describes the bytes Body yields; for the
+	// same reason the length is reported as unknown even without one.
+	uncompressed := false
+	if header.Get("Content-Encoding") != "" {
+		header.Del("Content-Encoding")
+		header.Del("Content-Length")
+		uncompressed = true
+	}
+	if redirected, err := r.Get("redirected"); err == nil {
+		if ok, _ := redirected.Bool(); ok {
+			if s, err := stringProp(r, "url"); err == nil {
+				if u, err := url.Parse(s); err == nil {
+					req = req.Clone(req.Context())
+					req.URL = u
+				}
+			}
+		}
+	}
+
+	resp := &http.Response{
+		Status:        fmt.Sprintf("%d %s", status, statusText),
+		StatusCode:    status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        header,
+		ContentLength: -1,
+		Uncompressed:  uncompressed,
+		Request:       req,
+	}
+	jsBody, err := r.Get("body")
+	if err != nil {
+		return nil, err
+	}
+	if jsBody.IsNull() || jsBody.IsUndefined() {
+		// null for 204/304 and HEAD: nothing to read, nothing to abort.
+		stopAbort()
+		resp.Body = http.NoBody
+		return resp, nil
+	}
+	reader, err := jsBody.Call("getReader")
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = newBodyReader(req.Context(), reader, ac, stopAbort)
+	return resp, nil
+}
+
+// responseHeader copies the headers JS lets us see: the CORS-safelisted
+// ones and those the server lists in Access-Control-Expose-Headers.
+func responseHeader(r safejs.Value) (http.Header, error) {
+	h := http.Header{}
+	jsHeaders, err := r.Get("headers")
+	if err != nil {
+		return nil, err
+	}
+	it, err := jsHeaders.Call("entries")
+	if err != nil {
+		return nil, err
+	}
+	for {
+		next, err := it.Call("next")
+		if err != nil {
+			return nil, err
+		}
+		done, err := next.Get("done")
+		if err != nil {
+			return nil, err
+		}
+		if d, _ := done.Bool(); d {
+			return h, nil
+		}
+		pair, err := next.Get("value")
+		if err != nil {
+			return nil, err
+		}
+		k, err := indexString(pair, 0)
+		if err != nil {
+			return nil, err
+		}
+		v, err := indexString(pair, 1)
+		if err != nil {
+			return nil, err
+		}
+		// fetch joins repeated headers with ", " (Set-Cookie is never
+		// exposed), so one value per name is what there is to copy.
+		h.Add(k, strings.TrimSpace(v))
+	}
+}
+
+func intProp(v safejs.Value, name string) (int, error) {
+	p, err := v.Get(name)
+	if err != nil {
+		return 0, err
+	}
+	return p.Int()
+}
+
+func stringProp(v safejs.Value, name string) (string, error) {
+	p, err := v.Get(name)
+	if err != nil {
+		return "", err
+	}
+	return p.String()
+}
+
+func indexString(v safejs.Value, i int) (string, error) {
+	p, err := v.Index(i)
+	if err != nil {
+		return "", err
+	}
+	return p.String()
+}
