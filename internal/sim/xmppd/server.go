@@ -65,9 +65,9 @@ type Server struct {
 	cfg Config
 
 	mu         sync.RWMutex
-	sessions   map[string]*boshSession     // sid -> session
-	tombstones map[string]tombstone        // sid -> how it ended, for late requests
-	users      map[string]map[string]*stream // localpart -> resource -> bound stream
+	sessions   map[string]*boshSession        // sid -> session
+	tombstones map[string]tombstone           // sid -> how it ended, for late requests
+	users      map[string]map[string]*stream  // localpart -> resource -> bound stream
 	subs       map[string]map[string]struct{} // node -> subscribed JID (bare or full)
 	down       bool                           // notification service down
 	finesseOff bool                           // finesse user unavailable
