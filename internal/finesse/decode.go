@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
-// MaxBodySize bounds every body this package reads. Finesse objects are a few
-// kilobytes; a Dialogs list with many call variables stays well below this.
+// MaxBodySize bounds every body the Decode functions accept and is the
+// Client's default read limit. Finesse objects are a few kilobytes; a Dialogs
+// list with many call variables stays well below this.
 const MaxBodySize = 1 << 20
 
 // DecodeError reports XML that could not be turned into the wanted object.
@@ -24,7 +26,7 @@ type DecodeError struct {
 func (e *DecodeError) Error() string {
 	switch {
 	case e.Got != "" && !strings.EqualFold(e.Got, e.Want):
-		return fmt.Sprintf("finesse: decode %s: unexpected root element <%s>", e.Want, e.Got)
+		return fmt.Sprintf("finesse: decode %s: unexpected root element <%s>", e.Want, clip(e.Got))
 	case e.Err != nil:
 		return fmt.Sprintf("finesse: decode %s: %v", e.Want, e.Err)
 	default:
@@ -34,37 +36,104 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// ErrEmptyBody is the cause of a DecodeError for a body with no element at all.
-var ErrEmptyBody = errors.New("empty body")
-
-// ErrBodyTooLarge is the cause of a DecodeError for a body over MaxBodySize.
-var ErrBodyTooLarge = errors.New("body exceeds size limit")
+// Causes of a DecodeError, usable with errors.Is.
+var (
+	// ErrEmptyBody: the body holds no element at all.
+	ErrEmptyBody = errors.New("empty body")
+	// ErrBodyTooLarge: the body is over the size limit.
+	ErrBodyTooLarge = errors.New("body exceeds size limit")
+	// ErrNotXML: text outside any element, e.g. a plain-text error page.
+	ErrNotXML = errors.New("not an XML document")
+	// ErrTrailingData: a second element after the root, e.g. two documents
+	// glued together; a well-formed Finesse body has exactly one.
+	ErrTrailingData = errors.New("data after the root element")
+	// ErrJSONPayload: a notification carrying JSON, which later Finesse
+	// releases publish on some nodes; this package decodes XML only.
+	ErrJSONPayload = errors.New("JSON notification payload")
+)
 
 // decodeRoot decodes data into v, insisting that the root element is want
 // (compared without regard to case, as finesse.js does for notification data).
 func decodeRoot(data []byte, want string, v any) error {
-	if len(data) > MaxBodySize {
+	return decodeRootLimit(data, want, v, MaxBodySize)
+}
+
+// decodeRootLimit is decodeRoot with the caller's size limit: the Client has
+// already bounded the body by its own, possibly larger, limit.
+func decodeRootLimit(data []byte, want string, v any, limit int64) error {
+	if limit > 0 && int64(len(data)) > limit {
 		return &DecodeError{Want: want, Err: ErrBodyTooLarge}
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
+	start, err := firstElement(d)
+	if err != nil {
+		return &DecodeError{Want: want, Err: err}
+	}
+	if !strings.EqualFold(start.Name.Local, want) {
+		return &DecodeError{Want: want, Got: start.Name.Local}
+	}
+	if err := d.DecodeElement(v, &start); err != nil {
+		return &DecodeError{Want: want, Got: start.Name.Local, Err: err}
+	}
+	if err := expectEnd(d); err != nil {
+		return &DecodeError{Want: want, Got: start.Name.Local, Err: err}
+	}
+	return nil
+}
+
+// firstElement skips the prolog (declaration, comments, doctype, white space)
+// and returns the root element's start tag.
+func firstElement(d *xml.Decoder) (xml.StartElement, error) {
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return &DecodeError{Want: want, Err: ErrEmptyBody}
+			return xml.StartElement{}, ErrEmptyBody
 		}
 		if err != nil {
-			return &DecodeError{Want: want, Err: err}
+			return xml.StartElement{}, err
 		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return xml.StartElement{}, ErrNotXML
+			}
 		}
-		if !strings.EqualFold(start.Name.Local, want) {
-			return &DecodeError{Want: want, Got: start.Name.Local}
-		}
-		if err := d.DecodeElement(v, &start); err != nil {
-			return &DecodeError{Want: want, Got: start.Name.Local, Err: err}
-		}
-		return nil
 	}
+}
+
+// expectEnd checks that only white space, comments and processing
+// instructions follow the root element.
+func expectEnd(d *xml.Decoder) error {
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return ErrTrailingData
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return ErrTrailingData
+			}
+		}
+	}
+}
+
+// clip keeps server-supplied names short in error strings.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

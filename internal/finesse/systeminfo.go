@@ -1,5 +1,7 @@
 package finesse
 
+import "strings"
+
 // Status is SystemInfo's service status. Anything but StatusInService means
 // the side is not usable (PARTIAL_SERVICE answers 503 like OUT_OF_SERVICE).
 type Status string
@@ -67,26 +69,50 @@ type SystemInfo struct {
 }
 
 // InService reports whether normal operations are accepted.
-func (s *SystemInfo) InService() bool { return s != nil && s.Status == StatusInService }
+func (s *SystemInfo) InService() bool {
+	return s != nil && Status(strings.TrimSpace(string(s.Status))) == StatusInService
+}
 
 // InMaintenance reports 12.6 maintenance mode: agents are being moved away.
 func (s *SystemInfo) InMaintenance() bool {
-	return s != nil && s.FinesseMMode == MaintenanceInProgress
+	return s != nil && strings.TrimSpace(s.FinesseMMode) == MaintenanceInProgress
 }
 
 // IsPrimary reports whether the node answering is the primary, using
 // finesse.js's rule (xmppDomain equals primaryNode/host). It defaults to true
-// when there is no way to tell, as finesse.js does.
+// when there is no way to tell, as finesse.js does. Host names are compared
+// without regard to case, as DNS does.
 func (s *SystemInfo) IsPrimary() bool {
-	if s == nil || s.PrimaryNode == nil || s.PrimaryNode.Host == "" {
+	if s == nil || s.PrimaryNode == nil {
 		return true
 	}
-	return s.XMPPDomain == "" || s.XMPPDomain == s.PrimaryNode.Host
+	primary := strings.TrimSpace(s.PrimaryNode.Host)
+	domain := strings.TrimSpace(s.XMPPDomain)
+	if primary == "" || domain == "" {
+		return true
+	}
+	return strings.EqualFold(domain, primary)
 }
 
 // SingleNode reports a deployment without a secondary node.
 func (s *SystemInfo) SingleNode() bool {
-	return s != nil && (s.SecondaryNode == nil || s.SecondaryNode.Host == "")
+	return s != nil && (s.SecondaryNode == nil || strings.TrimSpace(s.SecondaryNode.Host) == "")
+}
+
+// AlternateHost is finesse.js's getAlternateHost: the host name of the node
+// that did not answer, empty for a single node. It is for reporting only;
+// URLs are built from what the page configured.
+func (s *SystemInfo) AlternateHost() string {
+	if s == nil || s.SingleNode() {
+		return ""
+	}
+	if s.IsPrimary() {
+		return strings.TrimSpace(s.SecondaryNode.Host)
+	}
+	if s.PrimaryNode == nil {
+		return ""
+	}
+	return strings.TrimSpace(s.PrimaryNode.Host)
 }
 
 // DecodeSystemInfo parses a SystemInfo document.

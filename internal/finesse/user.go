@@ -73,6 +73,13 @@ func (u *User) ReasonCodeValue() string {
 	return u.ReasonCodeID
 }
 
+// IsForcedLogout reports a sign-out Finesse made on its own because the
+// desktop's presence went away (reason code 255), typically on the side a
+// client left during a failover.
+func (u *User) IsForcedLogout() bool {
+	return u != nil && u.State == StateLogout && u.ReasonCodeValue() == ForcedLogoutReasonCode
+}
+
 // DecodeUser parses a User document.
 func DecodeUser(data []byte) (*User, error) {
 	var u User

@@ -1,0 +1,56 @@
+package finesse
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+)
+
+// RequestIDHeader is the header Finesse echoes as <requestId> in the Update
+// that reports the outcome of a PUT or POST. It is sent with this exact
+// spelling (HTTP header names are case-insensitive; finesse.js uses it).
+const RequestIDHeader = "requestId"
+
+// NewRequestID returns a random version-4 UUID, the form finesse.js sends.
+func NewRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+type requestIDKey struct{}
+
+// ContextWithRequestID makes the Client send id as the requestId of the PUT
+// or POST made with the returned context, instead of a fresh one. A caller
+// that retries a request after a 503 keeps one id for all attempts, so the
+// one notification that answers matches whichever attempt took effect.
+func ContextWithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestIDFrom(ctx context.Context) (string, bool) {
+	id, ok := ctx.Value(requestIDKey{}).(string)
+	return id, ok && id != ""
+}
+
+// validRequestID keeps ids header-safe and short: printable ASCII without
+// white space, at most 128 bytes.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	return !strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r >= 0x7f })
+}
