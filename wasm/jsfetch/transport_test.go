@@ -178,7 +178,7 @@ func TestLargeBody(t *testing.T) {
 }
 
 func TestLongPollCompletes(t *testing.T) {
-	code, body := get(t, testCtx(t), testHost(t)+"/slow?ms=1500")
+	code, body := get(t, testCtx(t), testHost(t)+"/slow?ms=1000")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "done", body)
 }
