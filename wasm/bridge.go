@@ -10,24 +10,23 @@ import (
 	"github.com/hack-pad/safejs"
 )
 
-// globalName is the one global the wasm defines. It is an implementation
-// detail between this binary and web/'s loader, hence the underscores; pages
-// use the npm package's createClient.
+// globalName is the one global the wasm defines (web/BRIDGE.md). It is an
+// implementation detail between this binary and web/'s loader, hence the
+// underscores; pages use the npm package's createClient.
 const globalName = "__finesseHA"
 
-// readyHook is a function the loader may define before go.run(): it is
-// called with the factory once it is registered, which saves the loader from
-// polling for the global.
-const readyHook = "__finesseHAReady"
-
-// apiVersion lets the loader refuse a .wasm built for another wrapper.
-const apiVersion = 1
+// version is the Go side's semver, reported to the page as client.version;
+// release builds set it with -ldflags='-X main.version=1.2.3'.
+var version = "0.0.0-dev"
 
 var errNotImplemented = errors.New("finesse-ha: createClient is not available in this build yet")
 
-// register installs the factory object on global and tells the loader. Its
-// functions live as long as the program, so they are never released.
+// register installs the factory object on global. Its functions live as
+// long as the program, so they are never released.
 func register(global safejs.Value) error {
+	// createClient(optionsJSON, emit) -> Promise<Handle> (web/BRIDGE.md).
+	// A placeholder until the bridge to internal/client lands (issue 6): it
+	// already answers through a Promise from a goroutine, as the real one must.
 	createClient, err := jsutil.FuncOf(func(_ safejs.Value, _ []safejs.Value) any {
 		p, err := jsutil.NewPromise(func() (any, error) { return nil, errNotImplemented })
 		if err != nil {
@@ -38,7 +37,7 @@ func register(global safejs.Value) error {
 	if err != nil {
 		return err
 	}
-	factory, err := safejs.ValueOf(map[string]any{"apiVersion": apiVersion})
+	factory, err := safejs.ValueOf(map[string]any{"version": version})
 	if err != nil {
 		return err
 	}
@@ -47,15 +46,6 @@ func register(global safejs.Value) error {
 	}
 	if err := global.Set(globalName, factory); err != nil {
 		return fmt.Errorf("set %s: %w", globalName, err)
-	}
-	hook, err := global.Get(readyHook)
-	if err != nil {
-		return err
-	}
-	if hook.Type() == safejs.TypeFunction {
-		if _, err := hook.Invoke(factory); err != nil {
-			return fmt.Errorf("%s: %w", readyHook, err)
-		}
 	}
 	return nil
 }

@@ -3,7 +3,7 @@
 // Command wasm is the browser build of finesse-ha (dist/finesse-ha.wasm).
 //
 // Go registers one hidden global, the factory the npm package's ESM wrapper
-// (web/) calls, and then blocks forever so that the callbacks behind it stay
+// (web/) calls (the contract is web/BRIDGE.md), and then blocks forever so that the callbacks behind it stay
 // alive. Everything the page calls goes through jsutil (no panic crosses to
 // JS, no callback blocks) and all HTTP through jsfetch (so net/http's client
 // is never linked; SPEC §2).
