@@ -1,0 +1,80 @@
+package bosh
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultWait          = 30 * time.Second
+	DefaultRequestMargin = 10 * time.Second
+	DefaultAttempts      = 3
+	DefaultRetryBackoff  = 500 * time.Millisecond
+	DefaultMaxBodySize   = 1 << 20
+	DefaultLang          = "en"
+)
+
+// Config describes the session to create.
+type Config struct {
+	// URL is the connection manager, e.g. https://fin-a:7443/http-bind/.
+	URL string
+	// To is the XMPP domain the session is for.
+	To string
+	// Lang is xml:lang of the stream; "en" if empty.
+	Lang string
+	// Wait is the longest time the server may hold a request (rounded down
+	// to whole seconds, at least 1 s); the server may lower it.
+	Wait time.Duration
+	// RequestMargin is added to the negotiated wait to form each request's
+	// timeout: a held request that outlives it means the path to the server
+	// is black-holed.
+	RequestMargin time.Duration
+	// Attempts bounds how often one request is sent (the first try included)
+	// before the session is declared lost. Cisco's desktop gives up after 3.
+	Attempts int
+	// RetryBackoff is the pause before the second attempt; it doubles for
+	// each further one.
+	RetryBackoff time.Duration
+	// MaxBodySize bounds every response body read.
+	MaxBodySize int64
+	// Header is added to every request (e.g. for a reverse proxy). Never put
+	// credentials here: XMPP authenticates inside the stream.
+	Header http.Header
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.URL == "" {
+		return c, &ConfigError{Field: "URL", Reason: "missing"}
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, &ConfigError{Field: "URL", Reason: "not an absolute http(s) URL"}
+	}
+	if c.To == "" {
+		return c, &ConfigError{Field: "To", Reason: "missing"}
+	}
+	if c.Lang == "" {
+		c.Lang = DefaultLang
+	}
+	if c.Wait <= 0 {
+		c.Wait = DefaultWait
+	}
+	if c.Wait < time.Second {
+		c.Wait = time.Second
+	}
+	if c.RequestMargin <= 0 {
+		c.RequestMargin = DefaultRequestMargin
+	}
+	if c.Attempts <= 0 {
+		c.Attempts = DefaultAttempts
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = DefaultRetryBackoff
+	}
+	if c.MaxBodySize <= 0 {
+		c.MaxBodySize = DefaultMaxBodySize
+	}
+	return c, nil
+}

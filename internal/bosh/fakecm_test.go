@@ -1,0 +1,244 @@
+package bosh
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeCM is a small in-process BOSH connection manager: it creates one
+// session, holds at most one request (hold=1, requests=2), answers the held
+// request when it has something to push or when a newer request arrives, and
+// lets a test intercept any request to inject faults.
+type fakeCM struct {
+	t   testing.TB
+	srv *httptest.Server
+
+	mu         sync.Mutex
+	sid        string
+	wait       int
+	reqs       []seenReq
+	seen       map[uint64]int // attempts per rid
+	inFlight   int
+	maxFlight  int
+	pending    []string // elements to push
+	held       *heldReq
+	payloads   []string // elements received from the client, in rid order of arrival
+	creation   map[string]string
+	features   string
+	intercept  func(r seenReq) *reply // nil reply: normal handling
+	terminated bool
+}
+
+type seenReq struct {
+	RID     uint64
+	Attempt int
+	Attrs   map[string]string
+	Type    string
+	SID     string
+	Restart bool
+	Payload []string
+	Raw     string
+}
+
+// reply is what an intercept wants sent instead of normal handling.
+type reply struct {
+	Status int
+	Body   string
+	Drop   bool          // close the connection without an HTTP response
+	Hang   bool          // never answer (until the client gives up)
+	Delay  time.Duration // then continue with normal handling
+}
+
+type heldReq struct {
+	rid     uint64
+	release chan string
+}
+
+func newFakeCM(t testing.TB) *fakeCM {
+	cm := &fakeCM{
+		t:        t,
+		sid:      "sid-123",
+		wait:     5,
+		seen:     map[uint64]int{},
+		features: `<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`,
+	}
+	cm.srv = httptest.NewServer(http.HandlerFunc(cm.serve))
+	t.Cleanup(cm.srv.Close)
+	return cm
+}
+
+func (cm *fakeCM) config() Config {
+	return Config{
+		URL:           cm.srv.URL + "/http-bind/",
+		To:            "finesse.test",
+		Wait:          5 * time.Second,
+		RetryBackoff:  5 * time.Millisecond,
+		RequestMargin: 2 * time.Second,
+	}
+}
+
+func (cm *fakeCM) wrap(inner string) string {
+	return `<body xmlns='http://jabber.org/protocol/httpbind' xmlns:stream='http://etherx.jabber.org/streams' sid='` + cm.sid + `'>` + inner + `</body>`
+}
+
+// push sends an element to the client through the held request, or keeps it
+// for the next one.
+func (cm *fakeCM) push(el string) {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	if cm.held != nil {
+		cm.held.release <- el
+		cm.held = nil
+		return
+	}
+	cm.pending = append(cm.pending, el)
+}
+
+func (cm *fakeCM) requests() []seenReq {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	return append([]seenReq(nil), cm.reqs...)
+}
+
+func (cm *fakeCM) received() []string {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	return append([]string(nil), cm.payloads...)
+}
+
+func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	b, err := parseBody(raw)
+	if err != nil {
+		cm.t.Errorf("fakeCM: client sent a bad body: %v\n%s", err, raw)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	rid, _ := strconv.ParseUint(b.attrs["rid"], 10, 64)
+	sr := seenReq{RID: rid, Attrs: b.attrs, Type: b.Type, SID: b.SID, Restart: b.Restart, Raw: string(raw)}
+	for _, e := range b.Elements {
+		sr.Payload = append(sr.Payload, string(e))
+	}
+
+	cm.mu.Lock()
+	cm.seen[rid]++
+	sr.Attempt = cm.seen[rid]
+	cm.reqs = append(cm.reqs, sr)
+	cm.inFlight++
+	if cm.inFlight > cm.maxFlight {
+		cm.maxFlight = cm.inFlight
+	}
+	icpt := cm.intercept
+	cm.mu.Unlock()
+	defer func() {
+		cm.mu.Lock()
+		cm.inFlight--
+		cm.mu.Unlock()
+	}()
+
+	if icpt != nil {
+		if rep := icpt(sr); rep != nil {
+			switch {
+			case rep.Drop:
+				hj, ok := w.(http.Hijacker)
+				if !ok {
+					cm.t.Error("fakeCM: cannot hijack")
+					return
+				}
+				c, _, _ := hj.Hijack()
+				c.Close()
+				return
+			case rep.Hang:
+				<-r.Context().Done()
+				return
+			case rep.Delay > 0:
+				time.Sleep(rep.Delay)
+			default:
+				status := rep.Status
+				if status == 0 {
+					status = http.StatusOK
+				}
+				w.WriteHeader(status)
+				io.WriteString(w, rep.Body)
+				return
+			}
+		}
+	}
+
+	if b.SID == "" {
+		cm.mu.Lock()
+		cm.creation = b.attrs
+		cm.mu.Unlock()
+		io.WriteString(w, `<body xmlns='http://jabber.org/protocol/httpbind' xmlns:stream='http://etherx.jabber.org/streams' xmlns:xmpp='urn:xmpp:xbosh' sid='`+cm.sid+`' wait='`+strconv.Itoa(cm.wait)+`' requests='2' hold='1' inactivity='60' polling='5' from='finesse.test' ver='1.6' xmpp:version='1.0'>`+cm.features+`</body>`)
+		return
+	}
+	if b.SID != cm.sid {
+		io.WriteString(w, `<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>`)
+		return
+	}
+
+	cm.mu.Lock()
+	cm.payloads = append(cm.payloads, sr.Payload...)
+	// hold=1: a newer request releases the held one.
+	if cm.held != nil {
+		cm.held.release <- ""
+		cm.held = nil
+	}
+	if b.Type == "terminate" {
+		cm.terminated = true
+		cm.mu.Unlock()
+		io.WriteString(w, `<body xmlns='http://jabber.org/protocol/httpbind' type='terminate'/>`)
+		return
+	}
+	if b.Restart {
+		cm.mu.Unlock()
+		io.WriteString(w, cm.wrap(cm.features))
+		return
+	}
+	if len(cm.pending) > 0 {
+		out := strings.Join(cm.pending, "")
+		cm.pending = nil
+		cm.mu.Unlock()
+		io.WriteString(w, cm.wrap(out))
+		return
+	}
+	h := &heldReq{rid: rid, release: make(chan string, 1)}
+	cm.held = h
+	wait := time.Duration(cm.wait) * time.Second
+	cm.mu.Unlock()
+
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case el := <-h.release:
+		io.WriteString(w, cm.wrap(el))
+	case <-t.C:
+		cm.unhold(h)
+		io.WriteString(w, cm.wrap(""))
+	case <-r.Context().Done():
+		cm.unhold(h)
+	}
+}
+
+func (cm *fakeCM) unhold(h *heldReq) {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	if cm.held == h {
+		cm.held = nil
+		return
+	}
+	// Someone released it concurrently: put the element back.
+	select {
+	case el := <-h.release:
+		if el != "" {
+			cm.pending = append([]string{el}, cm.pending...)
+		}
+	default:
+	}
+}
