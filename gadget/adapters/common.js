@@ -1,0 +1,89 @@
+// Shared by the CRM host adapters: making a call through the client, and
+// telling each call to the CRM exactly once.
+
+/** Escapes text for an XML element body. */
+export function escapeXML(s) {
+  return String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
+}
+
+/**
+ * The dialable form of a number a CRM hands us ("+1 (555) 010-1234"):
+ * digits, a leading +, and * and # for feature codes. Throws when nothing
+ * dialable is left, so a bad click never reaches Finesse.
+ */
+export function dialable(raw) {
+  const s = String(raw ?? '').trim();
+  const plus = s.startsWith('+') ? '+' : '';
+  const digits = s.replace(/[^0-9*#]/g, '');
+  if (digits === '') throw new Error('finesse-ha: nothing to dial in ' + JSON.stringify(s));
+  return plus + digits;
+}
+
+/**
+ * Makes a call from the agent's extension (Finesse Dialog API, MAKE_CALL).
+ * A POST: the client never retries it on its own (SPEC §3.6), so one click
+ * dials at most once.
+ */
+export async function makeCall(client, { agentId, extension }, number) {
+  const to = dialable(number);
+  const body = '<Dialog><requestedAction>MAKE_CALL</requestedAction>' +
+    '<fromAddress>' + escapeXML(extension) + '</fromAddress>' +
+    '<toAddress>' + escapeXML(to) + '</toAddress></Dialog>';
+  const res = await client.request('POST', '/finesse/api/User/' + encodeURIComponent(agentId) + '/Dialogs', body);
+  if (res.status < 200 || res.status > 299) {
+    throw new Error('finesse-ha: MAKE_CALL to ' + to + ' failed: HTTP ' + res.status);
+  }
+  return res;
+}
+
+const OUTBOUND_TYPES = new Set(['OUT', 'AGENT_OUT', 'AUTO_OUT', 'OUTBOUND', 'OUTBOUND_PREVIEW']);
+const INTERNAL_TYPES = new Set(['AGENT_INSIDE', 'CONSULT', 'CONFERENCE', 'SUPERVISOR', 'SUPERVISOR_MONITOR']);
+
+/**
+ * 'inbound', 'outbound' or 'internal', from the call type, or else from
+ * who called whom.
+ */
+export function direction(dialog, extension) {
+  if (OUTBOUND_TYPES.has(dialog.callType)) return 'outbound';
+  if (INTERNAL_TYPES.has(dialog.callType)) return 'internal';
+  if (extension && dialog.fromAddress === extension) return 'outbound';
+  return 'inbound';
+}
+
+/** The other party's number: the caller for inbound calls, the callee for outbound ones. */
+export function otherParty(dialog, extension) {
+  return direction(dialog, extension) === 'outbound' ? dialog.toAddress : (dialog.ani || dialog.fromAddress);
+}
+
+/**
+ * Calls fn(dialog) once per call, on its `added` event. The client already
+ * sends one `added` per call across failovers (SPEC §3.5); keying by callKey
+ * here as well means a CRM never gets a second screen pop or activity, even
+ * from a client restarted mid-call. Remembers the last `limit` calls.
+ */
+export function oncePerCall(client, fn, limit = 1000) {
+  const seen = new Set();
+  return client.on('dialog', (e) => {
+    if (e.action !== 'added') return;
+    const key = e.dialog.callKey || e.dialog.id;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (seen.size > limit) seen.delete(seen.values().next().value);
+    fn(e.dialog, e);
+  });
+}
+
+export function checkAgent({ agentId, extension }, who) {
+  if (typeof agentId !== 'string' || agentId === '') throw new TypeError('finesse-ha: ' + who + ': agentId must be the Finesse agent id');
+  if (typeof extension !== 'string' || extension === '') throw new TypeError('finesse-ha: ' + who + ': extension must be the agent\'s extension');
+}
+
+export function checkClient(client, who) {
+  if (!client || typeof client.on !== 'function' || typeof client.request !== 'function') {
+    throw new TypeError('finesse-ha: ' + who + ': client must be a finesse-ha Client');
+  }
+}
+
+export function defaultOnError(err) {
+  console.error(err);
+}
