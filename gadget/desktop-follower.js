@@ -145,17 +145,9 @@
         restored.push('callVariables.' + name);
       }
     });
-    // Fields restored earlier stay restored until the server sends them again.
-    (known.restoredFields || []).forEach(function (f) {
-      if (restored.indexOf(f) < 0 && valueOf(fresh, f) === valueOf(known, f)) restored.push(f);
-    });
     fresh.restoredFields = restored;
     fresh.restored = restored.length > 0;
     return fresh;
-  }
-
-  function valueOf(d, field) {
-    return field.indexOf('callVariables.') === 0 ? d.callVariables[field.slice(14)] : d[field];
   }
 
   /** The User's reason code (ReasonCode/code), '' when none. */
@@ -310,6 +302,8 @@
         emit('dialog', { action: 'removed', dialog: fresh, synthetic: false });
         return;
       }
+      // Keep restoring while the server still lacks what it lost (restored
+      // fields stay restored until the server sends them again).
       if (known && (known.stale || known.dialog.restored)) restoreFrom(known.dialog, fresh);
       // A call gets exactly one `added`: finesse.js re-adds dialogs when it
       // refreshes its collections after a failover.
