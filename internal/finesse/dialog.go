@@ -66,13 +66,13 @@ type MediaProperties struct {
 	CallKeySequenceNum string         `xml:"callKeySequenceNum,omitempty"`
 	CallKeyPrefix      string         `xml:"callKeyPrefix,omitempty"`
 	WrapUpReason       string         `xml:"wrapUpReason,omitempty"`
-	WrapUpItems        []string       `xml:"wrapUpItems>wrapUpItem,omitempty"`
+	WrapUpItems        []string       `xml:"wrapUpItems>wrapUpItem"`
 	CallVariables      []CallVariable `xml:"callvariables>CallVariable,omitempty"`
 }
 
 // Participant is one party of a Dialog.
 type Participant struct {
-	Actions          []string `xml:"actions>action,omitempty"`
+	Actions          []string `xml:"actions>action"`
 	MediaAddress     string   `xml:"mediaAddress,omitempty"`
 	MediaAddressType string   `xml:"mediaAddressType,omitempty"`
 	StartTime        string   `xml:"startTime,omitempty"`

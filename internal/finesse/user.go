@@ -43,7 +43,7 @@ type Team struct {
 // User is GET /finesse/api/User/{id}, also the data of User notifications.
 type User struct {
 	URI             string      `xml:"uri,omitempty"`
-	Roles           []string    `xml:"roles>role,omitempty"`
+	Roles           []string    `xml:"roles>role"`
 	LoginID         string      `xml:"loginId,omitempty"`
 	LoginName       string      `xml:"loginName,omitempty"`
 	State           AgentState  `xml:"state,omitempty"`
