@@ -28,6 +28,7 @@ type Side struct {
 	mu     sync.Mutex
 	addr   string // host:port, fixed once the first listener is up
 	srv    *http.Server
+	ln     net.Listener
 	killed bool
 	master bool // UCCX mastership
 	f      sideFaults
@@ -167,7 +168,7 @@ func (s *Side) listen() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(logWriter(s.pair.cfg.Logf), "side "+s.name+": ", 0),
 	}
-	s.srv = srv
+	s.srv, s.ln = srv, ln
 	s.killed = false
 	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed on kill and close
 	return nil
@@ -178,12 +179,15 @@ func (s *Side) listen() error {
 // sessions are gone (a restarted side does not know their sids).
 func (s *Side) kill() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv, s.killed = nil, true
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln, s.killed = nil, nil, true
 	parked := s.takeParkedLocked()
 	s.mu.Unlock()
 	if srv != nil {
 		_ = srv.Close()
+		// Serve may not have taken the listener over yet; close it here so
+		// that the port is free when kill returns.
+		_ = ln.Close()
 	}
 	closeAll(parked)
 	s.xmpp.Reset("system-shutdown")
@@ -194,8 +198,8 @@ func (s *Side) kill() {
 func (s *Side) shutdown(ctx context.Context) {
 	s.xmpp.Close()
 	s.mu.Lock()
-	srv := s.srv
-	s.srv, s.killed = nil, true
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln, s.killed = nil, nil, true
 	parked := s.takeParkedLocked()
 	s.mu.Unlock()
 	closeAll(parked)
@@ -203,6 +207,7 @@ func (s *Side) shutdown(ctx context.Context) {
 		if err := srv.Shutdown(ctx); err != nil {
 			_ = srv.Close()
 		}
+		_ = ln.Close()
 	}
 }
 
