@@ -137,7 +137,7 @@ func (c *Client) Request(ctx context.Context, method, path string, body []byte) 
 	switch m {
 	case http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete:
 	default:
-		return nil, invalidf("method %q not allowed", clip(method))
+		return nil, invalidf("method %q not allowed", clip(method, 16))
 	}
 	ref, err := checkPath(path)
 	if err != nil {

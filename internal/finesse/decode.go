@@ -26,9 +26,11 @@ type DecodeError struct {
 func (e *DecodeError) Error() string {
 	switch {
 	case e.Got != "" && !strings.EqualFold(e.Got, e.Want):
-		return fmt.Sprintf("finesse: decode %s: unexpected root element <%s>", e.Want, clip(e.Got))
+		return fmt.Sprintf("finesse: decode %s: unexpected root element <%s>", e.Want, clip(e.Got, 64))
 	case e.Err != nil:
-		return fmt.Sprintf("finesse: decode %s: %v", e.Want, e.Err)
+		// encoding/xml's syntax errors quote element and entity names, which
+		// come from the body: keep them short.
+		return fmt.Sprintf("finesse: decode %s: %s", e.Want, clip(e.Err.Error(), 160))
 	default:
 		return fmt.Sprintf("finesse: decode %s: failed", e.Want)
 	}
@@ -125,9 +127,9 @@ func expectEnd(d *xml.Decoder) error {
 	}
 }
 
-// clip keeps server-supplied names short in error strings.
-func clip(s string) string {
-	const max = 64
+// clip keeps server-supplied text short in error strings, cutting on a
+// rune boundary.
+func clip(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}

@@ -122,6 +122,15 @@ func TestDecodeErrorText(t *testing.T) {
 	assert.Less(t, len(e.Error()), 120, "root names are clipped")
 	assert.True(t, strings.HasSuffix(e.Error(), "…>"), "clipped on a rune boundary: %q", e.Error())
 	assert.Equal(t, "finesse: decode User: failed", (&DecodeError{Want: "User"}).Error())
+
+	// Syntax errors quote names from the body; they are clipped.
+	name := strings.Repeat("n", 10000)
+	_, err := DecodeUser([]byte("<User><" + name + "></x></User>"))
+	require.Error(t, err)
+	assert.Less(t, len(err.Error()), 250)
+	_, err = DecodeUser([]byte("<User>&" + name + ";</User>"))
+	require.Error(t, err)
+	assert.Less(t, len(err.Error()), 250)
 	cause := errors.New("boom")
 	e = &DecodeError{Want: "User", Got: "user", Err: cause}
 	assert.Equal(t, "finesse: decode User: boom", e.Error())

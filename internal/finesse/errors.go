@@ -120,11 +120,11 @@ func (e *APIError) Error() string {
 			msg = first.Type
 		}
 		if msg != "" {
-			b.WriteString(": " + clip(msg))
+			b.WriteString(": " + clip(msg, 160))
 		}
 	}
 	if e.detail != "" {
-		b.WriteString(": " + e.detail)
+		b.WriteString(": " + clip(e.detail, 400))
 	}
 	return b.String()
 }
