@@ -1,0 +1,295 @@
+package xmpptest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Options configures a Server; the zero value is usable.
+type Options struct {
+	// Domain is the XMPP domain; "finesse.test" if empty.
+	Domain string
+	// Agents maps login ids to passwords; {"1001": "agentpw", "1002":
+	// "agentpw2"} if empty.
+	Agents map[string]string
+}
+
+// Server is one running Prosody.
+type Server struct {
+	Domain       string
+	PubSubDomain string // pubsub.<Domain>
+	BOSHURL      string // http://127.0.0.1:<port>/http-bind
+	WebSocketURL string // ws://127.0.0.1:<port>/ws
+	C2SAddr      string // 127.0.0.1:<port>
+	Dir          string // config, data and log
+
+	Agents          map[string]string
+	AdminUser       string
+	AdminPassword   string
+	FinesseUser     string
+	FinessePassword string
+
+	t        testing.TB
+	c2sPort  int
+	httpPort int
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+	logf   *os.File
+}
+
+const (
+	readyTimeout   = 15 * time.Second
+	portBusyMarker = "Failed to open server port"
+)
+
+// envRequire says whether a missing dependency must fail the test.
+func envRequire() bool {
+	return os.Getenv("CI") == "true" || os.Getenv("FINESSE_HA_REQUIRE_DEPS") == "1"
+}
+
+// Start runs a fresh Prosody for the test and stops it when the test ends.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if _, err := exec.LookPath("prosody"); err != nil {
+		msg := "xmpptest: `prosody` is not on PATH; install the Debian package `prosody` " +
+			"(apt-get install prosody, or `make deps`)"
+		if envRequire() {
+			t.Fatal(msg + " — required because CI=true or FINESSE_HA_REQUIRE_DEPS=1")
+		}
+		t.Skip(msg)
+	}
+	s := &Server{
+		Domain:          opts.Domain,
+		Agents:          opts.Agents,
+		AdminUser:       "admin",
+		AdminPassword:   "adminpw",
+		FinesseUser:     "finesse",
+		FinessePassword: "finessepw",
+		Dir:             t.TempDir(),
+		t:               t,
+	}
+	if s.Domain == "" {
+		s.Domain = "finesse.test"
+	}
+	if len(s.Agents) == 0 {
+		s.Agents = map[string]string{"1001": "agentpw", "1002": "agentpw2"}
+	}
+	s.PubSubDomain = "pubsub." + s.Domain
+
+	logf, err := os.OpenFile(filepath.Join(s.Dir, "prosody.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatalf("xmpptest: %v", err)
+	}
+	s.logf = logf
+	t.Cleanup(func() {
+		s.Kill() // nothing to keep; SIGTERM would take up to a second
+		if t.Failed() {
+			t.Logf("xmpptest: prosody log tail:\n%s", s.logTail(40))
+		}
+		logf.Close()
+	})
+
+	// A port found free can be taken before Prosody binds it; Prosody then
+	// keeps running on nothing, so try again with new ports.
+	for attempt := 1; ; attempt++ {
+		if err := s.pickPorts(); err != nil {
+			t.Fatalf("xmpptest: %v", err)
+		}
+		if err := s.writeFiles(); err != nil {
+			t.Fatalf("xmpptest: %v", err)
+		}
+		err := s.start()
+		if err == nil {
+			return s
+		}
+		if !errors.Is(err, errPortBusy) || attempt == 3 {
+			t.Fatalf("xmpptest: %v\n%s", err, s.logTail(40))
+		}
+	}
+}
+
+var errPortBusy = errors.New("prosody could not open its ports")
+
+func (s *Server) configPath() string { return filepath.Join(s.Dir, "prosody.cfg.lua") }
+
+func (s *Server) pickPorts() error {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	ports := make([]int, 2)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		ls = append(ls, l)
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	s.c2sPort, s.httpPort = ports[0], ports[1]
+	s.C2SAddr = "127.0.0.1:" + strconv.Itoa(s.c2sPort)
+	s.BOSHURL = fmt.Sprintf("http://127.0.0.1:%d/http-bind", s.httpPort)
+	s.WebSocketURL = fmt.Sprintf("ws://127.0.0.1:%d/ws", s.httpPort)
+	return nil
+}
+
+// start launches prosody and waits until it serves BOSH and c2s.
+func (s *Server) start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	logStart, _ := s.logf.Seek(0, 2)
+	cmd := exec.Command("prosody", "-F", "--config", s.configPath())
+	cmd.Dir = s.Dir
+	cmd.Stdout = s.logf
+	cmd.Stderr = s.logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start prosody: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	s.cmd, s.exited = cmd, exited
+
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		log := s.logSince(logStart)
+		switch {
+		case strings.Contains(log, portBusyMarker):
+			s.killLocked()
+			return errPortBusy
+		case isClosed(exited):
+			return errors.New("prosody exited during startup")
+		case s.boshReady() && s.c2sReady():
+			return nil
+		case time.Now().After(deadline):
+			s.killLocked()
+			return fmt.Errorf("prosody not ready after %v", readyTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// boshReady asks the BOSH path for a page (Prosody answers GET with 200)
+// with a hand-written request: this package needs no HTTP client.
+func (s *Server) boshReady() bool {
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.httpPort), time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := fmt.Fprintf(c, "GET /http-bind HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
+		return false
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return err == nil && strings.HasPrefix(line, "HTTP/1.") && strings.Contains(line, " 200 ")
+}
+
+func (s *Server) c2sReady() bool {
+	c, err := net.DialTimeout("tcp", s.C2SAddr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// Kill ends Prosody with SIGKILL, as a crash would: held BOSH requests see
+// the connection drop, and no terminate is sent.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.killLocked()
+}
+
+func (s *Server) killLocked() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.exited
+	s.cmd = nil
+}
+
+// Stop ends Prosody with SIGTERM (SIGKILL after 3 s). Idempotent.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+		s.cmd = nil
+	case <-time.After(3 * time.Second):
+		s.killLocked()
+	}
+}
+
+// Restart kills Prosody if it runs and starts it again on the same ports
+// with the same data: accounts, nodes and subscriptions survive, BOSH
+// sessions do not (their next request gets item-not-found).
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Kill()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("xmpptest: restart: %v\n%s", err, s.logTail(40))
+	}
+}
+
+// Running says whether the Prosody process is up.
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd != nil && !isClosed(s.exited)
+}
+
+// JID returns user@Domain.
+func (s *Server) JID(user string) string { return user + "@" + s.Domain }
+
+// Log returns Prosody's whole log so far.
+func (s *Server) Log() string { return s.logSince(0) }
+
+func (s *Server) logSince(off int64) string {
+	b, err := os.ReadFile(filepath.Join(s.Dir, "prosody.log"))
+	if err != nil || int64(len(b)) < off {
+		return ""
+	}
+	return string(b[off:])
+}
+
+func (s *Server) logTail(n int) string {
+	lines := bytes.Split([]byte(s.Log()), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}

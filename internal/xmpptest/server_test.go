@@ -1,0 +1,57 @@
+package xmpptest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFilesMatchProsodyEncoding(t *testing.T) {
+	assert.Equal(t, "finesse%2etest", dataName("finesse.test"))
+	assert.Equal(t, "a%40b", dataName("a@b"))
+	assert.Equal(t, `"a\"b\\c\010"`, luaString("a\"b\\c\n"))
+}
+
+func TestServerLifecycle(t *testing.T) {
+	srv := Start(t, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	for _, f := range []string{"accounts/1001.dat", "roster/1001.dat", "roster/finesse.dat"} {
+		_, err := os.Stat(filepath.Join(srv.Dir, "data", "finesse%2etest", f))
+		require.NoError(t, err, f)
+	}
+
+	admin, err := srv.Admin(ctx)
+	require.NoError(t, err)
+	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"))
+	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"), "re-creating a node is not an error")
+	require.NoError(t, admin.SubscribeOther(ctx, "/finesse/api/User/1001", srv.JID("1001")))
+	require.NoError(t, admin.PublishUpdate(ctx, "/finesse/api/User/1001", "i1", "<Update><event>PUT</event></Update>"))
+	require.NoError(t, admin.Close())
+
+	_, err = srv.Login(ctx, "1001", "wrong", "x")
+	require.Error(t, err, "a bad password is refused")
+
+	fin, err := srv.Finesse(ctx)
+	require.NoError(t, err)
+	require.NoError(t, fin.Close())
+
+	srv.Kill()
+	assert.False(t, srv.Running())
+	srv.Restart()
+	assert.True(t, srv.Running())
+	a2, err := srv.Admin(ctx)
+	require.NoError(t, err, "accounts survive a restart")
+	require.NoError(t, a2.Close())
+	srv.Stop()
+	assert.False(t, srv.Running())
+	assert.NotContains(t, srv.Log(), portBusyMarker)
+	assert.True(t, strings.Contains(srv.Log(), "Serving 'bosh'"))
+}
