@@ -1,0 +1,424 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/notify"
+)
+
+// syncInput is what one connection attempt needs, copied off the reactor so
+// the attempt's goroutine touches no engine state.
+type syncInput struct {
+	side      int
+	token     uint64
+	reuse     notify.Session // live session to this side, re-synced without a dial
+	dialer    notify.Dialer
+	ep        notify.Endpoint
+	listener  notify.Listener
+	rest      REST
+	subs      []string
+	agentID   string
+	extension string
+	signIn    bool // LOGIN if the side reports the agent signed out
+	signInID  string
+}
+
+type syncResult struct {
+	sess      notify.Session
+	dialed    bool
+	stage     string
+	err       error
+	user      *finesse.User
+	dialogs   []finesse.Dialog
+	subErrs   []string
+	signedIn  bool
+	signInErr error
+}
+
+// connect runs one connection attempt on side i (SPEC §3.3.4 and §3.4):
+// open the notification session (or keep the live one), re-issue explicit
+// subscriptions, sign in if needed, GET User and Dialogs; onSynced then
+// diffs the result against the last known state.
+func (e *Engine) connect(i int) {
+	state := StateReconnecting
+	switch {
+	case !e.everConnected:
+		state = StateConnecting
+	case i != e.lastConnSide:
+		state = StateFailingOver
+	}
+	e.newStep(phConnecting)
+	e.attempt++
+	e.setConn(state, i, e.reason)
+	e.record("connect", i, fmt.Sprintf("attempt %d", e.attempt))
+
+	in := syncInput{
+		side:      i,
+		dialer:    e.sides[i].cfg.Dialer,
+		ep:        e.endpoint(i),
+		rest:      e.sides[i].cfg.REST,
+		subs:      append([]string(nil), e.subs...),
+		agentID:   e.cfg.AgentID,
+		extension: e.cfg.Extension,
+	}
+	if e.sess != nil && e.sessSide == i {
+		in.reuse, in.token = e.sess, e.sessToken
+	} else {
+		e.dropSession()
+		e.tokenSeq++
+		in.token = e.tokenSeq
+		e.sides[i].presence = presenceUnknown
+	}
+	in.listener = e.listener(in.token)
+	if u := e.agent.user; u != nil && u.State != finesse.StateLogout && u.State != "" && e.cfg.Extension != "" {
+		in.signIn, in.signInID = true, e.newRequestID()
+	}
+	e.dialToken, e.dialSide, e.dialLost = in.token, i, false
+	e.buffered = nil
+
+	gen := e.gen
+	e.spawn(0, func(ctx context.Context) func() {
+		r := e.runSync(ctx, in)
+		return func() { e.onSynced(gen, in, r) }
+	})
+}
+
+// endpoint completes the side's Endpoint with what SystemInfo told.
+func (e *Engine) endpoint(i int) notify.Endpoint {
+	ep := e.sides[i].cfg.Endpoint
+	if ep.Resource == "" {
+		ep.Resource = DefaultResource
+	}
+	if si := e.sides[i].info; si != nil {
+		if ep.Domain == "" {
+			ep.Domain = si.XMPPDomain
+		}
+		if ep.PubSubDomain == "" {
+			ep.PubSubDomain = si.XMPPPubSubDomain
+		}
+	}
+	if ep.Username == "" {
+		ep.Username = e.cfg.AgentID
+	}
+	return ep
+}
+
+// runSync is the I/O of one attempt, on its own goroutine.
+func (e *Engine) runSync(ctx context.Context, in syncInput) (r syncResult) {
+	call := func(stage string, f func(ctx context.Context) error) bool {
+		cctx, release := e.withTimeout(ctx, e.pol.RequestTimeout)
+		err := ioErr(cctx, f(cctx))
+		release()
+		if err != nil {
+			r.stage, r.err = stage, err
+			return false
+		}
+		return true
+	}
+
+	r.sess = in.reuse
+	if r.sess == nil {
+		dctx, release := e.withTimeout(ctx, e.pol.DialTimeout)
+		s, err := in.dialer.Dial(dctx, in.ep, in.listener)
+		err = ioErr(dctx, err)
+		release()
+		if err == nil && s == nil {
+			err = ErrTransport
+		}
+		if err != nil {
+			if s != nil {
+				_ = s.Close()
+			}
+			r.stage, r.err = "dial", err
+			return r
+		}
+		r.sess, r.dialed = s, true
+	}
+
+	for _, node := range in.subs {
+		sctx, release := e.withTimeout(ctx, e.pol.RequestTimeout)
+		err := ioErr(sctx, r.sess.Subscribe(sctx, node))
+		release()
+		if err != nil {
+			if classify(err) == kindUnauthorized {
+				r.stage, r.err = "subscribe", err
+				return r
+			}
+			r.subErrs = append(r.subErrs, "subscribe "+node+": "+err.Error())
+		}
+	}
+
+	var u *finesse.User
+	getUser := func(ctx context.Context) (err error) {
+		u, err = in.rest.User(ctx, in.agentID)
+		if err == nil && u == nil {
+			err = ErrTransport
+		}
+		return err
+	}
+	if !call("user", getUser) {
+		return r
+	}
+	if u.State == finesse.StateLogout && in.signIn {
+		// LOGIN is safe: a signed-in agent keeps its state (SPEC §3.3.4).
+		err := func() error {
+			cctx, release := e.withTimeout(ctx, e.pol.RequestTimeout)
+			defer release()
+			return ioErr(cctx, in.rest.SignIn(cctx, in.agentID, in.extension, in.signInID))
+		}()
+		switch {
+		case err == nil:
+			r.signedIn = true
+			if !call("user", getUser) {
+				return r
+			}
+		case classify(err) == kindUnauthorized:
+			r.stage, r.err = "signin", err
+			return r
+		default:
+			r.signInErr = err
+		}
+	}
+	r.user = u
+
+	var ds *finesse.Dialogs
+	if !call("dialogs", func(ctx context.Context) (err error) {
+		ds, err = in.rest.Dialogs(ctx, in.agentID)
+		return err
+	}) {
+		return r
+	}
+	if ds != nil {
+		r.dialogs = append([]finesse.Dialog(nil), ds.Dialogs...)
+	}
+	// A list entry without state or media properties is a stub: fetch the
+	// whole Dialog. A failure keeps the stub; the next notification fills it.
+	for k := range r.dialogs {
+		d := &r.dialogs[k]
+		if d.ID == "" || (d.State != "" && d.MediaProperties != nil) {
+			continue
+		}
+		cctx, release := e.withTimeout(ctx, e.pol.RequestTimeout)
+		full, err := in.rest.Dialog(cctx, d.ID)
+		err = ioErr(cctx, err)
+		release()
+		switch {
+		case err == nil && full != nil:
+			*d = *full
+		case classify(err) == kindUnauthorized:
+			r.stage, r.err = "dialog", err
+			return r
+		}
+	}
+	return r
+}
+
+// onSynced applies the result of an attempt on the reactor.
+func (e *Engine) onSynced(gen uint64, in syncInput, r syncResult) {
+	if gen != e.gen {
+		if r.dialed && r.sess != nil {
+			e.closeSession(r.sess)
+		}
+		return
+	}
+	i := in.side
+	e.dialToken = 0
+	if r.err == nil && e.dialLost {
+		r.stage, r.err = "session", fmt.Errorf("notification session lost during re-sync: %w", ErrTransport)
+	}
+	if r.err != nil {
+		e.connectFailed(in, r)
+		return
+	}
+	if in.reuse == nil {
+		e.sess, e.sessSide, e.sessToken = r.sess, i, in.token
+	}
+	s := e.sides[i]
+	s.dialFails, s.lastErr = 0, ""
+	for _, msg := range r.subErrs {
+		e.reportError(ErrCodeSubscribe, i, msg)
+	}
+	if r.signInErr != nil {
+		e.reportError(ErrCodeSignIn, i, "LOGIN after reconnect: "+r.signInErr.Error())
+	}
+	if r.signedIn {
+		e.record("signin", i, "LOGIN re-issued")
+	}
+
+	gap := e.synced
+	switched := e.lastConnSide >= 0 && e.lastConnSide != i
+	e.epoch++
+	e.applyUser(r.user, gap, i)
+	e.resyncDialogs(r.dialogs, gap, i)
+	e.synced = true
+
+	reason := ReasonStart
+	if e.everConnected {
+		reason = ReasonRecovered
+		if switched {
+			reason = ReasonSwitched
+			e.record("switch", i, "from side "+e.sides[e.lastConnSide].name)
+			e.switched, e.switchedAt = true, e.clk.Now()
+		}
+	}
+	e.cur, e.lastConnSide, e.everConnected = i, i, true
+	e.newStep(phConnected)
+	e.setConn(StateConnected, i, reason)
+	e.attempt = 0
+	if gap {
+		e.endGap(i)
+	}
+	e.schedulePing()
+	e.flushRequests()
+
+	buffered := e.buffered
+	e.buffered = nil
+	for _, u := range buffered {
+		if e.sess == nil || e.sessToken != in.token {
+			break
+		}
+		e.applyUpdate(i, u)
+	}
+	if e.phase != phConnected {
+		return
+	}
+	switch {
+	case s.presence == presenceUnavailable:
+		e.trigger(ReasonPresenceUnavailable, false)
+	case s.info.InMaintenance():
+		e.startMove()
+	}
+}
+
+func (e *Engine) connectFailed(in syncInput, r syncResult) {
+	i := in.side
+	if r.dialed && r.sess != nil {
+		e.closeSession(r.sess)
+	}
+	kind := classify(r.err)
+	e.sides[i].lastErr = e.scrub(r.err.Error())
+	e.record("connect-failed", i, r.stage+": "+kind.String())
+	if kind == kindUnauthorized {
+		e.stopUnauthorized(i, r.stage)
+		return
+	}
+	e.sides[i].dialFails++
+	e.retryAfterFailure(i)
+}
+
+// listener routes a session's callbacks onto the reactor, tagged with the
+// session's token so that callbacks of an old session are ignored.
+func (e *Engine) listener(token uint64) notify.Listener {
+	return notify.Listener{
+		Update: func(u *finesse.Update) {
+			if u != nil {
+				e.post(func() { e.onUpdate(token, u) })
+			}
+		},
+		FinessePresence: func(available bool) { e.post(func() { e.onPresence(token, available) }) },
+		Lost:            func(err error) { e.post(func() { e.onLost(token, err) }) },
+		Error: func(err error) {
+			if err != nil {
+				e.post(func() { e.onSessionError(token, err) })
+			}
+		},
+	}
+}
+
+func (e *Engine) onUpdate(token uint64, u *finesse.Update) {
+	switch {
+	case token != 0 && token == e.dialToken && e.phase == phConnecting:
+		// Held until the re-sync is applied, then replayed on top of it.
+		e.buffered = append(e.buffered, u)
+	case token != 0 && token == e.sessToken && e.sess != nil:
+		e.applyUpdate(e.sessSide, u)
+	}
+}
+
+func (e *Engine) onPresence(token uint64, available bool) {
+	var side int
+	switch {
+	case token != 0 && token == e.dialToken && e.phase == phConnecting:
+		side = e.dialSide
+	case token != 0 && token == e.sessToken && e.sess != nil:
+		side = e.sessSide
+	default:
+		return
+	}
+	p := presenceUnavailable
+	if available {
+		p = presenceAvailable
+	}
+	if e.sides[side].presence == p {
+		return
+	}
+	e.sides[side].presence = p
+	e.record("finesse-presence", side, p.String())
+	if token != e.sessToken {
+		return
+	}
+	switch {
+	case !available && e.phase == phConnected:
+		e.trigger(ReasonPresenceUnavailable, false)
+	case available && e.phase == phWaiting:
+		// Recovery case 3 of Cisco: presence back on the open session.
+		e.round()
+	}
+}
+
+// onSessionError reports a problem the session survived (e.g. a pubsub
+// item that was not a decodable <Update>).
+func (e *Engine) onSessionError(token uint64, err error) {
+	if token == 0 || (token != e.sessToken && token != e.dialToken) {
+		return
+	}
+	side := e.sessSide
+	if token != e.sessToken {
+		side = e.dialSide
+	}
+	e.reportError(ErrCodeDecode, side, err.Error())
+}
+
+func (e *Engine) onLost(token uint64, err error) {
+	if token == 0 {
+		return
+	}
+	if token == e.dialToken && e.phase == phConnecting {
+		e.dialLost = true
+	}
+	if token != e.sessToken || e.sess == nil {
+		return
+	}
+	side := e.sessSide
+	msg := "session ended"
+	if err != nil {
+		msg = err.Error()
+	}
+	e.record("notification-lost", side, msg)
+	e.sess, e.sessToken = nil, 0
+	e.sides[side].presence = presenceUnknown
+	if e.phase == phConnected {
+		e.trigger(ReasonNotificationLost, false)
+	}
+}
+
+// dropSession forgets the current session and closes it in the background.
+func (e *Engine) dropSession() {
+	if e.sess == nil {
+		return
+	}
+	s := e.sess
+	e.sides[e.sessSide].presence = presenceUnknown
+	e.sess, e.sessToken = nil, 0
+	e.closeSession(s)
+}
+
+// closeSession closes s off the reactor: Close may wait for the network.
+func (e *Engine) closeSession(s notify.Session) {
+	e.spawnIn(context.Background(), 0, func(context.Context) func() {
+		_ = s.Close()
+		return nil
+	})
+}

@@ -1,0 +1,395 @@
+package failover
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/clock"
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/notify"
+)
+
+// Engine keeps one agent connected to a Finesse pair. Create it with New,
+// begin with Start, read events through Config.OnEvent, send the page's
+// requests with Request, and end it with Close. All methods are safe for
+// concurrent use.
+type Engine struct {
+	cfg     Config
+	pol     Policy
+	clk     clock.Clock
+	rnd     Rand
+	onEvent func(Event)
+	secrets []string
+
+	// Reactor (loop.go). qmu guards the queue; stateMu guards everything
+	// below while an input runs, so Snapshot and History can read it.
+	qmu      sync.Mutex
+	queue    []func()
+	draining bool
+	inflight atomic.Int64
+	stateMu  sync.Mutex
+	outbox   []Event
+	done     chan struct{}
+
+	rootCtx    context.Context
+	rootCancel context.CancelFunc
+	started    bool
+	closed     bool
+	doneClosed bool
+
+	// The current step of the state machine. Every step change bumps gen,
+	// cancels stepCtx and stops stepTimers, so continuations of an older step
+	// find gen changed and do nothing.
+	phase      phase
+	gen        uint64
+	stepCtx    context.Context
+	stepCancel context.CancelFunc
+	stepTimers []*timerRef
+	timers     map[*timerRef]struct{}
+
+	sides         []*sideState
+	cur           int // side in use, or preferred while recovering
+	lastConnSide  int // side of the last successful sync; -1 before
+	everConnected bool
+	conn          ConnectionEvent
+	attempt       int
+	reason        string // trigger of the current recovery
+	pollPending   int
+	moving        bool // a maintenance move check is running
+
+	// Notification session. A session token identifies the session (or the
+	// dial in progress) a listener callback belongs to.
+	sess      notify.Session
+	sessSide  int
+	sessToken uint64
+	dialToken uint64
+	dialSide  int
+	dialLost  bool
+	tokenSeq  uint64
+	buffered  []*finesse.Update
+	subs      []string
+
+	// Model of the agent and calls.
+	agent      agentModel
+	calls      *callBook
+	epoch      int // bumped on every successful sync
+	synced     bool
+	switchedAt time.Time
+	switched   bool
+
+	// Page requests.
+	reqSeq     uint64
+	queued     []*pendingRequest
+	byReqID    map[string]*pendingRequest
+	requesting map[*pendingRequest]struct{}
+
+	hist *history
+}
+
+type phase int
+
+const (
+	phIdle       phase = iota
+	phPolling          // a round of SystemInfo polls is running
+	phWaiting          // waiting for the next round or a retry backoff
+	phJitter           // random pause before connecting
+	phRecheck          // checking the current side once more before switching
+	phConnecting       // dial + subscribe + sign-in + re-sync
+	phConnected        // healthy
+	phStopped          // unauthorized: no more I/O
+	phClosed
+)
+
+type presenceState int
+
+const (
+	presenceUnknown presenceState = iota
+	presenceAvailable
+	presenceUnavailable
+)
+
+func (p presenceState) String() string {
+	switch p {
+	case presenceAvailable:
+		return "available"
+	case presenceUnavailable:
+		return "unavailable"
+	}
+	return "unknown"
+}
+
+type sideState struct {
+	name      string
+	cfg       Side
+	info      *finesse.SystemInfo
+	infoErr   error
+	checkedAt time.Time
+	dialFails int
+	presence  presenceState
+	lastErr   string
+}
+
+// New checks cfg and returns an engine that has not started yet.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:          cfg,
+		pol:          cfg.Policy.withDefaults(),
+		clk:          cfg.Clock,
+		rnd:          cfg.Rand,
+		onEvent:      cfg.OnEvent,
+		done:         make(chan struct{}),
+		timers:       map[*timerRef]struct{}{},
+		cur:          cfg.StartSide,
+		lastConnSide: -1,
+		calls:        newCallBook(),
+		byReqID:      map[string]*pendingRequest{},
+		requesting:   map[*pendingRequest]struct{}{},
+	}
+	if e.rnd == nil {
+		e.rnd = globalRand{}
+	}
+	e.hist = newHistory(e.pol.HistoryCap)
+	e.secrets = collectSecrets(cfg)
+	e.rootCtx, e.rootCancel = context.WithCancel(context.Background())
+	e.stepCtx, e.stepCancel = context.WithCancel(e.rootCtx)
+	for i, s := range cfg.Sides {
+		e.sides = append(e.sides, &sideState{name: sideName(i), cfg: s})
+	}
+	for _, n := range cfg.Subscriptions {
+		e.addSub(n)
+	}
+	return e, nil
+}
+
+func sideName(i int) string { return string(rune('A' + i)) }
+
+// Start begins connecting: SystemInfo of both sides is checked at once and
+// the start side is used if it is in service, else the other one.
+func (e *Engine) Start() {
+	e.post(func() {
+		if e.started || e.closed {
+			return
+		}
+		e.started = true
+		e.reason = ReasonStart
+		e.setConn(StateConnecting, e.cur, ReasonStart)
+		e.round()
+	})
+}
+
+// Close stops the engine: timers stop, the notification session is closed,
+// pending requests fail with ErrClosed and a final "closed" connection event
+// is emitted. It returns at once; Done is closed when the last I/O goroutine
+// has ended. Closing twice is harmless.
+func (e *Engine) Close() error {
+	e.post(func() {
+		if e.closed {
+			return
+		}
+		e.closed = true
+		e.newStep(phClosed)
+		e.stopAllTimers()
+		e.dropSession()
+		e.failAllRequests(ErrClosed)
+		e.setConn(StateClosed, e.cur, ReasonClosed)
+		e.record("closed", -1, "")
+		e.rootCancel()
+	})
+	return nil
+}
+
+// Done is closed once the engine is closed and all its I/O has returned.
+func (e *Engine) Done() <-chan struct{} { return e.done }
+
+// Subscribe adds an explicit pubsub node, subscribed now if connected and
+// again after every (re)connect.
+func (e *Engine) Subscribe(node string) {
+	e.post(func() {
+		if !e.addSub(node) || e.phase != phConnected {
+			return
+		}
+		e.subscribeNow(node)
+	})
+}
+
+// Unsubscribe removes an explicit node.
+func (e *Engine) Unsubscribe(node string) {
+	e.post(func() {
+		i := indexOf(e.subs, node)
+		if i < 0 {
+			return
+		}
+		e.subs = append(e.subs[:i], e.subs[i+1:]...)
+		if e.phase != phConnected || e.sess == nil {
+			return
+		}
+		s, side := e.sess, e.sessSide
+		e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+			err := ioErr(ctx, s.Unsubscribe(ctx, node))
+			if err == nil {
+				return nil
+			}
+			return func() { e.reportError(ErrCodeSubscribe, side, "unsubscribe "+node+": "+err.Error()) }
+		})
+	})
+}
+
+func (e *Engine) addSub(node string) bool {
+	node = strings.TrimSpace(node)
+	if node == "" || indexOf(e.subs, node) >= 0 {
+		return false
+	}
+	e.subs = append(e.subs, node)
+	return true
+}
+
+func (e *Engine) subscribeNow(node string) {
+	s, side := e.sess, e.sessSide
+	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+		err := ioErr(ctx, s.Subscribe(ctx, node))
+		if err == nil {
+			return nil
+		}
+		return func() { e.reportError(ErrCodeSubscribe, side, "subscribe "+node+": "+err.Error()) }
+	})
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Snapshot returns the engine's current view.
+func (e *Engine) Snapshot() Snapshot {
+	e.stateMu.Lock()
+	defer e.stateMu.Unlock()
+	s := Snapshot{Connection: e.conn, Dialogs: e.calls.views()}
+	if u := e.agent.user; u != nil {
+		s.Agent = &AgentView{
+			LoginID:         u.LoginID,
+			Extension:       u.Extension,
+			State:           u.State,
+			PendingState:    u.PendingState,
+			ReasonCode:      u.ReasonCodeValue(),
+			ReasonLabel:     reasonLabel(u),
+			Previous:        e.agent.beforeFailover,
+			StateChangeTime: u.StateChangeTime,
+		}
+	}
+	for i, sd := range e.sides {
+		h := SideHealth{
+			Side:            sd.name,
+			Host:            sd.cfg.Host,
+			CheckedAt:       sd.checkedAt,
+			LastError:       sd.lastErr,
+			Notification:    "down",
+			FinessePresence: presenceUnknown.String(),
+			Active:          e.phase == phConnected && e.cur == i,
+		}
+		switch {
+		case sd.info != nil:
+			h.Status = string(sd.info.Status)
+			h.DeploymentType = string(sd.info.DeploymentType)
+			h.Maintenance = sd.info.InMaintenance()
+			h.ReportedHost = sd.info.XMPPDomain
+		case sd.infoErr != nil:
+			h.Status = "UNREACHABLE"
+		}
+		if e.sess != nil && e.sessSide == i {
+			h.Notification = "up"
+			h.FinessePresence = sd.presence.String()
+		}
+		s.Sides = append(s.Sides, h)
+	}
+	return s
+}
+
+// History returns the failover timeline, oldest first, at most
+// Policy.HistoryCap entries.
+func (e *Engine) History() []HistoryEntry {
+	e.stateMu.Lock()
+	defer e.stateMu.Unlock()
+	return e.hist.list()
+}
+
+// newStep moves to phase p, invalidating everything the previous step had
+// in flight.
+func (e *Engine) newStep(p phase) {
+	e.gen++
+	e.stepCancel()
+	e.stepCtx, e.stepCancel = context.WithCancel(e.rootCtx)
+	for _, t := range e.stepTimers {
+		e.stopTimer(t)
+	}
+	e.stepTimers = e.stepTimers[:0]
+	e.moving = false
+	e.phase = p
+}
+
+// afterStep runs f after d unless the step has changed by then.
+func (e *Engine) afterStep(d time.Duration, f func()) {
+	gen := e.gen
+	e.stepTimers = append(e.stepTimers, e.after(d, func() {
+		if gen == e.gen {
+			f()
+		}
+	}))
+}
+
+// setConn reports a connection state; repeating the same state and side is
+// not an event (finesse.js suppresses duplicate status publishes too).
+func (e *Engine) setConn(st ConnState, side int, reason string) {
+	name, host := "", ""
+	if side >= 0 && side < len(e.sides) {
+		name, host = e.sides[side].name, e.sides[side].cfg.Host
+	}
+	if e.conn.State == st && e.conn.Side == name {
+		return
+	}
+	e.conn = ConnectionEvent{State: st, Side: name, Host: host, Reason: reason, Since: e.clk.Now(), Attempt: e.attempt}
+	e.emit(e.conn)
+	e.record(string(st), side, reason)
+}
+
+// record appends to the history timeline.
+func (e *Engine) record(what string, side int, detail string) {
+	h := HistoryEntry{At: e.clk.Now(), What: what, Detail: e.scrub(detail)}
+	if side >= 0 && side < len(e.sides) {
+		h.Side = e.sides[side].name
+	}
+	e.hist.add(h)
+}
+
+func (e *Engine) reportError(code string, side int, msg string) {
+	ev := ErrorEvent{Code: code, Message: e.scrub(msg)}
+	if side >= 0 && side < len(e.sides) {
+		ev.Side = e.sides[side].name
+	}
+	e.emit(ev)
+	e.record("error", side, code+": "+msg)
+}
+
+// jitter returns a random pause in [0, Policy.Jitter].
+func (e *Engine) jitter() time.Duration {
+	if e.pol.Jitter <= 0 {
+		return 0
+	}
+	return time.Duration(e.rnd.Int64N(int64(e.pol.Jitter) + 1))
+}
+
+func (e *Engine) alt(i int) int {
+	if len(e.sides) < 2 {
+		return -1
+	}
+	return 1 - i
+}

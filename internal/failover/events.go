@@ -1,0 +1,247 @@
+package failover
+
+import (
+	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// Event is one of ConnectionEvent, AgentEvent, DialogEvent,
+// NotificationEvent or ErrorEvent. Kind names the page-side event channel
+// (SPEC §4): "connection", "agent", "dialog", "notification", "error". The
+// json tags are the JavaScript field names; the wasm bridge forwards the
+// values unchanged.
+type Event interface {
+	Kind() string
+}
+
+// ConnState is the connection state reported to the page.
+type ConnState string
+
+const (
+	// StateConnecting: first connection attempt since Start.
+	StateConnecting ConnState = "connecting"
+	// StateConnected: notification session up, state re-synced.
+	StateConnected ConnState = "connected"
+	// StateReconnecting: recovering on the same side.
+	StateReconnecting ConnState = "reconnecting"
+	// StateFailingOver: switching to the other side.
+	StateFailingOver ConnState = "failing-over"
+	// StateDisconnected: no side usable; still trying on the poll schedule.
+	StateDisconnected ConnState = "disconnected"
+	// StateUnauthorized: credentials refused; stopped, never retried.
+	StateUnauthorized ConnState = "unauthorized"
+	// StateClosed: Close was called.
+	StateClosed ConnState = "closed"
+)
+
+// Reasons carried by ConnectionEvent.Reason and History entries.
+const (
+	ReasonStart               = "start"
+	ReasonNotificationLost    = "notification-lost"
+	ReasonOutOfService        = "out-of-service"
+	ReasonPresenceUnavailable = "presence-unavailable"
+	ReasonKeepaliveTimeout    = "keepalive-timeout"
+	ReasonMaintenance         = "maintenance"
+	ReasonNoSideUsable        = "no-side-usable"
+	ReasonRecovered           = "recovered"
+	ReasonSwitched            = "switched"
+	ReasonUnauthorized        = "unauthorized"
+	ReasonClosed              = "closed"
+)
+
+// ConnectionEvent reports a change of connection state.
+type ConnectionEvent struct {
+	State ConnState `json:"state"`
+	// Side is "A" or "B": the side connected to, being tried, or (when
+	// disconnected) the side last used.
+	Side string `json:"side"`
+	Host string `json:"host"`
+	// Reason is one of the Reason constants: the trigger of a recovery, or
+	// how a connection came about.
+	Reason string `json:"reason"`
+	// Since is when this state began.
+	Since time.Time `json:"since"`
+	// Attempt counts connection attempts since the last time the engine was
+	// connected (0 on the first connected event after Start).
+	Attempt int `json:"attempt"`
+}
+
+// Kind implements Event.
+func (ConnectionEvent) Kind() string { return "connection" }
+
+// AgentEvent reports a change of the agent's state.
+type AgentEvent struct {
+	State       finesse.AgentState `json:"state"`
+	ReasonCode  string             `json:"reasonCode,omitempty"`
+	ReasonLabel string             `json:"reasonLabel,omitempty"`
+	// Previous is the last state known before this one; after a failover it
+	// is the state before the failover, so the host can offer to restore it.
+	Previous finesse.AgentState `json:"previous,omitempty"`
+	// Synthetic marks a transition found by re-sync after a gap rather than
+	// announced by a notification.
+	Synthetic bool `json:"synthetic"`
+	// ForcedLogout marks a LOGOUT with reason code 255: Finesse signed the
+	// agent out because a desktop presence went unavailable (typically the
+	// old side, 60-180 s after a switch).
+	ForcedLogout bool   `json:"forcedLogout"`
+	Side         string `json:"side"`
+}
+
+// Kind implements Event.
+func (AgentEvent) Kind() string { return "agent" }
+
+// DialogAction says what happened to a call.
+type DialogAction string
+
+const (
+	DialogAdded   DialogAction = "added"
+	DialogUpdated DialogAction = "updated"
+	DialogRemoved DialogAction = "removed"
+)
+
+// DialogEvent reports a call appearing, changing or ending. A call produces
+// exactly one "added" over its life, whatever failovers happen meanwhile.
+type DialogEvent struct {
+	Action    DialogAction `json:"action"`
+	Dialog    DialogView   `json:"dialog"`
+	Synthetic bool         `json:"synthetic"`
+	Side      string       `json:"side"`
+}
+
+// Kind implements Event.
+func (DialogEvent) Kind() string { return "dialog" }
+
+// NotificationEvent is one raw Finesse <Update>, as received.
+type NotificationEvent struct {
+	Node      string `json:"node"`
+	Event     string `json:"event"`
+	Source    string `json:"source"`
+	RequestID string `json:"requestId,omitempty"`
+	XML       string `json:"xml"`
+	Side      string `json:"side"`
+}
+
+// Kind implements Event.
+func (NotificationEvent) Kind() string { return "notification" }
+
+// Error codes of ErrorEvent.
+const (
+	ErrCodeUnauthorized = "unauthorized"
+	ErrCodeResync       = "resync-failed"
+	ErrCodeSubscribe    = "subscribe-failed"
+	ErrCodeSignIn       = "signin-failed"
+	ErrCodeRestoreState = "restore-state-failed"
+	ErrCodeDecode       = "decode-failed"
+	ErrCodeAPI          = "api-error"
+	ErrCodeInternal     = "internal"
+)
+
+// ErrorEvent reports a problem the engine handled but the host may want to
+// show or log. Message never contains credentials.
+type ErrorEvent struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Side      string `json:"side,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+	// Fatal is true when the engine stopped because of it (unauthorized).
+	Fatal bool `json:"fatal"`
+}
+
+// Kind implements Event.
+func (ErrorEvent) Kind() string { return "error" }
+
+// DialogView is a call as shown to the page: the server's latest copy with
+// call data that a failover lost filled in from the engine's cache.
+type DialogView struct {
+	ID      string `json:"id"`
+	CallKey string `json:"callKey"`
+	State   string `json:"state"`
+	URI     string `json:"uri,omitempty"`
+	// AssociatedDialogURI links a consult call to its original call.
+	AssociatedDialogURI string           `json:"associatedDialogUri,omitempty"`
+	MediaType           string           `json:"mediaType,omitempty"`
+	FromAddress         string           `json:"fromAddress,omitempty"`
+	ToAddress           string           `json:"toAddress,omitempty"`
+	CallType            string           `json:"callType,omitempty"`
+	DNIS                string           `json:"dnis,omitempty"`
+	DialedNumber        string           `json:"dialedNumber,omitempty"`
+	QueueName           string           `json:"queueName,omitempty"`
+	QueueNumber         string           `json:"queueNumber,omitempty"`
+	WrapUpReason        string           `json:"wrapUpReason,omitempty"`
+	CallVariables       []CallVariable   `json:"callVariables"`
+	Participants        []ParticipantRef `json:"participants"`
+	// Restored is true when any field below came from the cache because
+	// the server's copy lost it in a failover; RestoredFields names them
+	// (fromAddress, toAddress, callType, dnis, dialedNumber, or a call
+	// variable's name).
+	Restored       bool     `json:"restored"`
+	RestoredFields []string `json:"restoredFields,omitempty"`
+}
+
+// CallVariable is one call variable or ECC variable (user.<name>).
+type CallVariable struct {
+	Name     string `json:"name"`
+	Value    string `json:"value"`
+	Restored bool   `json:"restored,omitempty"`
+}
+
+// ParticipantRef is one party of a call.
+type ParticipantRef struct {
+	MediaAddress     string   `json:"mediaAddress"`
+	MediaAddressType string   `json:"mediaAddressType,omitempty"`
+	State            string   `json:"state,omitempty"`
+	StartTime        string   `json:"startTime,omitempty"`
+	Actions          []string `json:"actions,omitempty"`
+}
+
+// AgentView is the agent's last known state.
+type AgentView struct {
+	LoginID      string             `json:"loginId"`
+	Extension    string             `json:"extension,omitempty"`
+	State        finesse.AgentState `json:"state"`
+	PendingState finesse.AgentState `json:"pendingState,omitempty"`
+	ReasonCode   string             `json:"reasonCode,omitempty"`
+	ReasonLabel  string             `json:"reasonLabel,omitempty"`
+	// Previous is the state before the last failover (empty if none).
+	Previous        finesse.AgentState `json:"previous,omitempty"`
+	StateChangeTime string             `json:"stateChangeTime,omitempty"`
+}
+
+// SideHealth is what the engine knows about one side.
+type SideHealth struct {
+	Side string `json:"side"`
+	Host string `json:"host"`
+	// Status is SystemInfo's status as last seen; "" before the first
+	// check, "UNREACHABLE" when the last check failed.
+	Status         string `json:"status"`
+	DeploymentType string `json:"deploymentType,omitempty"`
+	// Maintenance is true while finesseMMode is IN_PROGRESS.
+	Maintenance bool `json:"maintenance"`
+	// Notification is "up" when the engine holds a session to this side.
+	Notification string `json:"notification"`
+	// FinessePresence is "available", "unavailable" or "unknown".
+	FinessePresence string    `json:"finessePresence"`
+	Active          bool      `json:"active"`
+	CheckedAt       time.Time `json:"checkedAt"`
+	LastError       string    `json:"lastError,omitempty"`
+	// ReportedHost is the node name SystemInfo gives for this side
+	// (xmppDomain); informational only.
+	ReportedHost string `json:"reportedHost,omitempty"`
+}
+
+// Snapshot is the engine's whole view at one moment.
+type Snapshot struct {
+	Connection ConnectionEvent `json:"connection"`
+	Agent      *AgentView      `json:"agent"`
+	Dialogs    []DialogView    `json:"dialogs"`
+	Sides      []SideHealth    `json:"sides"`
+}
+
+// HistoryEntry is one line of the failover timeline.
+type HistoryEntry struct {
+	At     time.Time `json:"at"`
+	What   string    `json:"what"`
+	Side   string    `json:"side,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}

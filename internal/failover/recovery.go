@@ -1,0 +1,275 @@
+package failover
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// trigger starts a recovery from the connected state (SPEC §3.2). When the
+// session is dead (lost, or a ping went unanswered) it is dropped; when the
+// side said OUT_OF_SERVICE or the finesse user went unavailable, the session
+// stays open so the side's return is seen at once (Cisco's recovery cases 2
+// and 3).
+func (e *Engine) trigger(reason string, sessionDead bool) {
+	if e.phase != phConnected {
+		return
+	}
+	e.record("trigger", e.cur, reason)
+	if sessionDead {
+		e.dropSession()
+	}
+	e.agent.noteGap()
+	e.reason = reason
+	e.attempt = 0
+	e.setConn(StateReconnecting, e.cur, reason)
+	e.round()
+}
+
+// round polls SystemInfo of every side at once and decides when all answered
+// or timed out (SPEC §3.3.1).
+func (e *Engine) round() {
+	e.newStep(phPolling)
+	e.pollPending = len(e.sides)
+	for i := range e.sides {
+		e.pollSide(i, func() {
+			e.pollPending--
+			if e.pollPending == 0 {
+				e.decide()
+			}
+		})
+	}
+}
+
+// pollSide checks one side's SystemInfo; then runs unless the step changed.
+func (e *Engine) pollSide(i int, then func()) {
+	gen := e.gen
+	rest := e.sides[i].cfg.REST
+	e.spawn(e.pol.HealthTimeout, func(ctx context.Context) func() {
+		si, err := rest.SystemInfo(ctx)
+		err = ioErr(ctx, err)
+		return func() {
+			if gen != e.gen {
+				return
+			}
+			if !e.recordHealth(i, si, err) {
+				return
+			}
+			then()
+		}
+	})
+}
+
+// recordHealth stores a poll result. It returns false when the result
+// stopped the engine (401).
+func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error) bool {
+	s := e.sides[i]
+	s.checkedAt = e.clk.Now()
+	if err == nil && si == nil {
+		err = ErrTransport
+	}
+	if err != nil {
+		s.info, s.infoErr = nil, err
+		s.lastErr = e.scrub(err.Error())
+		if classify(err) == kindUnauthorized {
+			e.stopUnauthorized(i, "SystemInfo")
+			return false
+		}
+		return true
+	}
+	s.info, s.infoErr = si, nil
+	return true
+}
+
+// usable reports whether side i may be connected to now: IN_SERVICE (first),
+// then a notification session that has not failed too often (second), then
+// a finesse presence that is not explicitly unavailable (third; no presence
+// news yet counts as usable, because Finesse only tells when it changes and
+// a missing presence must not block a failover).
+func (e *Engine) usable(i int, allowMaintenance bool) bool {
+	s := e.sides[i]
+	if !s.info.InService() {
+		return false
+	}
+	if s.info.InMaintenance() && !allowMaintenance {
+		return false
+	}
+	if e.sess != nil && e.sessSide == i && s.presence == presenceUnavailable {
+		return false
+	}
+	return s.dialFails < e.pol.TransportRetries
+}
+
+// pickTarget applies "prefer the current side" and "switch only to a side in
+// service"; a side in maintenance is used only when nothing else is.
+func (e *Engine) pickTarget() int {
+	order := []int{e.cur}
+	if a := e.alt(e.cur); a >= 0 {
+		order = append(order, a)
+	}
+	for _, allowMaint := range []bool{false, true} {
+		for _, i := range order {
+			if e.usable(i, allowMaint) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (e *Engine) decide() {
+	var b strings.Builder
+	for i, s := range e.sides {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(s.name + "=" + s.summary())
+	}
+	e.record("poll", -1, b.String())
+	switch t := e.pickTarget(); {
+	case t < 0:
+		e.noSide()
+	case t == e.cur:
+		e.withJitter(func() { e.connect(e.cur) })
+	default:
+		e.prepareSwitch(t)
+	}
+}
+
+// noSide reports disconnected and polls again after PollInterval, forever.
+// Each new period gives every side a fresh set of transport attempts.
+func (e *Engine) noSide() {
+	e.newStep(phWaiting)
+	for _, s := range e.sides {
+		s.dialFails = 0
+	}
+	e.setConn(StateDisconnected, e.cur, ReasonNoSideUsable)
+	e.afterStep(e.pol.PollInterval, e.round)
+}
+
+// prepareSwitch waits the jitter, checks the current side once more (it may
+// have recovered meanwhile: then stay), and switches to side t.
+func (e *Engine) prepareSwitch(t int) {
+	e.withJitter(func() {
+		e.newStep(phRecheck)
+		e.pollSide(e.cur, func() {
+			if e.usable(e.cur, false) || !e.usable(t, true) {
+				e.record("recheck", e.cur, "current side usable again: staying")
+				e.connect(e.cur)
+				return
+			}
+			e.connect(t)
+		})
+	})
+}
+
+// withJitter runs f after a random pause (SPEC §3.3.5). The first connection
+// after Start has none: it is not a reaction to a failure shared by many
+// clients.
+func (e *Engine) withJitter(f func()) {
+	if !e.everConnected || e.pol.Jitter <= 0 {
+		f()
+		return
+	}
+	d := e.jitter()
+	e.newStep(phJitter)
+	e.record("jitter", -1, d.String())
+	e.afterStep(d, f)
+}
+
+// retryAfterFailure schedules the next round after a failed connection
+// attempt on side i: a short, growing backoff while the side still has
+// transport attempts left, at once when it has none (the other side may be
+// usable).
+func (e *Engine) retryAfterFailure(i int) {
+	fails := e.sides[i].dialFails
+	if fails >= e.pol.TransportRetries {
+		e.round()
+		return
+	}
+	backoff := e.pol.TransportBackoff << (fails - 1)
+	e.newStep(phWaiting)
+	e.afterStep(backoff, e.round)
+}
+
+// onSystemInfo applies a SystemInfo notification from the session's side.
+func (e *Engine) onSystemInfo(i int, si *finesse.SystemInfo) {
+	s := e.sides[i]
+	s.info, s.infoErr, s.checkedAt = si, nil, e.clk.Now()
+	switch {
+	case e.phase == phConnected && i == e.cur && !si.InService():
+		e.trigger(ReasonOutOfService, false)
+	case e.phase == phConnected && i == e.cur && si.InMaintenance():
+		e.startMove()
+	case e.phase == phWaiting && si.InService():
+		// Recovery case 2 of Cisco: wait on the open session for IN_SERVICE.
+		e.round()
+	}
+}
+
+// startMove handles finesseMMode IN_PROGRESS: while still connected, check
+// the other side and move there (with jitter) once it is in service; until
+// then stay, since the side in maintenance still works.
+func (e *Engine) startMove() {
+	a := e.alt(e.cur)
+	if a < 0 || e.moving {
+		return
+	}
+	e.moving = true
+	e.record("trigger", e.cur, ReasonMaintenance)
+	e.pollSide(a, func() {
+		e.moving = false
+		if !e.sides[e.cur].info.InMaintenance() {
+			return
+		}
+		if !e.usable(a, false) {
+			e.afterStep(e.pol.PollInterval, e.startMove)
+			return
+		}
+		e.reason = ReasonMaintenance
+		e.attempt = 0
+		e.agent.noteGap()
+		d := e.jitter()
+		e.newStep(phJitter)
+		e.record("jitter", -1, d.String())
+		e.afterStep(d, func() { e.connect(a) })
+	})
+}
+
+// stopUnauthorized ends all activity after a 401 (SPEC §3.3.9): five bad
+// attempts would lock the account, so nothing is retried.
+func (e *Engine) stopUnauthorized(side int, what string) {
+	if e.phase == phStopped || e.closed {
+		return
+	}
+	e.newStep(phStopped)
+	e.stopAllTimers()
+	e.dropSession()
+	e.failAllRequests(ErrUnauthorized)
+	e.emit(ErrorEvent{
+		Code:    ErrCodeUnauthorized,
+		Message: "credentials refused (" + what + "); stopped without retrying",
+		Side:    e.sides[side].name,
+		Fatal:   true,
+	})
+	e.record("unauthorized", side, what)
+	e.setConn(StateUnauthorized, side, ReasonUnauthorized)
+}
+
+// elapsedSince is a helper for windows measured on the engine clock.
+func (e *Engine) elapsedSince(t time.Time) time.Duration { return e.clk.Now().Sub(t) }
+
+// summary is a side's health in a word or two, for the history.
+func (s *sideState) summary() string {
+	switch {
+	case s.info != nil && s.info.InMaintenance():
+		return string(s.info.Status) + "+maintenance"
+	case s.info != nil:
+		return string(s.info.Status)
+	case s.infoErr != nil:
+		return "UNREACHABLE(" + classify(s.infoErr).String() + ")"
+	}
+	return "unknown"
+}

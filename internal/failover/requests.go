@@ -1,0 +1,306 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// Response is what Engine.Request resolves with.
+type Response struct {
+	Status    int    `json:"status"`
+	Body      string `json:"body,omitempty"`
+	RequestID string `json:"requestId"`
+	Side      string `json:"side"`
+	// Confirmed is true for synchronous answers (GET, or any status other
+	// than 202) and, for a 202, when the notification carrying the requestId
+	// arrived within Policy.ConfirmTimeout; Notification is that notification.
+	// An unconfirmed 202 was accepted by Finesse, but its outcome was not
+	// seen (e.g. it fell into a failover gap); the re-sync shows the state.
+	Confirmed    bool               `json:"confirmed"`
+	Notification *NotificationEvent `json:"notification,omitempty"`
+}
+
+type reqState int
+
+const (
+	reqNew reqState = iota
+	reqQueued
+	reqSending
+	reqBackoff
+	reqConfirming
+	reqDone
+)
+
+type pendingRequest struct {
+	method string
+	path   string
+	body   []byte
+	id     string
+
+	state        reqState
+	side         int
+	retries      int
+	waitTimer    *timerRef
+	retryTimer   *timerRef
+	confirmTimer *timerRef
+	early        *finesse.Update // notification that overtook the HTTP answer
+	earlyRoot    string
+
+	resp *Response
+	err  error
+	done chan struct{}
+}
+
+// Request sends one of the page's REST requests through the active side
+// (SPEC §3.6): the engine adds a requestId (the REST adapter adds auth),
+// waits for a usable side if there is none (up to Policy.RequestWait),
+// retries GET and PUT on 503 or transport failure up to Policy.Retry503,
+// never retries POST unless Policy.RetryPOST, and for a 202 waits for the
+// notification carrying the requestId. Errors are *RequestError.
+//
+// Request blocks; never call it from Config.OnEvent.
+func (e *Engine) Request(ctx context.Context, method, path string, body []byte) (*Response, error) {
+	p := e.submit(method, path, body)
+	select {
+	case <-p.done:
+		return p.resp, p.err
+	case <-ctx.Done():
+		e.post(func() { e.finishRequest(p, nil, ctx.Err()) })
+		return nil, ctx.Err()
+	}
+}
+
+// submit queues a request without waiting for it.
+func (e *Engine) submit(method, path string, body []byte) *pendingRequest {
+	p := &pendingRequest{
+		method: strings.ToUpper(strings.TrimSpace(method)),
+		path:   strings.TrimSpace(path),
+		body:   slices.Clone(body),
+		done:   make(chan struct{}),
+	}
+	e.post(func() { e.startRequest(p) })
+	return p
+}
+
+func (e *Engine) startRequest(p *pendingRequest) {
+	switch {
+	case e.closed:
+		e.finishRequest(p, nil, e.reqError(p, ErrClosed, 0, "engine closed"))
+		return
+	case e.phase == phStopped:
+		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, 0, "stopped after 401"))
+		return
+	case !slices.Contains([]string{"GET", "PUT", "POST", "DELETE"}, p.method):
+		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, "unsupported method"))
+		return
+	case !strings.HasPrefix(p.path, "/") || strings.Contains(p.path, "://"):
+		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, "path must be absolute, below the side's base URL"))
+		return
+	}
+	p.id = e.newRequestID()
+	e.requesting[p] = struct{}{}
+	e.sendOrQueue(p)
+}
+
+func (e *Engine) sendOrQueue(p *pendingRequest) {
+	if e.phase == phConnected && e.sess != nil {
+		e.send(p)
+		return
+	}
+	p.state = reqQueued
+	e.queued = append(e.queued, p)
+	if p.waitTimer == nil {
+		p.waitTimer = e.after(e.pol.RequestWait, func() {
+			p.waitTimer = nil
+			if p.state == reqQueued {
+				e.finishRequest(p, nil, e.reqError(p, ErrNotConnected, 0, "no usable side within "+e.pol.RequestWait.String()))
+			}
+		})
+	}
+}
+
+// flushRequests sends what waited for a side, in order.
+func (e *Engine) flushRequests() {
+	q := e.queued
+	e.queued = nil
+	for _, p := range q {
+		if p.state == reqQueued {
+			e.send(p)
+		}
+	}
+}
+
+func (e *Engine) send(p *pendingRequest) {
+	p.state = reqSending
+	p.early = nil
+	i := e.cur
+	p.side = i
+	e.byReqID[p.id] = p
+	rest := e.sides[i].cfg.REST
+	method, path, body, id := p.method, p.path, p.body, p.id
+	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+		resp, err := rest.Do(ctx, method, path, body, id)
+		err = ioErr(ctx, err)
+		return func() { e.onSent(p, i, resp, err) }
+	})
+}
+
+func (e *Engine) onSent(p *pendingRequest, i int, resp *RawResponse, err error) {
+	if p.state != reqSending {
+		return
+	}
+	status := 0
+	if resp != nil {
+		status = resp.Status
+	}
+	kind := classify(err)
+	if err == nil {
+		switch {
+		case resp == nil:
+			err, kind = ErrTransport, kindTransport
+		case status < 200 || status > 299:
+			kind = kindOfStatus(status)
+			err = fmt.Errorf("%s", snippet(resp.Body))
+		}
+	}
+	if err == nil {
+		e.answered(p, i, resp)
+		return
+	}
+	msg := e.scrub(err.Error())
+	switch kind {
+	case kindUnauthorized:
+		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, status, msg))
+		e.stopUnauthorized(i, "request "+p.method+" "+p.path)
+	case kindOutOfService, kindTransport, kindTimeout:
+		retryable := p.method == "GET" || p.method == "PUT" || (p.method == "POST" && e.pol.RetryPOST)
+		if !retryable || p.retries >= e.pol.Retry503.Count {
+			e.finishRequest(p, nil, e.reqError(p, kind.sentinel(), status, msg))
+			return
+		}
+		p.retries++
+		p.state = reqBackoff
+		backoff := e.pol.Retry503.Backoff << (p.retries - 1)
+		e.record("request-retry", i, fmt.Sprintf("%s %s: %s, retry %d in %s", p.method, p.path, kind, p.retries, backoff))
+		p.retryTimer = e.after(backoff, func() {
+			p.retryTimer = nil
+			if p.state == reqBackoff {
+				e.sendOrQueue(p)
+			}
+		})
+	default:
+		e.finishRequest(p, nil, e.reqError(p, ErrRejected, status, msg))
+	}
+}
+
+// answered handles a 2xx: synchronous answers resolve at once, a 202 waits
+// for the notification with the requestId.
+func (e *Engine) answered(p *pendingRequest, i int, resp *RawResponse) {
+	r := &Response{Status: resp.Status, Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
+	if p.method == "GET" || resp.Status != 202 {
+		r.Confirmed = true
+		e.finishRequest(p, r, nil)
+		return
+	}
+	if p.early != nil {
+		e.confirmWith(p, r, p.early, p.earlyRoot)
+		return
+	}
+	p.state = reqConfirming
+	p.resp = r
+	p.confirmTimer = e.after(e.pol.ConfirmTimeout, func() {
+		p.confirmTimer = nil
+		if p.state == reqConfirming {
+			e.finishRequest(p, p.resp, nil)
+		}
+	})
+}
+
+// confirmRequest matches a notification's requestId to a pending request.
+// It returns true when the notification was only an answer to that request
+// (an asynchronous apiErrors) and needs no further handling.
+func (e *Engine) confirmRequest(u *finesse.Update, root string) bool {
+	p := e.byReqID[u.RequestID]
+	if p == nil {
+		return false
+	}
+	switch p.state {
+	case reqSending:
+		p.early, p.earlyRoot = u, root
+	case reqConfirming:
+		e.confirmWith(p, p.resp, u, root)
+	default:
+		return false
+	}
+	return root == "apierrors"
+}
+
+func (e *Engine) confirmWith(p *pendingRequest, r *Response, u *finesse.Update, root string) {
+	if root == "apierrors" {
+		msg := "asynchronous error"
+		if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
+			msg = errs[0].Type + ": " + errs[0].Message
+		}
+		e.finishRequest(p, nil, e.reqError(p, ErrRejected, r.Status, e.scrub(msg)))
+		return
+	}
+	r.Confirmed = true
+	r.Notification = &NotificationEvent{
+		Node: u.Node, Event: string(u.Event), Source: u.Source, RequestID: u.RequestID, XML: u.Raw, Side: r.Side,
+	}
+	e.finishRequest(p, r, nil)
+}
+
+func (e *Engine) finishRequest(p *pendingRequest, r *Response, err error) {
+	if p.state == reqDone {
+		return
+	}
+	p.state = reqDone
+	e.stopTimer(p.waitTimer)
+	e.stopTimer(p.retryTimer)
+	e.stopTimer(p.confirmTimer)
+	delete(e.requesting, p)
+	if p.id != "" && e.byReqID[p.id] == p {
+		delete(e.byReqID, p.id)
+	}
+	p.resp, p.err = r, err
+	close(p.done)
+}
+
+func (e *Engine) failAllRequests(kind error) {
+	for p := range e.requesting {
+		e.finishRequest(p, nil, e.reqError(p, kind, 0, ""))
+	}
+	e.queued = nil
+}
+
+func (e *Engine) reqError(p *pendingRequest, kind error, status int, msg string) *RequestError {
+	re := &RequestError{Method: p.method, Path: p.path, RequestID: p.id, Status: status, Msg: e.scrub(msg), kind: kind}
+	if p.state != reqNew && p.state != reqQueued {
+		re.Side = e.sides[p.side].name
+	}
+	return re
+}
+
+// newRequestID returns an id unique within this engine and unlikely to
+// collide with other clients of the same agent.
+func (e *Engine) newRequestID() string {
+	e.reqSeq++
+	return fmt.Sprintf("fha-%d-%08x", e.reqSeq, e.rnd.Int64N(1<<32))
+}
+
+// snippet is a short, single-line excerpt of an error body for messages.
+func snippet(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	if s == "" {
+		s = "no body"
+	}
+	return s
+}
