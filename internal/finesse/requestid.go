@@ -33,8 +33,8 @@ func NewRequestID() string {
 
 type requestIDKey struct{}
 
-// ContextWithRequestID makes the Client send id as the requestId of the PUT
-// or POST made with the returned context, instead of a fresh one. A caller
+// ContextWithRequestID makes the Client send id as the requestId of every
+// PUT, POST or DELETE made with the returned context, instead of a fresh one. A caller
 // that retries a request after a 503 keeps one id for all attempts, so the
 // one notification that answers matches whichever attempt took effect.
 func ContextWithRequestID(ctx context.Context, id string) context.Context {
