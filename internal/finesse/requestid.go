@@ -34,9 +34,10 @@ func NewRequestID() string {
 type requestIDKey struct{}
 
 // ContextWithRequestID makes the Client send id as the requestId of every
-// PUT, POST or DELETE made with the returned context, instead of a fresh one. A caller
-// that retries a request after a 503 keeps one id for all attempts, so the
-// one notification that answers matches whichever attempt took effect.
+// PUT, POST or DELETE made with the returned context, instead of a fresh
+// one. A caller that retries a request after a 503 keeps one id for all
+// attempts, so the one notification that answers matches whichever attempt
+// took effect.
 func ContextWithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
