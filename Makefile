@@ -14,7 +14,7 @@ DIST := dist
 WASM := $(DIST)/finesse-ha.wasm
 WASM_LDFLAGS := -s -w
 
-.PHONY: all deps test test-native test-wasm check wasm size fuzz demo bench bench-full npm clean
+.PHONY: all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
 
 all: test
 
@@ -22,7 +22,7 @@ deps:
 	@./build/install-deps.sh
 
 ## test: the whole suite — static checks, native tests (incl. Prosody), wasm tests in headless Chromium.
-test: deps check test-native test-wasm
+test: deps check test-native test-wasm test-js
 
 check:
 	@out=$$(gofmt -l .); \
@@ -35,6 +35,11 @@ test-native:
 
 test-wasm:
 	$(GO) run ./build/wasmtest -timeout $(WASM_TEST_TIMEOUT) ./wasm/...
+
+# The npm wrapper and the gadget/CRM adapters, with node's built-in runner (no npm dependencies).
+test-js:
+	cd web && node --test test/*.test.mjs
+	cd gadget && node --test test/*.test.mjs
 
 ## wasm: the browser build, with wasm_exec.js from the same toolchain (never committed).
 wasm: $(WASM)
@@ -51,6 +56,13 @@ size: deps wasm
 ## fuzz: every fuzz target for a short, fixed time.
 fuzz:
 	@./build/fuzz.sh $(FUZZTIME)
+
+## npm: the packable npm folder in dist/npm, and what `npm pack` would ship.
+npm: wasm
+	rm -rf $(DIST)/npm && mkdir -p $(DIST)/npm
+	cp web/package.json web/index.js web/index.d.ts web/README.md $(DIST)/npm/
+	cp $(WASM) $(DIST)/wasm_exec.js $(DIST)/npm/
+	cd $(DIST)/npm && npm pack --dry-run
 
 ## demo: the simulator with the demo page.
 demo: deps wasm

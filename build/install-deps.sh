@@ -38,6 +38,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Node runs the JS wrapper's and the gadget's tests (node --test, mock timers'
+# {apis} form: 20.11+). Debian bookworm's nodejs is 18, so an older node is an
+# error naming the need rather than a silent downgrade.
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number); console.log(a>20||(a==20&&b>=11)?"yes":"no")' 2>/dev/null || echo missing)
+if [ "$node_ok" != yes ]; then
+	echo "install-deps: need Node.js >= 20.11 on PATH for the JS tests (found: $(node --version 2>/dev/null || echo none))" >&2
+	exit 1
+fi
+
 # wasmbrowsertest, built from the version pinned in go.mod (a tool directive),
 # so its chromedp matches Chromium 156 and `go test` finds it as go_js_wasm_exec.
 mkdir -p bin
@@ -47,4 +56,4 @@ if [ ! -x bin/go_js_wasm_exec ] || [ "$(cat bin/.go_js_wasm_exec.version 2>/dev/
 	GOOS= GOARCH= go build -o bin/go_js_wasm_exec github.com/agnivade/wasmbrowsertest
 	echo "$want" > bin/.go_js_wasm_exec.version
 fi
-echo "install-deps: ok ($(go version | cut -d' ' -f3), $(chromium --version 2>/dev/null | head -1), prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null))"
+echo "install-deps: ok ($(go version | cut -d' ' -f3), $(chromium --version 2>/dev/null | head -1), prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null), node $(node --version))"
