@@ -27,7 +27,10 @@ func (s *Side) serveREST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if reqID != "" {
-		w.Header().Set("requestId", reqID)
+		// Finesse (Java) spells the header requestId; keep that spelling
+		// rather than Go's canonical Requestid. Header names are
+		// case-insensitive, but a human reading a trace should see it.
+		w.Header()["requestId"] = []string{reqID}
 	}
 	if s.takeBurst() {
 		s.ctr.status503.Add(1)
