@@ -11,7 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -33,20 +33,19 @@ func main() {
 	}
 }
 
-// staticFlag collects -serve-dir values: "dir" mounts at /, "/prefix/=dir"
-// mounts at a prefix.
-type staticFlag map[string]string
+// staticFlag collects -serve-dir values: "DIR" mounts at /, "/PREFIX/=DIR"
+// at a prefix; several directories under one prefix overlay.
+type staticFlag []sim.StaticDir
 
-func (s staticFlag) String() string {
-	parts := make([]string, 0, len(s))
-	for p, d := range s {
-		parts = append(parts, p+"="+d)
+func (s *staticFlag) String() string {
+	parts := make([]string, 0, len(*s))
+	for _, d := range *s {
+		parts = append(parts, d.Prefix+"="+d.Dir)
 	}
-	sort.Strings(parts)
 	return strings.Join(parts, ",")
 }
 
-func (s staticFlag) Set(v string) error {
+func (s *staticFlag) Set(v string) error {
 	prefix, dir := "/", v
 	if p, d, ok := strings.Cut(v, "="); ok && strings.HasPrefix(p, "/") {
 		prefix, dir = p, d
@@ -58,7 +57,7 @@ func (s staticFlag) Set(v string) error {
 	if !st.IsDir() {
 		return fmt.Errorf("%s is not a directory", dir)
 	}
-	s[prefix] = dir
+	*s = append(*s, sim.StaticDir{Prefix: prefix, Dir: dir})
 	return nil
 }
 
@@ -71,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	var (
 		cfg    sim.Config
 		mode   string
-		static = staticFlag{}
+		static staticFlag
 		signIn bool
 		setRdy bool
 		quiet  bool
@@ -94,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fs.DurationVar(&cfg.BOSHMaxWait, "bosh-wait", 30*time.Second, "longest BOSH wait granted")
 	fs.DurationVar(&cfg.BOSHInactivity, "bosh-inactivity", 60*time.Second, "BOSH session inactivity timeout")
 	fs.DurationVar(&cfg.ServerPing, "server-ping", 0, "ping XMPP clients this often (0: never)")
-	fs.Var(static, "serve-dir", "serve static files on the control port: DIR (at /) or /PREFIX/=DIR; repeatable")
+	fs.Var(&static, "serve-dir", "serve static files on the control port: DIR (at /) or /PREFIX/=DIR; repeatable")
 	fs.BoolVar(&signIn, "signin", false, "sign every agent in at start (NOT_READY)")
 	fs.BoolVar(&setRdy, "ready", false, "with -signin: make every agent READY")
 	fs.BoolVar(&quiet, "quiet", false, "do not log faults")
@@ -112,9 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	default:
 		return fmt.Errorf("-mode %q: want ucce or uccx", mode)
 	}
-	if len(static) > 0 {
-		cfg.Static = static
-	}
+	cfg.Static = static
 	if !quiet {
 		cfg.Logf = func(format string, a ...any) {
 			fmt.Fprintf(stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05.000")}, a...)...)
@@ -155,8 +152,16 @@ func printURLs(w io.Writer, p *sim.Pair, cfg sim.Config, took time.Duration) {
 		fmt.Fprintf(w, "  side %s  %-28s REST %s/finesse/api/  BOSH %s  (%s)\n", s.Name(), s.URL(), s.URL(), s.BOSHURL(), s.Host())
 	}
 	fmt.Fprintf(w, "  control  %s/control/state  (faults: POST %s/control/fault)\n", p.ControlURL(), p.ControlURL())
-	if _, ok := cfg.Static["/"]; ok {
-		fmt.Fprintf(w, "  demo     %s/\n", p.ControlURL())
+	for _, d := range cfg.Static {
+		if d.Prefix != "/" {
+			continue
+		}
+		page := "/"
+		if _, err := os.Stat(filepath.Join(d.Dir, "demo", "index.html")); err == nil {
+			page = "/demo/"
+		}
+		fmt.Fprintf(w, "  demo     %s%s\n", p.ControlURL(), page)
+		break
 	}
 	fmt.Fprintf(w, "ready in %s\n", took.Round(time.Millisecond))
 }

@@ -55,13 +55,21 @@ type Config struct {
 	BOSHInactivity time.Duration
 	ServerPing     time.Duration
 
-	// Static maps URL prefixes of the control port to directories served as
-	// static files with CORS (the demo page), e.g. {"/": "web"}.
-	Static map[string]string
+	// Static lists directories served as static files, with CORS, on the
+	// control port (the demo page). Directories under the same prefix
+	// overlay, the first holding a file wins: the demo page (web/) and the
+	// built wasm (dist/) can share the root.
+	Static []StaticDir
 
 	// Logf, if set, receives one line per fault applied and per lifecycle
 	// step. Credentials never reach it.
 	Logf func(format string, args ...any)
+}
+
+// StaticDir mounts Dir at the URL path Prefix ("/" if empty).
+type StaticDir struct {
+	Prefix string
+	Dir    string
 }
 
 // Default node names. They are not resolvable; SystemInfo names nodes, it

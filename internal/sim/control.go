@@ -102,15 +102,22 @@ func (p *Pair) controlHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"dialogId": id})
 	})
 	mux.HandleFunc("/control/signin", p.handleSignIn)
-	hasRoot := false
-	for prefix, dir := range p.cfg.Static {
-		if !strings.HasSuffix(prefix, "/") {
-			prefix += "/"
+	mounts := map[string]overlayFS{}
+	var prefixes []string
+	for _, sd := range p.cfg.Static {
+		prefix := "/" + strings.Trim(sd.Prefix, "/") + "/"
+		if prefix == "//" {
+			prefix = "/"
 		}
-		hasRoot = hasRoot || prefix == "/"
-		mux.Handle(prefix, http.StripPrefix(strings.TrimSuffix(prefix, "/"), http.FileServer(http.Dir(dir))))
+		if mounts[prefix] == nil {
+			prefixes = append(prefixes, prefix)
+		}
+		mounts[prefix] = append(mounts[prefix], http.Dir(sd.Dir))
 	}
-	if !hasRoot {
+	for _, prefix := range prefixes {
+		mux.Handle(prefix, http.StripPrefix(strings.TrimSuffix(prefix, "/"), http.FileServer(mounts[prefix])))
+	}
+	if mounts["/"] == nil {
 		mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			_, _ = io.WriteString(w, "finesse-sim control API: GET /control/state, GET /control/faults, POST /control/fault\n")
@@ -258,4 +265,21 @@ func (p *Pair) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"signedIn": len(ids)})
+}
+
+// overlayFS serves the first of its directories that has the file.
+type overlayFS []http.Dir
+
+func (o overlayFS) Open(name string) (http.File, error) {
+	var firstErr error
+	for _, d := range o {
+		f, err := d.Open(name)
+		if err == nil {
+			return f, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
 }

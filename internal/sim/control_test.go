@@ -90,12 +90,21 @@ func TestControlAPIStateCallAndSignIn(t *testing.T) {
 }
 
 func TestControlServesStaticFilesWithCORS(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>demo</h1>"), 0o644))
-	p := startPair(t, Config{Static: map[string]string{"/": dir}})
+	web, dist := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(web, "index.html"), []byte("<h1>demo</h1>"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(web, "same.txt"), []byte("web"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dist, "same.txt"), []byte("dist"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dist, "finesse-ha.wasm"), []byte("\x00asm"), 0o644))
+	p := startPair(t, Config{Static: []StaticDir{{Dir: web}, {Prefix: "/", Dir: dist}, {Prefix: "/assets", Dir: dist}}})
 	r := control(t, p, http.MethodGet, "/index.html", "", "Origin", "http://other.test")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, "<h1>demo</h1>", r.body)
 	assert.Equal(t, "http://other.test", r.header.Get("Access-Control-Allow-Origin"))
+	r = control(t, p, http.MethodGet, "/finesse-ha.wasm", "")
+	require.Equal(t, http.StatusOK, r.status, "directories under one prefix overlay")
+	assert.Equal(t, "application/wasm", r.header.Get("Content-Type"))
+	assert.Equal(t, "web", control(t, p, http.MethodGet, "/same.txt", "").body, "the first directory wins")
+	assert.Equal(t, "dist", control(t, p, http.MethodGet, "/assets/same.txt", "").body)
+	assert.Equal(t, http.StatusNotFound, control(t, p, http.MethodGet, "/missing.txt", "").status)
 	assert.Equal(t, http.StatusOK, control(t, p, http.MethodGet, "/control/state", "").status, "API still reachable")
 }

@@ -94,7 +94,10 @@ func (p *Pair) Close() error {
 		}
 		p.faultMu.Unlock()
 		p.cc.close()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		// Long enough for in-flight answers (held BOSH requests were just
+		// answered with terminate); connections that never sent a request
+		// would otherwise hold Shutdown for 5 s.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		var wg sync.WaitGroup
 		for _, s := range []*Side{p.a, p.b} {
