@@ -137,10 +137,11 @@ func TestBlackholeNeverAnswers(t *testing.T) {
 }
 
 func TestBlackholeSwallowsHeldBOSHAnswer(t *testing.T) {
+	t.Parallel()
 	p := startPair(t, Config{})
 	require.NoError(t, p.SignIn(agentID, false))
 	c := boshLogin(t, p.A())
-	c.HTTP = &http.Client{Timeout: 2500 * time.Millisecond}
+	c.HTTP = &http.Client{Timeout: 1500 * time.Millisecond} // beyond the 1 s wait
 	errc := make(chan error, 1)
 	go func() { _, err := c.Poll(testCtx(t)); errc <- err }()
 	time.Sleep(50 * time.Millisecond)
