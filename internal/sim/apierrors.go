@@ -3,6 +3,9 @@ package sim
 import (
 	"encoding/xml"
 	"net/http"
+	"strings"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
 // apiError is a REST failure rendered as Finesse's ApiErrors body. data
@@ -16,15 +19,6 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.typ + ": " + e.msg }
 
-type apiErrorsDoc struct {
-	XMLName xml.Name `xml:"ApiErrors"`
-	Errors  []struct {
-		Type    string `xml:"ErrorType"`
-		Data    string `xml:"ErrorData"`
-		Message string `xml:"ErrorMessage"`
-	} `xml:"ApiError"`
-}
-
 // Errors the middleware answers before a handler runs.
 var (
 	errOutOfService = &apiError{status: http.StatusServiceUnavailable, typ: "Service Unavailable", msg: "SERVER_OUT_OF_SERVICE"}
@@ -32,15 +26,10 @@ var (
 )
 
 func writeAPIError(w http.ResponseWriter, e *apiError) {
-	doc := apiErrorsDoc{}
-	doc.Errors = append(doc.Errors, struct {
-		Type    string `xml:"ErrorType"`
-		Data    string `xml:"ErrorData"`
-		Message string `xml:"ErrorMessage"`
-	}{e.typ, e.data, e.msg})
-	body, _ := xml.Marshal(doc) // a struct of strings always marshals
+	var b strings.Builder
+	b.WriteString(xml.Header)
+	encodeAs(&b, "ApiErrors", finesse.ApiErrors{Errors: []finesse.ApiError{{Type: e.typ, Message: e.msg, Data: e.data}}})
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(e.status)
-	_, _ = w.Write([]byte(xml.Header))
-	_, _ = w.Write(body)
+	_, _ = w.Write([]byte(b.String()))
 }

@@ -95,8 +95,10 @@ var faultSpecs = []faultSpec{
 	{FaultInfo{FaultMaster, true, "", "UCCX: the side becomes master, the other standby"}, applyMaster},
 	{FaultInfo{FaultMaintenance, true, "clear", "SystemInfo finesseMMode IN_PROGRESS (published)"}, applyMaintenance},
 	{FaultInfo{FaultForcedLogout, false, "agent, duration, clear", "after duration, sign the agent (all signed-in agents if none) out with reason code 255"}, applyForcedLogout},
-	{FaultInfo{FaultLatency, true, "duration, clear", "add duration to every request of the side"}, applyLatency},
-	{FaultInfo{FaultCapacity, true, "n, clear", "at most n REST requests + new BOSH sessions per second, 503 beyond (n=0: no limit)"}, applyCapacity},
+	{FaultInfo{FaultLatency, true, "duration, clear", "add duration to every request of the side"},
+		setField(func(f *sideFaults) *time.Duration { return &f.latency }, func(f Fault) time.Duration { return f.Duration })},
+	{FaultInfo{FaultCapacity, true, "n, clear", "at most n REST requests + new BOSH sessions per second, 503 beyond (n=0: no limit)"},
+		setField(func(f *sideFaults) *int { return &f.capacity }, func(f Fault) int { return f.N })},
 	{FaultInfo{FaultNullCallVariables, true, "clear", "the side serves dialogs (GET and events) with empty call variable values"}, setFlag(func(f *sideFaults) *bool { return &f.nullCallVariables })},
 	{FaultInfo{FaultReset, false, "", "clear every fault: sides restored, in service, UCCX master A"}, applyReset},
 }
@@ -202,30 +204,30 @@ func invert(apply func(*Pair, []*Side, Fault) error) func(*Pair, []*Side, Fault)
 	}
 }
 
-func setFlag(field func(*sideFaults) *bool) func(*Pair, []*Side, Fault) error {
+// setField sets one fault field on each side: to value(f), or back to the
+// zero value (fault off) with Clear.
+func setField[T any](field func(*sideFaults) *T, value func(Fault) T) func(*Pair, []*Side, Fault) error {
 	return func(_ *Pair, sides []*Side, f Fault) error {
+		var v T
+		if !f.Clear {
+			v = value(f)
+		}
 		for _, s := range sides {
 			s.mu.Lock()
-			*field(&s.f) = !f.Clear
+			*field(&s.f) = v
 			s.mu.Unlock()
 		}
 		return nil
 	}
 }
 
+func setFlag(field func(*sideFaults) *bool) func(*Pair, []*Side, Fault) error {
+	return setField(field, func(Fault) bool { return true })
+}
+
+// setCount sets a count of answers to spoil, at least one.
 func setCount(field func(*sideFaults) *int) func(*Pair, []*Side, Fault) error {
-	return func(_ *Pair, sides []*Side, f Fault) error {
-		n := max(f.N, 1)
-		if f.Clear {
-			n = 0
-		}
-		for _, s := range sides {
-			s.mu.Lock()
-			*field(&s.f) = n
-			s.mu.Unlock()
-		}
-		return nil
-	}
+	return setField(field, func(f Fault) int { return max(f.N, 1) })
 }
 
 func applyKill(p *Pair, sides []*Side, f Fault) error {
@@ -348,32 +350,6 @@ func applyForcedLogout(p *Pair, _ []*Side, f Fault) error {
 	p.logoutTimers = append(p.logoutTimers, time.AfterFunc(f.Duration, func() {
 		_, _ = p.cc.forceLogout(agent) // the agent exists: checked above
 	}))
-	return nil
-}
-
-func applyLatency(_ *Pair, sides []*Side, f Fault) error {
-	d := f.Duration
-	if f.Clear {
-		d = 0
-	}
-	for _, s := range sides {
-		s.mu.Lock()
-		s.f.latency = d
-		s.mu.Unlock()
-	}
-	return nil
-}
-
-func applyCapacity(_ *Pair, sides []*Side, f Fault) error {
-	n := f.N
-	if f.Clear {
-		n = 0
-	}
-	for _, s := range sides {
-		s.mu.Lock()
-		s.f.capacity = n
-		s.mu.Unlock()
-	}
 	return nil
 }
 
