@@ -138,19 +138,20 @@ func boshLogin(t *testing.T, s *Side) *boshtest.Client {
 // nextUpdate polls c until an event on node arrives and decodes it.
 func nextUpdate(t *testing.T, c *boshtest.Client, node string) *finesse.Update {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := c.Poll(testCtx(t))
-		require.NoError(t, err)
-		require.NotEqual(t, "terminate", b.Type, b.Raw)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var found *boshtest.Event
+	_, err := c.PollUntil(ctx, func(b *boshtest.Body) bool {
 		for _, ev := range b.Events() {
 			if ev.Node == node {
-				u, err := finesse.DecodeUpdate(ev.Node, []byte(ev.Update))
-				require.NoError(t, err)
-				return u
+				found = &ev
+				return true
 			}
 		}
-	}
-	t.Fatalf("no event on %s", node)
-	return nil
+		return false
+	})
+	require.NoError(t, err, "waiting for an event on %s", node)
+	u, err := finesse.DecodeUpdate(found.Node, []byte(found.Update))
+	require.NoError(t, err)
+	return u
 }

@@ -321,26 +321,24 @@ func (s *Side) admitWork() bool {
 	return true
 }
 
-// takeBurst consumes one answer of a 503 burst.
-func (s *Side) takeBurst() bool {
+// spend consumes one unit of a counted fault (a 503 burst, forced
+// authentication failures) and reports whether there was one.
+func (s *Side) spend(count func(*sideFaults) *int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.f.burst503 > 0 {
-		s.f.burst503--
+	if n := count(&s.f); *n > 0 {
+		*n--
 		return true
 	}
 	return false
 }
 
-// takeAuthFailure consumes one forced authentication failure.
+func (s *Side) takeBurst() bool {
+	return s.spend(func(f *sideFaults) *int { return &f.burst503 })
+}
+
 func (s *Side) takeAuthFailure() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.f.failAuth > 0 {
-		s.f.failAuth--
-		return true
-	}
-	return false
+	return s.spend(func(f *sideFaults) *int { return &f.failAuth })
 }
 
 // authenticateSASL checks XMPP credentials: the agent's password or the

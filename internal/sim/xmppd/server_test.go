@@ -50,20 +50,14 @@ func login(t *testing.T, url, user, resource string) *boshtest.Client {
 	return c
 }
 
-// pollUntil polls until an event on node arrives, returning its Update.
+// pollUntil polls until a body matches pred.
 func pollUntil(t *testing.T, c *boshtest.Client, pred func(*boshtest.Body) bool) *boshtest.Body {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := c.Poll(ctx(t))
-		require.NoError(t, err)
-		require.NotEqual(t, "terminate", b.Type, b.Raw)
-		if pred(b) {
-			return b
-		}
-	}
-	t.Fatal("nothing matched before the deadline")
-	return nil
+	c5, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	b, err := c.PollUntil(c5, pred)
+	require.NoError(t, err)
+	return b
 }
 
 func TestSessionCreationAnnouncesProsodyLikeAttributes(t *testing.T) {

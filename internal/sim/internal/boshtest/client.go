@@ -249,3 +249,20 @@ func (c *Client) Login(ctx context.Context, user, password, resource string, wai
 
 // Poll sends an empty body: the server holds it until it has something.
 func (c *Client) Poll(ctx context.Context) (*Body, error) { return c.Send(ctx, "") }
+
+// PollUntil polls until a body satisfies match, the session is terminated
+// (an error naming the condition) or ctx ends.
+func (c *Client) PollUntil(ctx context.Context, match func(*Body) bool) (*Body, error) {
+	for {
+		b, err := c.Poll(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if b.Type == "terminate" {
+			return b, fmt.Errorf("boshtest: session terminated: %s", b.Condition)
+		}
+		if match(b) {
+			return b, nil
+		}
+	}
+}
