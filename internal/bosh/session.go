@@ -12,8 +12,10 @@ import (
 // Empty bodies (a held request whose wait expired) are not delivered.
 type Response struct {
 	// StreamStart marks the first response of a new XMPP stream: the
-	// session creation response, and the first non-empty response at or
-	// after a restart request. XEP-0206 has no stream header on the wire, so
+	// session creation response, and the first non-empty response after
+	// Restart. That one may answer an older held request rather than the
+	// restart request itself (Prosody answers the oldest held request), so
+	// it is not found by rid. XEP-0206 has no stream header on the wire, so
 	// a caller that feeds an XMPP stream parser must synthesize one here.
 	StreamStart bool
 	// Elements are the body's children, each a standalone XML element that
@@ -49,8 +51,7 @@ type Session struct {
 	outstanding    int
 	done           map[uint64][][]byte // responses not yet delivered in order
 	deliverRID     uint64
-	restartPending bool
-	restartRID     uint64
+	restartPending bool // the next non-empty response starts a new stream
 	inbox          []Response
 	err            error // why the session was lost
 	closed         bool
@@ -160,8 +161,9 @@ func (s *Session) Send(elements ...[]byte) error {
 }
 
 // Restart requests an XMPP stream restart (XEP-0206 §6, after SASL
-// success). The next Response with StreamStart set carries the new stream's
-// features.
+// success). The next non-empty Response has StreamStart set and carries the
+// new stream's features. Call it only when nothing of the old stream can
+// still arrive (XEP-0206 §6: the server sends nothing after <success/>).
 func (s *Session) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -169,6 +171,9 @@ func (s *Session) Restart() error {
 		return err
 	}
 	s.queue = append(s.queue, outItem{restart: true})
+	// Nothing of the old stream can still be on its way: the server sends
+	// nothing between SASL success and the restart.
+	s.restartPending = true
 	s.pumpLocked()
 	return nil
 }
@@ -308,8 +313,6 @@ func (s *Session) pumpLocked() {
 				[2]string{"xml:lang", s.cfg.Lang},
 				[2]string{"xmpp:restart", "true"},
 				[2]string{"xmlns:xmpp", NSXBOSH})
-			s.restartPending = true
-			s.restartRID = rid
 		case len(s.queue) > 0:
 			n := 0
 			for n < len(s.queue) && !s.queue[n].restart {
@@ -370,7 +373,7 @@ func (s *Session) deliverLocked() {
 		}
 		delete(s.done, s.deliverRID)
 		start := false
-		if s.restartPending && s.deliverRID >= s.restartRID && len(els) > 0 {
+		if s.restartPending && len(els) > 0 {
 			start = true
 			s.restartPending = false
 		}

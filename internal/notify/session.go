@@ -46,6 +46,10 @@ type Listener struct {
 	// Lost is called once when the session ends for any reason other than
 	// Close; err says why (a *LostError naming the cause).
 	Lost func(err error)
+	// Error, if set, is told about problems that do not end the session,
+	// e.g. a pubsub item whose payload is not a decodable <Update> (a
+	// *PayloadError naming the node). Such items are skipped.
+	Error func(err error)
 }
 
 // Session is one logged-in notification session on one side.

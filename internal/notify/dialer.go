@@ -1,0 +1,204 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mellium.im/sasl"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/websocket"
+
+	"github.com/finesse-ha/finesse-ha/internal/bosh"
+)
+
+// Options tunes the BOSH transport of a BOSHDialer; zero values take the
+// bosh package's defaults (wait 30 s, request timeout wait+10 s, 3 attempts
+// with a 0.5 s doubling backoff, 1 MiB body limit).
+type Options struct {
+	Wait          time.Duration
+	RequestMargin time.Duration
+	Attempts      int
+	RetryBackoff  time.Duration
+	MaxBodySize   int64
+	// PresenceEcho bounds how long Dial waits for the server to reflect the
+	// initial presence (RFC 6121 §4.2.2), which is how Dial knows the
+	// presence gate is open before it returns. Default 5 s; on expiry Dial
+	// returns anyway.
+	PresenceEcho time.Duration
+
+	noPresence bool // tests only: leave the presence gate closed
+}
+
+// BOSHDialer opens notification sessions over BOSH (XEP-0206) through a
+// Doer: *http.Client natively, the fetch Doer in the browser.
+type BOSHDialer struct {
+	doer bosh.Doer
+	opts Options
+}
+
+// NewBOSHDialer returns a Dialer that speaks BOSH through doer.
+func NewBOSHDialer(doer bosh.Doer, opts Options) *BOSHDialer {
+	if opts.PresenceEcho <= 0 {
+		opts.PresenceEcho = 5 * time.Second
+	}
+	return &BOSHDialer{doer: doer, opts: opts}
+}
+
+var _ Dialer = (*BOSHDialer)(nil)
+
+// addrs are the parsed addresses of an Endpoint.
+type addrs struct {
+	domain, origin, pubsub, finesse jid.JID
+}
+
+func resolve(ep Endpoint) (addrs, error) {
+	var a addrs
+	if ep.BOSHURL == "" {
+		return a, &EndpointError{Field: "BOSHURL", Reason: "missing"}
+	}
+	if ep.Username == "" {
+		return a, &EndpointError{Field: "Username", Reason: "missing"}
+	}
+	if strings.EqualFold(ep.Resource, "desktop") {
+		return a, &EndpointError{Field: "Resource", Reason: `"desktop" belongs to the Finesse desktop; binding it would kick the agent's desktop`}
+	}
+	var err error
+	if a.domain, err = jid.Parse(ep.Domain); err != nil || ep.Domain == "" || a.domain.Localpart() != "" || a.domain.Resourcepart() != "" {
+		return a, &EndpointError{Field: "Domain", Reason: "not an XMPP domain"}
+	}
+	res := ep.Resource
+	if res == "" {
+		// Two tabs with one resource would keep kicking each other
+		// (conflict), so the default is unique per session.
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		res = "finesse-ha-" + hex.EncodeToString(b[:])
+	}
+	if a.origin, err = jid.New(ep.Username, a.domain.Domainpart(), res); err != nil {
+		return a, &EndpointError{Field: "Username/Resource", Reason: "not a valid JID part"}
+	}
+	ps := ep.PubSubDomain
+	if ps == "" {
+		ps = "pubsub." + a.domain.Domainpart()
+	}
+	if a.pubsub, err = jid.Parse(ps); err != nil {
+		return a, &EndpointError{Field: "PubSubDomain", Reason: "not an XMPP domain"}
+	}
+	fu := ep.FinesseUser
+	if fu == "" {
+		fu = "finesse@" + a.domain.Domainpart()
+	}
+	if a.finesse, err = jid.Parse(fu); err != nil {
+		return a, &EndpointError{Field: "FinesseUser", Reason: "not a JID"}
+	}
+	a.finesse = a.finesse.Bare()
+	return a, nil
+}
+
+// plainAs is SASL PLAIN with the username exactly as configured: mellium
+// would send the JID's localpart, which PRECIS has case-folded, and Finesse
+// login ids are not always lower case.
+func plainAs(username, password string) sasl.Mechanism {
+	return sasl.Mechanism{
+		Name: "PLAIN",
+		Start: func(*sasl.Negotiator) (bool, []byte, interface{}, error) {
+			resp := make([]byte, 0, len(username)+len(password)+2)
+			resp = append(resp, 0)
+			resp = append(resp, username...)
+			resp = append(resp, 0)
+			resp = append(resp, password...)
+			return false, resp, nil, nil
+		},
+		Next: func(*sasl.Negotiator, []byte, interface{}) (bool, []byte, interface{}, error) {
+			return false, nil, nil, sasl.ErrTooManySteps
+		},
+	}
+}
+
+// Dial opens a BOSH session, authenticates with SASL PLAIN (password or SSO
+// token), binds the resource, starts serving incoming stanzas and sends
+// presence with priority 0. It returns once the server has reflected that
+// presence, so pubsub events published afterwards are delivered. Bad
+// credentials give an error matching ErrUnauthorized after one attempt.
+func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session, error) {
+	a, err := resolve(ep)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := bosh.Open(ctx, d.doer, bosh.Config{
+		URL:           ep.BOSHURL,
+		To:            a.domain.Domainpart(),
+		Wait:          d.opts.Wait,
+		RequestMargin: d.opts.RequestMargin,
+		Attempts:      d.opts.Attempts,
+		RetryBackoff:  d.opts.RetryBackoff,
+		MaxBodySize:   d.opts.MaxBodySize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notify: open BOSH session: %w", err)
+	}
+	conn := newBOSHConn(bs, a.domain.Domainpart(), a.origin.String())
+	// mellium checks ctx only between steps; a Read blocked in a long-poll
+	// must be woken when the caller gives up.
+	stop := context.AfterFunc(ctx, func() { conn.abort(context.Cause(ctx)) })
+	defer stop()
+
+	xs, err := xmpp.NewSession(ctx, a.domain, a.origin, conn, xmpp.Secure,
+		websocket.Negotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
+			return xmpp.StreamConfig{
+				Lang: bosh.DefaultLang,
+				Features: []xmpp.StreamFeature{
+					xmpp.SASL("", "", plainAs(ep.Username, ep.Password)),
+					bindResource(a.origin.Resourcepart()),
+				},
+			}
+		}))
+	if err != nil {
+		return nil, d.dialFailed(ctx, bs, conn, err)
+	}
+
+	s := newSession(xs, bs, conn, a, l)
+	go s.serve()
+	if d.opts.noPresence {
+		return s, nil
+	}
+	if err := s.sendInitialPresence(ctx, d.opts.PresenceEcho); err != nil {
+		_ = s.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("notify: initial presence: %w", context.Cause(ctx))
+		}
+		return nil, fmt.Errorf("notify: initial presence: %w", err)
+	}
+	return s, nil
+}
+
+// dialFailed terminates the BOSH session and picks the error that says
+// why: bad credentials, the transport's own failure, the caller's context,
+// or mellium's negotiation error.
+func (d *BOSHDialer) dialFailed(ctx context.Context, bs *bosh.Session, conn *boshConn, err error) error {
+	transport := bs.Err()
+	closeCtx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	_ = bs.Close(closeCtx, []byte(`<presence xmlns='jabber:client' type='unavailable'/>`))
+	conn.abort(ErrClosed)
+	if cond := conn.authFailure(); cond != "" {
+		return &AuthError{Condition: cond}
+	}
+	if transport != nil {
+		return fmt.Errorf("notify: XMPP negotiation: %w", transport)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("notify: XMPP negotiation: %w", context.Cause(ctx))
+	}
+	var se *StreamError
+	if errors.As(streamErr(err), &se) {
+		return fmt.Errorf("notify: XMPP negotiation: %w", se)
+	}
+	return fmt.Errorf("notify: XMPP negotiation: %w", err)
+}

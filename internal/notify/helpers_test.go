@@ -1,0 +1,143 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// failDoer fails every request; a test using it asserts nothing was sent.
+type failDoer struct{}
+
+func (failDoer) Do(*http.Request) (*http.Response, error) {
+	return nil, errors.New("failDoer: no request expected")
+}
+
+// recDoer is an *http.Client that records request bodies and can be gated:
+// while closed, requests wait (as if the network were slow) until opened.
+type recDoer struct {
+	c *http.Client
+
+	mu     sync.Mutex
+	bodies []string
+	gate   chan struct{} // nil: open
+}
+
+func newRecDoer() *recDoer { return &recDoer{c: &http.Client{}} }
+
+func (d *recDoer) Do(r *http.Request) (*http.Response, error) {
+	b, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	d.mu.Lock()
+	d.bodies = append(d.bodies, string(b))
+	gate := d.gate
+	d.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+	}
+	return d.c.Do(r)
+}
+
+func (d *recDoer) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.gate == nil {
+		d.gate = make(chan struct{})
+	}
+}
+
+func (d *recDoer) open() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.gate != nil {
+		close(d.gate)
+		d.gate = nil
+	}
+}
+
+// count returns how many request bodies contained s.
+func (d *recDoer) count(s string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, b := range d.bodies {
+		if strings.Contains(b, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func (d *recDoer) requests() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.bodies)
+}
+
+// recorder is a Listener that turns callbacks into channel values.
+type recorder struct {
+	updates  chan *finesse.Update
+	presence chan bool
+	lost     chan error
+	errs     chan error
+	lostN    int
+	mu       sync.Mutex
+}
+
+func newRecorder() *recorder {
+	return &recorder{
+		updates:  make(chan *finesse.Update, 100),
+		presence: make(chan bool, 100),
+		lost:     make(chan error, 10),
+		errs:     make(chan error, 100),
+	}
+}
+
+func (r *recorder) listener() Listener {
+	return Listener{
+		Update:          func(u *finesse.Update) { r.updates <- u },
+		FinessePresence: func(b bool) { r.presence <- b },
+		Lost: func(err error) {
+			r.mu.Lock()
+			r.lostN++
+			r.mu.Unlock()
+			r.lost <- err
+		},
+		Error: func(err error) { r.errs <- err },
+	}
+}
+
+func (r *recorder) lostCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lostN
+}
+
+func recv[T any](t *testing.T, c chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(15 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,286 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/mux"
+	"mellium.im/xmpp/ping"
+	"mellium.im/xmpp/stanza"
+	"mellium.im/xmpp/stream"
+
+	"github.com/finesse-ha/finesse-ha/internal/bosh"
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// ErrJSONPayload is the cause of a PayloadError for a notification whose
+// payload is JSON (finesse.js accepts those on some nodes of later
+// releases); only XML <Update> documents are decoded.
+var ErrJSONPayload = errors.New("JSON payload not supported")
+
+// ErrForeignEvent is the cause of a PayloadError for a pubsub event that
+// did not come from the side's pubsub service: another user could send an
+// agent a message that looks like one, so it is not believed.
+var ErrForeignEvent = errors.New("pubsub event from an address other than the pubsub service")
+
+// xmppSession is the Session of a BOSHDialer.
+type xmppSession struct {
+	xs   *xmpp.Session
+	bs   *bosh.Session
+	conn *boshConn
+	a    addrs
+	l    Listener
+
+	closeOnce sync.Once
+	done      chan struct{} // closed when serve has returned
+
+	mu     sync.Mutex
+	closed bool
+
+	// Only touched by the serve goroutine.
+	echo         chan struct{} // closed when our own presence comes back
+	echoed       bool
+	finesseRes   map[string]bool // available resources of the finesse user
+	finesseKnown bool
+	finesseAvail bool
+}
+
+func newSession(xs *xmpp.Session, bs *bosh.Session, conn *boshConn, a addrs, l Listener) *xmppSession {
+	return &xmppSession{
+		xs: xs, bs: bs, conn: conn, a: a, l: l,
+		done:       make(chan struct{}),
+		echo:       make(chan struct{}),
+		finesseRes: map[string]bool{},
+	}
+}
+
+var eventName = xml.Name{Space: nsPubSubEvent, Local: "event"}
+
+// serve runs mellium's receive loop until the stream ends, then reports
+// Lost unless the session was closed on purpose. All Listener callbacks
+// come from this goroutine, in order.
+func (s *xmppSession) serve() {
+	defer close(s.done)
+	err := s.xs.Serve(mux.New(stanza.NSClient,
+		mux.MessageFunc(stanza.NormalMessage, eventName, s.handleEvent),
+		mux.MessageFunc(stanza.HeadlineMessage, eventName, s.handleEvent),
+		mux.PresenceFunc("", xml.Name{}, s.handlePresence),
+		mux.PresenceFunc(stanza.UnavailablePresence, xml.Name{}, s.handlePresence),
+		ping.Handle(),
+	))
+	s.conn.abort(ErrClosed)
+	_ = s.bs.Close(context.Background()) // no request if the transport already failed
+	s.mu.Lock()
+	closed := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if closed || s.l.Lost == nil {
+		return
+	}
+	cause := s.bs.Err()
+	if cause == nil {
+		cause = streamErr(err)
+	}
+	if cause == nil {
+		cause = io.ErrUnexpectedEOF // the server ended the stream without saying why
+	}
+	s.l.Lost(&LostError{Cause: cause})
+}
+
+// streamErr turns mellium's stream error into ours; other errors pass.
+func streamErr(err error) error {
+	var se stream.Error
+	if errors.As(err, &se) {
+		e := &StreamError{Condition: se.Err}
+		if len(se.Text) > 0 {
+			e.Text = se.Text[0].Value
+		}
+		return e
+	}
+	return err
+}
+
+func (s *xmppSession) handleEvent(msg stanza.Message, r xmlstream.TokenReadEncoder) error {
+	items, err := ParseEvent(r)
+	if err != nil {
+		// Never return it: mellium would end the stream over one bad stanza.
+		s.reportError(err)
+		return nil
+	}
+	if !msg.From.Equal(s.a.pubsub) {
+		s.reportError(&PayloadError{Node: firstNode(items), Err: ErrForeignEvent})
+		return nil
+	}
+	for _, it := range items {
+		if len(it.Payload) == 0 {
+			continue // an item without payload (e.g. a notify-only node)
+		}
+		if bytes.HasPrefix(it.Payload, []byte("{")) {
+			s.reportError(&PayloadError{Node: it.Node, Err: ErrJSONPayload})
+			continue
+		}
+		u, err := finesse.DecodeUpdate(it.Node, it.Payload)
+		if err != nil {
+			s.reportError(&PayloadError{Node: it.Node, Err: err})
+			continue
+		}
+		if s.l.Update != nil {
+			s.l.Update(u)
+		}
+	}
+	return nil
+}
+
+func firstNode(items []EventItem) string {
+	if len(items) > 0 {
+		return items[0].Node
+	}
+	return ""
+}
+
+func (s *xmppSession) reportError(err error) {
+	if s.l.Error != nil {
+		s.l.Error(err)
+	}
+}
+
+// handlePresence follows the finesse user's presence and notices the
+// reflection of our own initial presence. mux calls it once per child
+// element of a presence, so it must be idempotent.
+func (s *xmppSession) handlePresence(p stanza.Presence, _ xmlstream.TokenReadEncoder) error {
+	if !s.echoed && p.Type == "" && p.From.Equal(s.xs.LocalAddr()) {
+		s.echoed = true
+		close(s.echo)
+		return nil
+	}
+	if !p.From.Bare().Equal(s.a.finesse) {
+		return nil
+	}
+	res := p.From.Resourcepart()
+	switch {
+	case p.Type == stanza.UnavailablePresence && res == "":
+		clear(s.finesseRes)
+	case p.Type == stanza.UnavailablePresence:
+		delete(s.finesseRes, res)
+	default:
+		s.finesseRes[res] = true
+	}
+	avail := len(s.finesseRes) > 0
+	if s.finesseKnown && avail == s.finesseAvail {
+		return nil
+	}
+	s.finesseKnown, s.finesseAvail = true, avail
+	if s.l.FinessePresence != nil {
+		s.l.FinessePresence(avail)
+	}
+	return nil
+}
+
+// sendInitialPresence sends <presence><priority>0</priority></presence>
+// (Finesse: "non-negative priority to ensure all events are received") and
+// waits until the server reflects it, or echoWait passes.
+func (s *xmppSession) sendInitialPresence(ctx context.Context, echoWait time.Duration) error {
+	p := stanza.Presence{XMLName: xml.Name{Space: stanza.NSClient, Local: "presence"}}
+	priority := xmlstream.Wrap(xmlstream.Token(xml.CharData("0")), xml.StartElement{Name: xml.Name{Local: "priority"}})
+	if err := s.xs.Send(ctx, p.Wrap(priority)); err != nil {
+		return err
+	}
+	t := time.NewTimer(echoWait)
+	defer t.Stop()
+	select {
+	case <-s.echo:
+		return nil
+	case <-t.C:
+		return nil // a server that does not reflect presence still works
+	case <-s.done:
+		if err := s.bs.Err(); err != nil {
+			return err
+		}
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Subscribe subscribes this session's full JID to node (XEP-0060 §6.1).
+func (s *xmppSession) Subscribe(ctx context.Context, node string) error {
+	return s.pubsubIQ(ctx, "subscribe", node)
+}
+
+// Unsubscribe removes the subscription Subscribe made (XEP-0060 §6.2).
+func (s *xmppSession) Unsubscribe(ctx context.Context, node string) error {
+	return s.pubsubIQ(ctx, "unsubscribe", node)
+}
+
+func (s *xmppSession) pubsubIQ(ctx context.Context, op, node string) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	el := xmlstream.Wrap(
+		xmlstream.Wrap(nil, xml.StartElement{
+			Name: xml.Name{Local: op},
+			Attr: []xml.Attr{
+				{Name: xml.Name{Local: "node"}, Value: node},
+				{Name: xml.Name{Local: "jid"}, Value: s.xs.LocalAddr().String()},
+			},
+		}),
+		xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}},
+	)
+	iq := stanza.IQ{Type: stanza.SetIQ, To: s.a.pubsub}
+	return s.xs.UnmarshalIQElement(ctx, el, iq, nil)
+}
+
+// Ping sends an XMPP ping (XEP-0199) to the server and waits for any
+// answer; ctx is the caller's timeout.
+func (s *xmppSession) Ping(ctx context.Context) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	err := ping.Send(ctx, s.xs, jid.MustParse(s.a.domain.Domainpart()))
+	if err != nil && s.bs.Err() != nil {
+		return s.bs.Err()
+	}
+	return err
+}
+
+func (s *xmppSession) usable() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		if err := s.bs.Err(); err != nil {
+			return &LostError{Cause: err}
+		}
+		return ErrClosed
+	}
+	return nil
+}
+
+// Close ends the stream, terminates the BOSH session with an unavailable
+// presence and waits (boundedly) for the receive loop to stop. Lost is not
+// called afterwards.
+func (s *xmppSession) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		// Writes </stream:stream>; boshConn turns it into the terminate.
+		_ = s.xs.Close()
+		s.conn.terminate()
+		s.conn.abort(ErrClosed)
+	})
+	select {
+	case <-s.done:
+	case <-time.After(closeTimeout):
+	}
+	return nil
+}
+
+var _ Session = (*xmppSession)(nil)
