@@ -320,7 +320,8 @@ func (b *boshSession) handle(w http.ResponseWriter, r *http.Request, root *eleme
 		b.answer(w, r, rid)
 		return
 	}
-	if root.attr(nsXBOSH, "restart") == "true" {
+	// A client that forgets to declare the xmpp prefix still means a restart.
+	if root.attr(nsXBOSH, "restart") == "true" || root.attr("xmpp", "restart") == "true" {
 		b.st.restart()
 	}
 	for _, c := range root.children {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +175,20 @@ func TestEventsNeedAvailablePresence(t *testing.T) {
 	require.NoError(t, err)
 	s.Publish("/finesse/api/User/1001", "<Update/>")
 	assert.Equal(t, uint64(1), s.Stats().Delivered)
+}
+
+func TestRestartWithUndeclaredPrefix(t *testing.T) {
+	_, url := newTestServer(t, nil)
+	c := boshtest.New(url, domain)
+	_, err := c.Create(ctx(t), 1)
+	require.NoError(t, err)
+	_, err = c.Send(ctx(t), "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"+boshtest.Plain("1001", "pw")+"</auth>")
+	require.NoError(t, err)
+	b, err := c.Post(ctx(t), "<body xmlns='http://jabber.org/protocol/httpbind' rid='"+strconv.FormatInt(c.NextRID(), 10)+
+		"' sid='"+c.SID()+"' xmpp:restart='true'/>")
+	require.NoError(t, err)
+	require.NotNil(t, b.Features, b.Raw)
+	assert.NotNil(t, b.Features.Bind)
 }
 
 func TestWaitExpiryAnswersEmptyBody(t *testing.T) {
