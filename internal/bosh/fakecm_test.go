@@ -3,6 +3,7 @@ package bosh
 import (
 	"io"
 	"net/http"
+	"os"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ type fakeCM struct {
 	payloads   []string // elements received from the client, in rid order of arrival
 	creation   map[string]string
 	features   string
+	maxRID     uint64
 	intercept  func(r seenReq) *reply // nil reply: normal handling
 	terminated bool
 }
@@ -126,6 +128,9 @@ func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
 		sr.Payload = append(sr.Payload, string(e))
 	}
 
+	if os.Getenv("FAKECM_TRACE") != "" {
+		cm.t.Logf("%s fakeCM: rid %d restart=%v type=%q payload=%d", time.Now().Format("05.000"), rid, b.Restart, b.Type, len(b.Elements))
+	}
 	cm.mu.Lock()
 	cm.seen[rid]++
 	sr.Attempt = cm.seen[rid]
@@ -135,6 +140,7 @@ func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
 		cm.maxFlight = cm.inFlight
 	}
 	icpt := cm.intercept
+	features := cm.features
 	cm.mu.Unlock()
 	defer func() {
 		cm.mu.Lock()
@@ -175,7 +181,7 @@ func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
 		cm.mu.Lock()
 		cm.creation = b.attrs
 		cm.mu.Unlock()
-		io.WriteString(w, `<body xmlns='http://jabber.org/protocol/httpbind' xmlns:stream='http://etherx.jabber.org/streams' xmlns:xmpp='urn:xmpp:xbosh' sid='`+cm.sid+`' wait='`+strconv.Itoa(cm.wait)+`' requests='2' hold='1' inactivity='60' polling='5' from='finesse.test' ver='1.6' xmpp:version='1.0'>`+cm.features+`</body>`)
+		io.WriteString(w, `<body xmlns='http://jabber.org/protocol/httpbind' xmlns:stream='http://etherx.jabber.org/streams' xmlns:xmpp='urn:xmpp:xbosh' sid='`+cm.sid+`' wait='`+strconv.Itoa(cm.wait)+`' requests='2' hold='1' inactivity='60' polling='5' from='finesse.test' ver='1.6' xmpp:version='1.0'>`+features+`</body>`)
 		return
 	}
 	if b.SID != cm.sid {
@@ -185,6 +191,10 @@ func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
 
 	cm.mu.Lock()
 	cm.payloads = append(cm.payloads, sr.Payload...)
+	// A request overtaken on the wire by a newer one is not held: a real
+	// connection manager would have answered it when the newer one came.
+	overtaken := rid < cm.maxRID
+	cm.maxRID = max(cm.maxRID, rid)
 	// hold=1: a newer request releases the held one.
 	if cm.held != nil {
 		cm.held.release <- ""
@@ -198,10 +208,10 @@ func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if b.Restart {
 		cm.mu.Unlock()
-		io.WriteString(w, cm.wrap(cm.features))
+		io.WriteString(w, cm.wrap(features))
 		return
 	}
-	if len(cm.pending) > 0 {
+	if len(cm.pending) > 0 || overtaken {
 		out := strings.Join(cm.pending, "")
 		cm.pending = nil
 		cm.mu.Unlock()

@@ -402,7 +402,9 @@ func TestRestartRequestAndStreamStart(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, r.StreamStart)
 
+	cm.mu.Lock()
 	cm.features = `<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`
+	cm.mu.Unlock()
 	require.NoError(t, s.Restart())
 	r, err = s.Recv(ctxT(t))
 	require.NoError(t, err)

@@ -165,10 +165,13 @@ func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session
 
 	s := newSession(xs, bs, conn, a, l)
 	go s.serve()
-	if d.opts.noPresence {
-		return s, nil
+	if !d.opts.noPresence {
+		err = s.sendInitialPresence(ctx, d.opts.PresenceEcho)
 	}
-	if err := s.sendInitialPresence(ctx, d.opts.PresenceEcho); err != nil {
+	if err == nil {
+		err = s.handOut()
+	}
+	if err != nil {
 		_ = s.Close()
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("notify: initial presence: %w", context.Cause(ctx))

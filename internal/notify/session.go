@@ -37,6 +37,9 @@ type Endpoint struct {
 
 // Listener receives what a session delivers, in order, from one goroutine.
 // Implementations must not block for long: they are on the receive path.
+// Update, FinessePresence and Error may be called before Dial returns (the
+// finesse user's presence typically arrives right after the initial
+// presence); Lost is only ever called for a session Dial has returned.
 type Listener struct {
 	// Update is called for every pubsub event item carrying a Finesse <Update>.
 	Update func(*finesse.Update)

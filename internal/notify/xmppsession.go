@@ -43,7 +43,8 @@ type xmppSession struct {
 	done      chan struct{} // closed when serve has returned
 
 	mu     sync.Mutex
-	closed bool
+	closed bool // Close was called, or serve has ended
+	ready  bool // Dial has returned the session: Lost may be reported
 
 	// Only touched by the serve goroutine.
 	echo         chan struct{} // closed when our own presence comes back
@@ -79,10 +80,12 @@ func (s *xmppSession) serve() {
 	s.conn.abort(ErrClosed)
 	_ = s.bs.Close(context.Background()) // no request if the transport already failed
 	s.mu.Lock()
-	closed := s.closed
+	report := !s.closed && s.ready
 	s.closed = true
 	s.mu.Unlock()
-	if closed || s.l.Lost == nil {
+	if !report || s.l.Lost == nil {
+		// Closed on purpose, or ended while Dial was still running: Dial
+		// reports that itself, and no session was handed out to lose.
 		return
 	}
 	cause := s.bs.Err()
@@ -249,6 +252,22 @@ func (s *xmppSession) Ping(ctx context.Context) error {
 		return s.bs.Err()
 	}
 	return err
+}
+
+// handOut marks the session as returned by Dial; it fails if the session
+// has already ended, so that Dial never returns a dead session whose Lost
+// will not come.
+func (s *xmppSession) handOut() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		if err := s.bs.Err(); err != nil {
+			return &LostError{Cause: err}
+		}
+		return ErrClosed
+	}
+	s.ready = true
+	return nil
 }
 
 func (s *xmppSession) usable() error {
