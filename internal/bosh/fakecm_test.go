@@ -3,8 +3,8 @@ package bosh
 import (
 	"io"
 	"net/http"
-	"os"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
