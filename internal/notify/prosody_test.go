@@ -285,3 +285,24 @@ func TestProsodyDialHonoursContext(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), err.Error())
 }
+
+func TestProsodyCloseUndoesExplicitSubscriptions(t *testing.T) {
+	srv := xmpptest.Start(t, xmpptest.Options{})
+	a := admin(t, srv)
+	team, marker := "/finesse/api/Team/TheA/Users", "/finesse/api/User/1001"
+	require.NoError(t, a.CreateNode(testCtx(t), team))
+	require.NoError(t, a.CreateNode(testCtx(t), marker))
+	require.NoError(t, a.SubscribeOther(testCtx(t), marker, srv.JID("1001")))
+
+	s1, _ := dial(t, srv, newRecDoer(), endpoint(srv, "1001", "sup"), testOpts)
+	require.NoError(t, s1.Subscribe(testCtx(t), team))
+	require.NoError(t, s1.Close())
+
+	// Same full JID again: a leftover subscription would deliver the team
+	// update to it.
+	_, rec := dial(t, srv, newRecDoer(), endpoint(srv, "1001", "sup"), testOpts)
+	require.NoError(t, a.PublishUpdate(testCtx(t), team, "t1", userUpdate("1002", "READY", "team")))
+	require.NoError(t, a.PublishUpdate(testCtx(t), marker, "m1", userUpdate("1001", "READY", "marker")))
+	u := recv(t, rec.updates, "the marker update")
+	assert.Equal(t, "marker", u.RequestID, "the subscription did not outlive its session")
+}

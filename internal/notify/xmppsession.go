@@ -11,7 +11,6 @@ import (
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
-	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/mux"
 	"mellium.im/xmpp/ping"
 	"mellium.im/xmpp/stanza"
@@ -45,6 +44,7 @@ type xmppSession struct {
 	mu     sync.Mutex
 	closed bool // Close was called, or serve has ended
 	ready  bool // Dial has returned the session: Lost may be reported
+	subs   map[string]bool // explicit subscriptions, undone on Close
 
 	// Only touched by the serve goroutine.
 	echo         chan struct{} // closed when our own presence comes back
@@ -60,6 +60,7 @@ func newSession(xs *xmpp.Session, bs *bosh.Session, conn *boshConn, a addrs, l L
 		done:       make(chan struct{}),
 		echo:       make(chan struct{}),
 		finesseRes: map[string]bool{},
+		subs:       map[string]bool{},
 	}
 }
 
@@ -214,20 +215,36 @@ func (s *xmppSession) sendInitialPresence(ctx context.Context, echoWait time.Dur
 }
 
 // Subscribe subscribes this session's full JID to node (XEP-0060 §6.1).
+// Finesse wants full JIDs for explicit subscriptions and keeps them after
+// the session ends, so Close unsubscribes again.
 func (s *xmppSession) Subscribe(ctx context.Context, node string) error {
-	return s.pubsubIQ(ctx, "subscribe", node)
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if err := s.xs.UnmarshalIQElement(ctx, s.pubsubOp("subscribe", node), s.pubsubIQ(), nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.subs[node] = true
+	s.mu.Unlock()
+	return nil
 }
 
 // Unsubscribe removes the subscription Subscribe made (XEP-0060 §6.2).
 func (s *xmppSession) Unsubscribe(ctx context.Context, node string) error {
-	return s.pubsubIQ(ctx, "unsubscribe", node)
-}
-
-func (s *xmppSession) pubsubIQ(ctx context.Context, op, node string) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	el := xmlstream.Wrap(
+	s.mu.Lock()
+	delete(s.subs, node)
+	s.mu.Unlock()
+	return s.xs.UnmarshalIQElement(ctx, s.pubsubOp("unsubscribe", node), s.pubsubIQ(), nil)
+}
+
+func (s *xmppSession) pubsubIQ() stanza.IQ { return stanza.IQ{Type: stanza.SetIQ, To: s.a.pubsub} }
+
+func (s *xmppSession) pubsubOp(op, node string) xml.TokenReader {
+	return xmlstream.Wrap(
 		xmlstream.Wrap(nil, xml.StartElement{
 			Name: xml.Name{Local: op},
 			Attr: []xml.Attr{
@@ -237,8 +254,6 @@ func (s *xmppSession) pubsubIQ(ctx context.Context, op, node string) error {
 		}),
 		xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}},
 	)
-	iq := stanza.IQ{Type: stanza.SetIQ, To: s.a.pubsub}
-	return s.xs.UnmarshalIQElement(ctx, el, iq, nil)
 }
 
 // Ping sends an XMPP ping (XEP-0199) to the server and waits for any
@@ -247,7 +262,7 @@ func (s *xmppSession) Ping(ctx context.Context) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	err := ping.Send(ctx, s.xs, jid.MustParse(s.a.domain.Domainpart()))
+	err := ping.Send(ctx, s.xs, s.a.domain)
 	if err != nil && s.bs.Err() != nil {
 		return s.bs.Err()
 	}
@@ -289,7 +304,16 @@ func (s *xmppSession) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
+		subs := s.subs
+		s.subs = nil
 		s.mu.Unlock()
+		// Fire and forget: they travel in the terminate request at the
+		// latest, and the answers do not matter any more.
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		for node := range subs {
+			_ = s.xs.Send(ctx, s.pubsubIQ().Wrap(s.pubsubOp("unsubscribe", node)))
+		}
+		cancel()
 		// Writes </stream:stream>; boshConn turns it into the terminate.
 		_ = s.xs.Close()
 		s.conn.terminate()
