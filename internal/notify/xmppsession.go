@@ -42,8 +42,8 @@ type xmppSession struct {
 	done      chan struct{} // closed when serve has returned
 
 	mu     sync.Mutex
-	closed bool // Close was called, or serve has ended
-	ready  bool // Dial has returned the session: Lost may be reported
+	closed bool            // Close was called, or serve has ended
+	ready  bool            // Dial has returned the session: Lost may be reported
 	subs   map[string]bool // explicit subscriptions, undone on Close
 
 	// Only touched by the serve goroutine.
