@@ -140,3 +140,16 @@ func (c *Client) pubsubSet(ctx context.Context, op xml.TokenReader) error {
 func el(local string, inner xml.TokenReader, attrs ...xml.Attr) xml.TokenReader {
 	return xmlstream.Wrap(inner, xml.StartElement{Name: xml.Name{Local: local}, Attr: attrs})
 }
+
+// Ping sends an XMPP ping (XEP-0199) to the full JID to and returns the
+// stanza error if the entity answers with one (service-unavailable when it
+// does not implement ping): unlike mellium's ping.Send, which counts that as
+// a success.
+func (c *Client) Ping(ctx context.Context, to string) error {
+	j, err := jid.Parse(to)
+	if err != nil {
+		return err
+	}
+	payload := xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "urn:xmpp:ping", Local: "ping"}})
+	return c.s.UnmarshalIQElement(ctx, payload, stanza.IQ{Type: stanza.GetIQ, To: j}, nil)
+}
