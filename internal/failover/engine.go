@@ -159,6 +159,7 @@ func New(cfg Config) (*Engine, error) {
 	e.rootCtx, e.rootCancel = context.WithCancel(context.Background())
 	e.stepCtx, e.stepCancel = context.WithCancel(e.rootCtx)
 	for i, s := range cfg.Sides {
+		s.REST, s.Dialer = guardedREST{s.REST}, guardedDialer{s.Dialer}
 		e.sides = append(e.sides, &sideState{name: sideName(i), cfg: s})
 	}
 	for _, n := range cfg.Subscriptions {

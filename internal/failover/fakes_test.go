@@ -51,6 +51,8 @@ type fakeSide struct {
 	idPrefix     string // dialog ids on this side differ
 	doStatus     int    // forced status for Do, 0 = normal
 	earlyAsync   bool   // POST's async answer arrives before its 202
+	sysInfo401   bool   // SystemInfo itself answers 401
+	panicOn      string // op that panics (a bug in an adapter)
 	sessions     []*fakeSession
 	ops          map[string]int
 	endpoints    []notify.Endpoint
@@ -142,8 +144,11 @@ func (f *fakeSide) gate(ctx context.Context, op string) error {
 	h := f.h
 	h.mu.Lock()
 	f.ops[op]++
-	dead, bh, lat := f.dead, f.blackhole, f.latency
+	dead, bh, lat, panicOn := f.dead, f.blackhole, f.latency, f.panicOn
 	h.mu.Unlock()
+	if panicOn == op {
+		panic("fake adapter bug in " + op)
+	}
 	if bh {
 		return h.park(ctx)
 	}
@@ -160,6 +165,8 @@ func (f *fakeSide) gate(ctx context.Context, op string) error {
 	switch {
 	case f.dead:
 		return fmt.Errorf("connection reset: %w", ErrTransport)
+	case op == "SystemInfo" && f.sysInfo401:
+		return fmt.Errorf("401: %w", finesse.ErrUnauthorized)
 	case op == "SystemInfo":
 		return nil
 	case f.unauthorized:
@@ -618,3 +625,21 @@ func makeUpdate(node string, ev finesse.EventType, source, reqID string, v any) 
 		ev, reqID, source, data)
 	return &finesse.Update{Node: node, Event: ev, Source: source, RequestID: reqID, Data: data, Raw: raw}
 }
+
+// stubList serves Dialogs as id-only stubs, as a trimmed list would.
+type stubList struct {
+	*fakeSide
+	stub finesse.Dialog
+}
+
+func (s *stubList) Dialogs(ctx context.Context, id string) (*finesse.Dialogs, error) {
+	return &finesse.Dialogs{Dialogs: []finesse.Dialog{s.stub}}, nil
+}
+
+// nopSession is a session that does nothing.
+type nopSession struct{}
+
+func (nopSession) Subscribe(context.Context, string) error   { return nil }
+func (nopSession) Unsubscribe(context.Context, string) error { return nil }
+func (nopSession) Ping(context.Context) error                { return nil }
+func (nopSession) Close() error                              { return nil }

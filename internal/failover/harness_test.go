@@ -291,3 +291,14 @@ func (h *harness) requireNoSecrets() {
 	}
 	require.NotContains(h.t, string(blob), testPassword)
 }
+
+// requireDone fails (instead of hanging) when a request has not resolved.
+func (h *harness) requireDone(p *pendingRequest) {
+	h.t.Helper()
+	h.settle()
+	select {
+	case <-p.done:
+	default:
+		h.t.Fatalf("request %s %s has not resolved", p.method, p.path)
+	}
+}

@@ -135,7 +135,7 @@ func TestS5_CTIFailoverOnBothSides(t *testing.T) {
 		get := h.e.submit("GET", "/finesse/api/User/1001001", nil)
 		h.run(30 * time.Second)
 		assert.Empty(t, connTrail(h.eventsSince(m)), "503 must not move the client")
-		<-get.done
+		h.requireDone(get)
 		require.ErrorIs(t, get.err, ErrOutOfService)
 		assert.Equal(t, 1+3, h.A.count("Do GET"), "first try and Retry503.Count retries")
 
@@ -168,7 +168,7 @@ func TestS5_CTIFailoverOnBothSides(t *testing.T) {
 			// Found by the next poll (10 s), then jitter and re-check.
 			assert.LessOrEqual(t, conn.Since.Sub(back), 12*time.Second)
 		}
-		<-put.done
+		h.requireDone(put)
 		require.NoError(t, put.err, "a PUT waiting for a side is sent once one is usable")
 		assert.True(t, put.resp.Confirmed)
 		assert.Equal(t, finesse.StateReady, h.e.Snapshot().Agent.State)

@@ -1,0 +1,98 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/notify"
+)
+
+// The engine wraps every adapter it is given so that a panic in a REST
+// client, dialer or session becomes an ordinary error of that call. A panic
+// would otherwise lose the call's continuation (a poll round that never
+// completes freezes recovery), and in wasm an unrecovered one ends the page.
+
+// PanicError is the error of an adapter call that panicked.
+type PanicError struct {
+	Op    string
+	Value string
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("failover: %s panicked: %s", e.Op, e.Value) }
+
+func guard(op string, err *error) {
+	if r := recover(); r != nil {
+		*err = &PanicError{Op: op, Value: fmt.Sprint(r)}
+	}
+}
+
+type guardedREST struct{ r REST }
+
+func (g guardedREST) SystemInfo(ctx context.Context) (si *finesse.SystemInfo, err error) {
+	defer guard("SystemInfo", &err)
+	return g.r.SystemInfo(ctx)
+}
+
+func (g guardedREST) User(ctx context.Context, id string) (u *finesse.User, err error) {
+	defer guard("User", &err)
+	return g.r.User(ctx, id)
+}
+
+func (g guardedREST) Dialogs(ctx context.Context, id string) (ds *finesse.Dialogs, err error) {
+	defer guard("Dialogs", &err)
+	return g.r.Dialogs(ctx, id)
+}
+
+func (g guardedREST) Dialog(ctx context.Context, id string) (d *finesse.Dialog, err error) {
+	defer guard("Dialog", &err)
+	return g.r.Dialog(ctx, id)
+}
+
+func (g guardedREST) SignIn(ctx context.Context, id, extension, requestID string) (err error) {
+	defer guard("SignIn", &err)
+	return g.r.SignIn(ctx, id, extension, requestID)
+}
+
+func (g guardedREST) SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) (err error) {
+	defer guard("SetState", &err)
+	return g.r.SetState(ctx, id, state, reasonCodeID, requestID)
+}
+
+func (g guardedREST) Do(ctx context.Context, method, path string, body []byte, requestID string) (r *RawResponse, err error) {
+	defer guard("Do", &err)
+	return g.r.Do(ctx, method, path, body, requestID)
+}
+
+type guardedDialer struct{ d notify.Dialer }
+
+func (g guardedDialer) Dial(ctx context.Context, ep notify.Endpoint, l notify.Listener) (s notify.Session, err error) {
+	defer guard("Dial", &err)
+	s, err = g.d.Dial(ctx, ep, l)
+	if s != nil {
+		s = guardedSession{s}
+	}
+	return s, err
+}
+
+type guardedSession struct{ s notify.Session }
+
+func (g guardedSession) Subscribe(ctx context.Context, node string) (err error) {
+	defer guard("Subscribe", &err)
+	return g.s.Subscribe(ctx, node)
+}
+
+func (g guardedSession) Unsubscribe(ctx context.Context, node string) (err error) {
+	defer guard("Unsubscribe", &err)
+	return g.s.Unsubscribe(ctx, node)
+}
+
+func (g guardedSession) Ping(ctx context.Context) (err error) {
+	defer guard("Ping", &err)
+	return g.s.Ping(ctx)
+}
+
+func (g guardedSession) Close() (err error) {
+	defer guard("Close", &err)
+	return g.s.Close()
+}
