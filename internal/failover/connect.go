@@ -23,6 +23,9 @@ type syncInput struct {
 	extension string
 	signIn    bool // LOGIN if the side reports the agent signed out
 	signInID  string
+	// reloginForced allows that LOGIN also after a forced logout (255);
+	// without ReloginAfterForcedLogout such a logout is reported, not undone.
+	reloginForced bool
 }
 
 type syncResult struct {
@@ -74,6 +77,7 @@ func (e *Engine) connect(i int) {
 	in.listener = e.listener(in.token)
 	if u := e.agent.user; u != nil && u.State != finesse.StateLogout && u.State != "" && e.cfg.Extension != "" {
 		in.signIn, in.signInID = true, e.newRequestID()
+		in.reloginForced = e.pol.ReloginAfterForcedLogout
 	}
 	e.dialToken, e.dialSide, e.dialLost = in.token, i, false
 	e.buffered = nil
@@ -161,7 +165,7 @@ func (e *Engine) runSync(ctx context.Context, in syncInput) (r syncResult) {
 	if !call("user", getUser) {
 		return r
 	}
-	if u.State == finesse.StateLogout && in.signIn {
+	if u.State == finesse.StateLogout && in.signIn && (!isForcedLogout(u) || in.reloginForced) {
 		// LOGIN is safe: a signed-in agent keeps its state (SPEC §3.3.4).
 		err := func() error {
 			cctx, release := e.withTimeout(ctx, e.pol.RequestTimeout)

@@ -456,3 +456,30 @@ func TestClassify(t *testing.T) {
 	assert.True(t, strings.HasPrefix(snippet(nil), "no body"))
 	assert.Len(t, snippet([]byte(strings.Repeat("a", 500))), 203)
 }
+
+func TestForcedLogoutFoundByResyncIsReportedNotUndone(t *testing.T) {
+	for _, optIn := range []bool{false, true} {
+		t.Run(fmt.Sprint(optIn), func(t *testing.T) {
+			h := newHarness(t, 69, withPolicy(func(p *Policy) { p.ReloginAfterForcedLogout = optIn }))
+			h.setAgent(finesse.StateReady, "", "")
+			h.start("A")
+			m := h.mark()
+			h.A.kill()
+			h.run(100 * time.Millisecond)
+			h.setAgent(finesse.StateLogout, finesse.ForcedLogoutReasonCode, "")
+			h.run(10 * time.Second)
+			h.requireConnected("B")
+			ag := agentEvents(h.eventsSince(m))
+			require.Len(t, ag, 1)
+			assert.True(t, ag[0].Synthetic)
+			if optIn {
+				assert.Equal(t, 1, h.B.count("SignIn"))
+				assert.Equal(t, finesse.StateNotReady, ag[0].State)
+			} else {
+				assert.Zero(t, h.B.count("SignIn"))
+				assert.True(t, ag[0].ForcedLogout)
+				assert.Equal(t, finesse.StateReady, ag[0].Previous)
+			}
+		})
+	}
+}

@@ -16,6 +16,15 @@ type Event interface {
 }
 
 // ConnState is the connection state reported to the page.
+//
+// Mapping to finesse.js's ClientServices vocabulary, for hosts that know it:
+// connecting -> connecting; connected -> connected (after a failover also
+// finesse.js's "recovered"); reconnecting -> reconnecting; failing-over ->
+// failing; disconnected -> disconnected; unauthorized -> unauthorized;
+// closed -> disconnected (after disconnecting). finesse.js's "conflict"
+// (resource taken over) cannot happen, since the resource is never
+// "desktop"; a conflict stream error ends the session and is handled as a
+// lost notification connection.
 type ConnState string
 
 const (
@@ -62,8 +71,9 @@ type ConnectionEvent struct {
 	Reason string `json:"reason"`
 	// Since is when this state began.
 	Since time.Time `json:"since"`
-	// Attempt counts connection attempts since the last time the engine was
-	// connected (0 on the first connected event after Start).
+	// Attempt counts connection attempts since the engine was last
+	// connected: 0 when a recovery begins, 1 on the first try, and on a
+	// connected event the number of attempts it took.
 	Attempt int `json:"attempt"`
 }
 

@@ -21,7 +21,7 @@ const testPassword = "s3cret-Pa55word"
 
 // harness is an engine wired to two fake sides on a virtual clock.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	clk     *clock.Virtual
 	agentID string
 
@@ -46,7 +46,7 @@ func withPolicy(f func(*Policy)) harnessOpt { return func(c *Config) { f(&c.Poli
 
 func startOn(side int) harnessOpt { return func(c *Config) { c.StartSide = side } }
 
-func newHarness(t *testing.T, seed uint64, opts ...harnessOpt) *harness {
+func newHarness(t testing.TB, seed uint64, opts ...harnessOpt) *harness {
 	t.Helper()
 	h := &harness{
 		t:       t,

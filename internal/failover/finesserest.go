@@ -1,0 +1,63 @@
+package failover
+
+import (
+	"context"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// FinesseREST adapts internal/finesse's REST client of one side to the REST
+// interface, so that internal/client wires a side as
+//
+//	c, _ := finesse.NewClient(base, doer, auth)
+//	failover.Side{Host: host, REST: failover.FinesseREST(c), Dialer: d, Endpoint: ep}
+//
+// The engine's requestIds reach the requestId header through
+// finesse.ContextWithRequestID; the client's typed errors (ErrUnauthorized,
+// ErrOutOfService, ErrTransport ...) are classified as they are.
+func FinesseREST(c *finesse.Client) REST { return finesseREST{c} }
+
+type finesseREST struct{ c *finesse.Client }
+
+func (r finesseREST) SystemInfo(ctx context.Context) (*finesse.SystemInfo, error) {
+	return r.c.GetSystemInfo(ctx)
+}
+
+func (r finesseREST) User(ctx context.Context, id string) (*finesse.User, error) {
+	return r.c.GetUser(ctx, id)
+}
+
+func (r finesseREST) Dialogs(ctx context.Context, id string) (*finesse.Dialogs, error) {
+	return r.c.GetDialogs(ctx, id)
+}
+
+func (r finesseREST) Dialog(ctx context.Context, id string) (*finesse.Dialog, error) {
+	return r.c.GetDialog(ctx, id)
+}
+
+func (r finesseREST) SignIn(ctx context.Context, id, extension, requestID string) error {
+	_, err := r.c.SignIn(withRequestID(ctx, requestID), id, extension)
+	return err
+}
+
+func (r finesseREST) SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) error {
+	_, err := r.c.SetState(withRequestID(ctx, requestID), id, state, reasonCodeID)
+	return err
+}
+
+func (r finesseREST) Do(ctx context.Context, method, path string, body []byte, requestID string) (*RawResponse, error) {
+	resp, err := r.c.Request(withRequestID(ctx, requestID), method, path, body)
+	if resp == nil {
+		return nil, err
+	}
+	// A non-2xx answer comes with both; the engine reads the status from
+	// the response and the kind from the error.
+	return &RawResponse{Status: resp.Status, Body: resp.Body}, err
+}
+
+func withRequestID(ctx context.Context, id string) context.Context {
+	if id == "" {
+		return ctx
+	}
+	return finesse.ContextWithRequestID(ctx, id)
+}

@@ -1,0 +1,92 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// doerFunc answers requests in memory (no network).
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+func xmlResponse(status int, body string) *http.Response {
+	return &http.Response{
+		StatusCode: status,
+		Header:     http.Header{"Content-Type": {"application/xml"}},
+		Body:       io.NopCloser(strings.NewReader(body)),
+	}
+}
+
+func TestFinesseRESTAdapter(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	doer := doerFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		// Sent with Finesse's exact spelling, so not via Header.Get.
+		ids = append(ids, r.Method+" "+r.URL.Path+" "+strings.Join(r.Header[finesse.RequestIDHeader], ","))
+		mu.Unlock()
+		switch {
+		case r.URL.Path == "/finesse/api/SystemInfo":
+			return xmlResponse(200, "<SystemInfo><status>IN_SERVICE</status><deploymentType>UCCE</deploymentType></SystemInfo>"), nil
+		case r.URL.Path == "/finesse/api/User/1001" && r.Method == "GET":
+			return xmlResponse(200, "<User><loginId>1001</loginId><state>READY</state></User>"), nil
+		case r.URL.Path == "/finesse/api/User/1001/Dialogs":
+			return xmlResponse(200, "<Dialogs><Dialog><id>5</id><state>ACTIVE</state></Dialog></Dialogs>"), nil
+		case r.URL.Path == "/finesse/api/Dialog/5":
+			return xmlResponse(200, "<Dialog><id>5</id><state>ACTIVE</state></Dialog>"), nil
+		case r.URL.Path == "/finesse/api/User/1001" && r.Method == "PUT":
+			return xmlResponse(202, ""), nil
+		case r.URL.Path == "/finesse/api/Dialog/9":
+			return xmlResponse(503, "<ApiErrors><ApiError><ErrorType>Service Unavailable</ErrorType><ErrorMessage>SERVER_OUT_OF_SERVICE</ErrorMessage></ApiError></ApiErrors>"), nil
+		}
+		return nil, errors.New("connection refused")
+	})
+	c, err := finesse.NewClient("https://fin-a:8445", doer, finesse.Auth{Username: "1001", Password: "pw"})
+	require.NoError(t, err)
+	r := FinesseREST(c)
+	ctx := context.Background()
+
+	si, err := r.SystemInfo(ctx)
+	require.NoError(t, err)
+	assert.True(t, si.InService())
+	u, err := r.User(ctx, "1001")
+	require.NoError(t, err)
+	assert.Equal(t, finesse.StateReady, u.State)
+	ds, err := r.Dialogs(ctx, "1001")
+	require.NoError(t, err)
+	assert.Len(t, ds.Dialogs, 1)
+	d, err := r.Dialog(ctx, "5")
+	require.NoError(t, err)
+	assert.Equal(t, "5", d.ID)
+
+	require.NoError(t, r.SignIn(ctx, "1001", "1001", "fha-1-aa"))
+	require.NoError(t, r.SetState(ctx, "1001", finesse.StateReady, "", "fha-2-bb"))
+	resp, err := r.Do(ctx, "PUT", "/finesse/api/User/1001", []byte("<User><state>READY</state></User>"), "fha-3-cc")
+	require.NoError(t, err)
+	assert.Equal(t, 202, resp.Status)
+
+	resp, err = r.Do(ctx, "PUT", "/finesse/api/Dialog/9", []byte("<Dialog/>"), "fha-4-dd")
+	require.Error(t, err)
+	assert.Equal(t, 503, resp.Status)
+	assert.Equal(t, kindOutOfService, classify(err))
+
+	_, err = r.Do(ctx, "GET", "/finesse/api/Queue/1", nil, "")
+	assert.Equal(t, kindTransport, classify(err))
+
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Contains(t, ids, "PUT /finesse/api/User/1001 fha-1-aa")
+	assert.Contains(t, ids, "PUT /finesse/api/User/1001 fha-2-bb")
+	assert.Contains(t, ids, "PUT /finesse/api/User/1001 fha-3-cc")
+}
