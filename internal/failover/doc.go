@@ -3,6 +3,23 @@
 // current one fails, and re-syncs agent state and calls so that the page
 // loses no call, no call data and no event.
 //
+// # Wiring
+//
+//	e, err := failover.New(failover.Config{
+//		AgentID: "1001001", Extension: "1001001",
+//		Sides: []failover.Side{
+//			{Host: "fin-a", REST: failover.FinesseREST(clientA), Dialer: dialer, Endpoint: epA},
+//			{Host: "fin-b", REST: failover.FinesseREST(clientB), Dialer: dialer, Endpoint: epB},
+//		},
+//		Clock: clock.Real(), OnEvent: forward,
+//	})
+//	e.Start()
+//	resp, err := e.Request(ctx, "PUT", "/finesse/api/User/1001001", body)
+//	e.Close(); <-e.Done()
+//
+// Adapters are wrapped so that a panic in one becomes a *PanicError of
+// that call instead of stalling the engine.
+//
 // # No I/O, no clock of its own
 //
 // The engine talks to each side only through a REST interface and a
