@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Starts the duplex Finesse simulator with the demo page.
+# Starts the duplex Finesse simulator with the demo page. web/ (page, npm
+# wrapper) and dist/ (the .wasm and wasm_exec.js that `make wasm` built) are
+# overlaid under one prefix, so the page loads the package exactly as an app
+# that installed it would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d cmd/finesse-sim ]; then
-	echo "make demo: not yet — the simulator (issue 5) has not landed; 'make wasm' built dist/finesse-ha.wasm."
-	exit 0
-fi
-exec go run ./cmd/finesse-sim -serve-dir web "$@"
+exec go run ./cmd/finesse-sim -serve-dir web -serve-dir dist "$@"
