@@ -3,6 +3,8 @@ package finesse
 import (
 	"encoding/xml"
 	"strings"
+
+	"github.com/finesse-ha/finesse-ha/internal/xmlutil"
 )
 
 // ApiErrors is the XML error body of a failed REST request, and (as
@@ -29,7 +31,7 @@ type ApiErrorData = ApiError
 // in REST bodies and <apiErrors><apiError> in notifications.
 func (e *ApiErrors) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	e.Errors = nil
-	return eachChild(d, func(child xml.StartElement) error {
+	return xmlutil.EachChild(d, func(child xml.StartElement) error {
 		if !strings.EqualFold(child.Name.Local, "ApiError") {
 			return d.Skip()
 		}
@@ -45,7 +47,7 @@ func (e *ApiErrors) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 // UnmarshalXML reads errorType/ErrorType etc. in either case.
 func (e *ApiError) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	*e = ApiError{}
-	return eachChild(d, func(child xml.StartElement) error {
+	return xmlutil.EachChild(d, func(child xml.StartElement) error {
 		var dst *string
 		switch strings.ToLower(child.Name.Local) {
 		case "errortype":
@@ -59,25 +61,6 @@ func (e *ApiError) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 		}
 		return d.DecodeElement(dst, &child)
 	})
-}
-
-// eachChild calls fn for each child element of the element whose start tag
-// was just read; fn must consume the child (DecodeElement or Skip).
-func eachChild(d *xml.Decoder, fn func(xml.StartElement) error) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := fn(t); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
 }
 
 // First returns the first entry, or a zero ApiError when there is none.

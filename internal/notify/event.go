@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+
+	"github.com/finesse-ha/finesse-ha/internal/xmlutil"
 )
 
 // XEP-0060 namespaces; mellium has NSEvent but no parser for events.
@@ -48,16 +50,16 @@ func ParseEvent(r xml.TokenReader) ([]EventItem, error) {
 		}
 	}
 	var items []EventItem
-	err := eachChild(d, func(start xml.StartElement) error {
+	err := xmlutil.EachChild(d, func(start xml.StartElement) error {
 		if start.Name.Space != nsPubSubEvent || start.Name.Local != "event" {
 			return d.Skip()
 		}
-		return eachChild(d, func(start xml.StartElement) error {
+		return xmlutil.EachChild(d, func(start xml.StartElement) error {
 			if start.Name.Space != nsPubSubEvent || start.Name.Local != "items" {
 				return d.Skip()
 			}
 			node := attr(start, "node")
-			return eachChild(d, func(start xml.StartElement) error {
+			return xmlutil.EachChild(d, func(start xml.StartElement) error {
 				if start.Name.Space != nsPubSubEvent || start.Name.Local != "item" {
 					return d.Skip()
 				}
@@ -87,7 +89,7 @@ func ParseEventBytes(msg []byte) ([]EventItem, error) {
 // itemPayload reads an <item/>'s content up to and including its end tag.
 func itemPayload(d *xml.Decoder) ([]byte, error) {
 	var payload []byte
-	err := eachChild(d, func(start xml.StartElement) error {
+	err := xmlutil.EachChild(d, func(start xml.StartElement) error {
 		if payload != nil {
 			return d.Skip() // XEP-0060: one payload per item
 		}
@@ -182,25 +184,6 @@ func encodeInto(e *xml.Encoder, d *xml.Decoder, start xml.StartElement) error {
 		var err error
 		if tok, err = d.Token(); err != nil {
 			return err
-		}
-	}
-}
-
-// eachChild calls f for every child element of the element whose start was
-// just read, and consumes its end tag. f must consume the child entirely.
-func eachChild(d *xml.Decoder, f func(xml.StartElement) error) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := f(t); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
 		}
 	}
 }
