@@ -275,11 +275,8 @@ func (s *xmppSession) Ping(ctx context.Context) error {
 func (s *xmppSession) handOut() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		if err := s.bs.Err(); err != nil {
-			return &LostError{Cause: err}
-		}
-		return ErrClosed
+	if err := s.endedLocked(); err != nil {
+		return err
 	}
 	s.ready = true
 	return nil
@@ -288,13 +285,20 @@ func (s *xmppSession) handOut() error {
 func (s *xmppSession) usable() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		if err := s.bs.Err(); err != nil {
-			return &LostError{Cause: err}
-		}
-		return ErrClosed
+	return s.endedLocked()
+}
+
+// endedLocked says why the session can no longer be used: the transport's
+// error if it was lost, ErrClosed if it was closed; nil while it is open.
+// s.mu must be held.
+func (s *xmppSession) endedLocked() error {
+	if !s.closed {
+		return nil
 	}
-	return nil
+	if err := s.bs.Err(); err != nil {
+		return &LostError{Cause: err}
+	}
+	return ErrClosed
 }
 
 // Close ends the stream, terminates the BOSH session with an unavailable
