@@ -1,0 +1,139 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/finesse-ha/finesse-ha/internal/clock"
+	"github.com/finesse-ha/finesse-ha/internal/failover"
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/notify"
+)
+
+// Doer sends HTTP requests: *http.Client natively, jsfetch.Transport in the
+// browser. REST and BOSH share it.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Client is one agent's failover client.
+type Client struct {
+	engine *failover.Engine
+}
+
+// New builds the REST client and BOSH dialer of every side and the failover
+// engine over them. It validates cfg as ParseOptions does (errors are
+// *OptionError). onEvent receives every event in order; it must not block
+// and must not call Request. Call Start to connect.
+func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event)) (*Client, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if doer == nil || clk == nil {
+		return nil, errors.New("finesse-ha: client.New needs a Doer and a Clock")
+	}
+	if onEvent == nil {
+		onEvent = func(failover.Event) {}
+	}
+	// The XMPP password is the Finesse password or, for SSO, the token.
+	xmppSecret := cfg.Auth.Password
+	if cfg.Auth.Token != "" {
+		xmppSecret = cfg.Auth.Token
+	}
+	dialer := notify.NewBOSHDialer(doer, notify.Options{})
+	sides := make([]failover.Side, 0, len(cfg.Sides))
+	for i, sc := range cfg.Sides {
+		rc, err := finesse.NewClient(sc.REST, doer, cfg.Auth)
+		if err != nil {
+			// finesse errors may quote the URL; name the field instead.
+			return nil, optErr(sideField(i), "not a usable Finesse base URL")
+		}
+		u, _ := url.Parse(sc.REST) // validated above
+		sides = append(sides, failover.Side{
+			Host:   u.Hostname(),
+			REST:   failover.FinesseREST(rc),
+			Dialer: dialer,
+			Endpoint: notify.Endpoint{
+				BOSHURL:      sc.BOSH,
+				WebSocketURL: sc.WebSocket,
+				Username:     cfg.AgentID,
+				Password:     xmppSecret,
+				Resource:     cfg.Resource,
+			},
+		})
+	}
+	var secrets []string
+	for _, s := range []string{cfg.Auth.Password, cfg.Auth.Token} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
+	e, err := failover.New(failover.Config{
+		AgentID:   cfg.AgentID,
+		Extension: cfg.Extension,
+		Sides:     sides,
+		Clock:     clk,
+		Policy:    cfg.Policy,
+		OnEvent:   onEvent,
+		Secrets:   secrets,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Client{engine: e}, nil
+}
+
+func sideField(i int) string { return fmt.Sprintf("options.sides[%d]", i) }
+
+// Start connects; progress is reported through onEvent.
+func (c *Client) Start() { c.engine.Start() }
+
+// Snapshot is the current connection, agent, calls and side health.
+func (c *Client) Snapshot() failover.Snapshot { return c.engine.Snapshot() }
+
+// History is the failover timeline, oldest first.
+func (c *Client) History() []failover.HistoryEntry { return c.engine.History() }
+
+// Close stops the client; it is idempotent. Done closes when it has stopped.
+func (c *Client) Close() error { return c.engine.Close() }
+
+// Done is closed once the client has stopped after Close.
+func (c *Client) Done() <-chan struct{} { return c.engine.Done() }
+
+// Result is what a page's request resolves with (web/index.d.ts
+// RequestResult). A non-2xx answer is a Result too, not an error: the page
+// decides what a 400 means. Error carries the engine's description of a
+// non-2xx answer, because failover.RequestError keeps only an excerpt of
+// the body (Body is then empty).
+type Result struct {
+	Status    int               `json:"status"`
+	Headers   map[string]string `json:"headers"`
+	Body      string            `json:"body"`
+	RequestID string            `json:"requestId"`
+	Side      string            `json:"side,omitempty"`
+	Confirmed bool              `json:"confirmed"`
+	Error     string            `json:"error,omitempty"`
+}
+
+// Request sends one REST request through the active side (failover.Engine
+// Request). It fails only when no answer was received (transport error,
+// timeout, closed, no usable side); the error text holds no credential.
+func (c *Client) Request(ctx context.Context, method, path string, body []byte) (*Result, error) {
+	resp, err := c.engine.Request(ctx, method, path, body)
+	if err != nil {
+		var re *failover.RequestError
+		if errors.As(err, &re) && re.Status != 0 {
+			return &Result{Status: re.Status, Headers: map[string]string{}, RequestID: re.RequestID, Side: re.Side, Error: re.Msg}, nil
+		}
+		return nil, err
+	}
+	// The engine does not keep response headers; the map is there for the
+	// contract's shape.
+	return &Result{
+		Status: resp.Status, Headers: map[string]string{}, Body: resp.Body,
+		RequestID: resp.RequestID, Side: resp.Side, Confirmed: resp.Confirmed,
+	}, nil
+}

@@ -1,0 +1,272 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/failover"
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// Config is a validated client configuration. ParseOptions builds it from
+// the page's options JSON; Go callers may fill it directly (New validates).
+type Config struct {
+	// Sides are side A and optionally side B.
+	Sides     []SideConfig
+	AgentID   string
+	Extension string
+	Auth      finesse.Auth
+	// Transport is the notification transport; only "bosh" is implemented.
+	Transport string
+	// AllowInsecure permits http: side URLs (simulator, lab).
+	AllowInsecure bool
+	// Resource is the XMPP resource (failover.DefaultResource if empty).
+	Resource string
+	Policy   failover.Policy
+}
+
+// SideConfig holds one side's URLs. BOSH is derived from REST when empty.
+type SideConfig struct {
+	REST      string
+	BOSH      string
+	WebSocket string
+}
+
+// TransportBOSH is the only transport this build implements.
+const TransportBOSH = "bosh"
+
+// Bounds of the page's policy numbers. The poll floor protects Finesse:
+// thousands of desktops polling SystemInfo faster than every second would
+// load the very server that is recovering.
+const (
+	minPollInterval = time.Second
+	maxPollInterval = 10 * time.Minute
+	maxJitter       = time.Minute
+)
+
+// ParseOptions decodes and validates the page's options JSON (web/BRIDGE.md).
+// Errors are *OptionError naming the field; they never quote a value.
+func ParseOptions(data []byte) (Config, error) {
+	top, err := object(data, "options", []string{"sides", "agent", "auth", "transport", "allowInsecure", "resource", "policy"})
+	if err != nil {
+		return Config{}, err
+	}
+	var cfg Config
+	if err := parseSides(top["sides"], &cfg); err != nil {
+		return Config{}, err
+	}
+	if err := parseAgent(top["agent"], &cfg); err != nil {
+		return Config{}, err
+	}
+	if err := parseAuth(top["auth"], &cfg); err != nil {
+		return Config{}, err
+	}
+	if raw, ok := top["transport"]; ok {
+		if err := str(raw, "options.transport", &cfg.Transport); err != nil {
+			return Config{}, err
+		}
+	} else {
+		return Config{}, optErr("options.transport", `missing (use "bosh")`)
+	}
+	if raw, ok := top["allowInsecure"]; ok {
+		if err := json.Unmarshal(raw, &cfg.AllowInsecure); err != nil {
+			return Config{}, optErr("options.allowInsecure", "must be a boolean")
+		}
+	}
+	if raw, ok := top["resource"]; ok {
+		if err := str(raw, "options.resource", &cfg.Resource); err != nil {
+			return Config{}, err
+		}
+	}
+	if raw, ok := top["policy"]; ok {
+		if err := parsePolicy(raw, &cfg.Policy); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// object decodes a JSON object and rejects keys not in known. JSON null
+// counts as absent, as JavaScript's undefined would after JSON.stringify.
+func object(data []byte, field string, known []string) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if len(bytes.TrimSpace(data)) == 0 || json.Unmarshal(data, &m) != nil || m == nil {
+		return nil, optErr(field, "must be an object")
+	}
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			delete(m, k)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the first unknown key reported is deterministic
+	for _, k := range keys {
+		if !slices.Contains(known, k) {
+			// The key is the page's own text, not a value; quote it so
+			// that a typo is easy to spot, but bound its length.
+			if len(k) > 40 {
+				k = k[:40] + "..."
+			}
+			return nil, optErr(field, fmt.Sprintf("unknown option %q", k))
+		}
+	}
+	return m, nil
+}
+
+func str(raw json.RawMessage, field string, dst *string) error {
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return optErr(field, "must be a string")
+	}
+	return nil
+}
+
+func parseSides(raw json.RawMessage, cfg *Config) error {
+	if raw == nil {
+		return optErr("options.sides", "missing (one or two Finesse sides)")
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return optErr("options.sides", "must be an array")
+	}
+	// Count checks live in validate, shared with Go callers.
+	for i, item := range list {
+		field := fmt.Sprintf("options.sides[%d]", i)
+		var s string
+		if json.Unmarshal(item, &s) == nil {
+			cfg.Sides = append(cfg.Sides, SideConfig{REST: s})
+			continue
+		}
+		m, err := object(item, field, []string{"rest", "bosh", "websocket"})
+		if err != nil {
+			return optErr(field, "must be a URL string or an object {rest, bosh, websocket}")
+		}
+		var sc SideConfig
+		if err := str(m["rest"], field+".rest", &sc.REST); m["rest"] != nil && err != nil {
+			return err
+		}
+		if err := str(m["bosh"], field+".bosh", &sc.BOSH); m["bosh"] != nil && err != nil {
+			return err
+		}
+		if err := str(m["websocket"], field+".websocket", &sc.WebSocket); m["websocket"] != nil && err != nil {
+			return err
+		}
+		if sc.REST == "" {
+			return optErr(field+".rest", "missing")
+		}
+		cfg.Sides = append(cfg.Sides, sc)
+	}
+	return nil
+}
+
+func parseAgent(raw json.RawMessage, cfg *Config) error {
+	if raw == nil {
+		return optErr("options.agent", "missing ({id, extension})")
+	}
+	m, err := object(raw, "options.agent", []string{"id", "extension"})
+	if err != nil {
+		return err
+	}
+	if m["id"] != nil {
+		if err := str(m["id"], "options.agent.id", &cfg.AgentID); err != nil {
+			return err
+		}
+	}
+	if m["extension"] != nil {
+		if err := str(m["extension"], "options.agent.extension", &cfg.Extension); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseAuth(raw json.RawMessage, cfg *Config) error {
+	if raw == nil {
+		return optErr("options.auth", "missing ({username, password} or {token})")
+	}
+	m, err := object(raw, "options.auth", []string{"username", "password", "token"})
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{"username", "password", "token"} {
+		if m[k] == nil {
+			continue
+		}
+		var dst *string
+		switch k {
+		case "username":
+			dst = &cfg.Auth.Username
+		case "password":
+			dst = &cfg.Auth.Password
+		default:
+			dst = &cfg.Auth.Token
+		}
+		if err := str(m[k], "options.auth."+k, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parsePolicy(raw json.RawMessage, p *failover.Policy) error {
+	m, err := object(raw, "options.policy", []string{"pollIntervalMs", "jitterMs", "restoreAgentState", "reloginAfterForcedLogout", "retryPost"})
+	if err != nil {
+		return err
+	}
+	ms := func(key string, lo, hi time.Duration) (time.Duration, bool, error) {
+		if m[key] == nil {
+			return 0, false, nil
+		}
+		field := "options.policy." + key
+		var n float64
+		if json.Unmarshal(m[key], &n) != nil {
+			return 0, false, optErr(field, "must be a number of milliseconds")
+		}
+		d := time.Duration(n * float64(time.Millisecond))
+		if n != n || d < lo || d > hi {
+			return 0, false, optErr(field, fmt.Sprintf("must be between %d and %d", lo.Milliseconds(), hi.Milliseconds()))
+		}
+		return d, true, nil
+	}
+	if d, ok, err := ms("pollIntervalMs", minPollInterval, maxPollInterval); err != nil {
+		return err
+	} else if ok {
+		p.PollInterval = d
+	}
+	if d, ok, err := ms("jitterMs", 0, maxJitter); err != nil {
+		return err
+	} else if ok {
+		if d == 0 {
+			d = -1 // failover.Policy: zero means default, negative means none
+		}
+		p.Jitter = d
+	}
+	flags := []struct {
+		key string
+		dst *bool
+	}{
+		{"restoreAgentState", &p.RestoreAgentState},
+		{"reloginAfterForcedLogout", &p.ReloginAfterForcedLogout},
+		{"retryPost", &p.RetryPOST},
+	}
+	for _, f := range flags {
+		if m[f.key] == nil {
+			continue
+		}
+		if json.Unmarshal(m[f.key], f.dst) != nil {
+			return optErr("options.policy."+f.key, "must be a boolean")
+		}
+	}
+	return nil
+}
+
+// trimmed reports whether s has no leading or trailing space.
+func trimmed(s string) bool { return strings.TrimSpace(s) == s }
