@@ -1,0 +1,195 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/clock"
+	"github.com/finesse-ha/finesse-ha/internal/failover"
+	"github.com/finesse-ha/finesse-ha/internal/sim"
+)
+
+const simAgent = "1001001"
+
+// recorder keeps every event and wakes waiters on each one.
+type recorder struct {
+	mu     sync.Mutex
+	events []failover.Event
+	wake   chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{wake: make(chan struct{}, 1)} }
+
+func (r *recorder) on(ev failover.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, ev)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) all() []failover.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]failover.Event(nil), r.events...)
+}
+
+// waitFor waits until some event satisfies ok, failing the test after d.
+func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, ok func(failover.Event) bool) failover.Event {
+	t.Helper()
+	deadline := time.After(d)
+	seen := 0
+	for {
+		evs := r.all()
+		for _, ev := range evs[seen:] {
+			if ok(ev) {
+				return ev
+			}
+		}
+		seen = len(evs)
+		select {
+		case <-r.wake:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s; events: %s", what, describe(evs))
+			return nil
+		}
+	}
+}
+
+func describe(evs []failover.Event) string {
+	var b strings.Builder
+	for _, ev := range evs {
+		j, _ := json.Marshal(ev)
+		if len(j) > 160 {
+			j = append(j[:160], "..."...)
+		}
+		b.WriteString("\n  " + ev.Kind() + " " + string(j))
+	}
+	return b.String()
+}
+
+func connectedOn(side string) func(failover.Event) bool {
+	return func(ev failover.Event) bool {
+		c, ok := ev.(failover.ConnectionEvent)
+		return ok && c.State == failover.StateConnected && c.Side == side
+	}
+}
+
+// TestFailoverAgainstSimulator runs the real stack (finesse REST, BOSH,
+// notify, failover) natively against the in-process duplex simulator: a
+// call offered on A survives A's death and is reported once.
+func TestFailoverAgainstSimulator(t *testing.T) {
+	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, pair.Start())
+	t.Cleanup(func() { _ = pair.Close() })
+
+	cfg, err := ParseOptions(mustJSON(t, map[string]any{
+		"sides":         []any{pair.A().URL(), map[string]any{"rest": pair.B().URL(), "bosh": pair.B().BOSHURL()}},
+		"agent":         map[string]any{"id": simAgent, "extension": simAgent},
+		"auth":          map[string]any{"username": simAgent, "password": testPassword},
+		"transport":     "bosh",
+		"allowInsecure": true,
+	}))
+	require.NoError(t, err)
+	// The derived BOSH URL is Finesse's port; the simulator serves BOSH
+	// on the REST port.
+	cfg.Sides[0].BOSH = pair.A().BOSHURL()
+	// Fast recovery for the test; the page's floor (1 s) does not apply to Go callers.
+	cfg.Policy = failover.Policy{
+		PollInterval: 100 * time.Millisecond, Jitter: -1, HealthTimeout: time.Second,
+		TransportBackoff: 50 * time.Millisecond, DialTimeout: 5 * time.Second,
+	}
+
+	rec := newRecorder()
+	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	require.NoError(t, err)
+	c.Start()
+	t.Cleanup(func() {
+		_ = c.Close()
+		select {
+		case <-c.Done():
+		case <-time.After(5 * time.Second):
+			t.Error("client did not stop within 5 s of Close")
+		}
+	})
+	rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A"))
+
+	// A live agent event, then a call, both seen through side A.
+	require.NoError(t, pair.SignIn(simAgent, true))
+	rec.waitFor(t, 5*time.Second, "agent READY", func(ev failover.Event) bool {
+		a, ok := ev.(failover.AgentEvent)
+		return ok && a.State == "READY" && !a.Synthetic
+	})
+	dialogID, err := pair.OfferCall(simAgent)
+	require.NoError(t, err)
+	added := rec.waitFor(t, 5*time.Second, "dialog added", func(ev failover.Event) bool {
+		d, ok := ev.(failover.DialogEvent)
+		return ok && d.Action == failover.DialogAdded && d.Dialog.ID == dialogID
+	}).(failover.DialogEvent)
+	callKey := added.Dialog.CallKey
+	require.NotEmpty(t, callKey)
+
+	// A dies: the client must end up connected on B with the call.
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultKill, Side: "A"}))
+	rec.waitFor(t, 15*time.Second, "connected on B", connectedOn("B"))
+
+	snap := c.Snapshot()
+	assert.Equal(t, failover.StateConnected, snap.Connection.State)
+	assert.Equal(t, "B", snap.Connection.Side)
+	require.NotNil(t, snap.Agent)
+	want, err := pair.User(simAgent)
+	require.NoError(t, err)
+	assert.Equal(t, want.State, snap.Agent.State, "re-synced agent state matches the server's")
+	var keys []string
+	for _, d := range snap.Dialogs {
+		keys = append(keys, d.CallKey)
+	}
+	assert.Contains(t, keys, callKey, "the call offered before the kill is still present")
+
+	addedCount := 0
+	for _, ev := range rec.all() {
+		if d, ok := ev.(failover.DialogEvent); ok && d.Action == failover.DialogAdded && d.Dialog.CallKey == callKey {
+			addedCount++
+		}
+	}
+	assert.Equal(t, 1, addedCount, "a call gets exactly one added across the failover")
+
+	// A request goes through B now; a non-2xx answer resolves, not fails.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.Request(ctx, "GET", "/finesse/api/User/"+simAgent, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 200, res.Status)
+	assert.Equal(t, "B", res.Side)
+	assert.Contains(t, res.Body, "<User>")
+	res, err = c.Request(ctx, "GET", "/finesse/api/User/9999999", nil)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, res.Status, 400)
+
+	hist, err := MarshalHistory(c.History())
+	require.NoError(t, err)
+	assert.NotContains(t, string(hist), testPassword)
+	for _, ev := range rec.all() {
+		j, err := MarshalEvent(ev)
+		require.NoError(t, err)
+		assert.NotContains(t, string(j), testPassword)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
+}

@@ -1,0 +1,49 @@
+package client
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/failover"
+)
+
+func TestMarshalEventGivesCallVariablesAsObject(t *testing.T) {
+	ev := failover.DialogEvent{Action: failover.DialogAdded, Dialog: failover.DialogView{
+		ID: "d1", CallKey: "k1", CallVariables: []failover.CallVariable{{Name: "callVariable1", Value: "42"}, {Name: "user.acct", Value: "x"}},
+	}}
+	b, err := MarshalEvent(ev)
+	require.NoError(t, err)
+	var got struct {
+		Action string `json:"action"`
+		Dialog struct {
+			ID            string            `json:"id"`
+			CallVariables map[string]string `json:"callVariables"`
+		} `json:"dialog"`
+	}
+	require.NoError(t, json.Unmarshal(b, &got))
+	assert.Equal(t, "added", got.Action)
+	assert.Equal(t, "d1", got.Dialog.ID)
+	assert.Equal(t, map[string]string{"callVariable1": "42", "user.acct": "x"}, got.Dialog.CallVariables)
+
+	b, err = MarshalSnapshot(failover.Snapshot{Dialogs: []failover.DialogView{ev.Dialog}})
+	require.NoError(t, err)
+	var snap struct {
+		Dialogs []struct {
+			CallVariables map[string]string `json:"callVariables"`
+		} `json:"dialogs"`
+	}
+	require.NoError(t, json.Unmarshal(b, &snap))
+	require.Len(t, snap.Dialogs, 1)
+	assert.Equal(t, "42", snap.Dialogs[0].CallVariables["callVariable1"])
+
+	b, err = MarshalHistory(nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, "[]", string(b))
+
+	b, err = MarshalEvent(failover.ConnectionEvent{State: failover.StateConnected, Side: "A"})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"state":"connected"`)
+}
