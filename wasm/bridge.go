@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/finesse-ha/finesse-ha/internal/client"
+	"github.com/finesse-ha/finesse-ha/internal/clock"
+	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
 	"github.com/hack-pad/safejs"
 )
@@ -19,16 +22,20 @@ const globalName = "__finesseHA"
 // release builds set it with -ldflags='-X main.version=1.2.3'.
 var version = "0.0.0-dev"
 
-var errNotImplemented = errors.New("finesse-ha: createClient is not available in this build yet")
+var errEmitNotFunction = errors.New("finesse-ha: createClient(optionsJSON, emit): emit must be a function")
+var errOptionsNotString = errors.New("finesse-ha: createClient(optionsJSON, emit): optionsJSON must be a string")
 
 // register installs the factory object on global. Its functions live as
 // long as the program, so they are never released.
 func register(global safejs.Value) error {
+	// A panic recovered anywhere in jsutil becomes an `error` event on every
+	// live client: the page learns something went wrong, the runtime lives.
+	jsutil.SetPanicHandler(reportPanic)
+
 	// createClient(optionsJSON, emit) -> Promise<Handle> (web/BRIDGE.md).
-	// A placeholder until the bridge to internal/client lands (issue 6): it
-	// already answers through a Promise from a goroutine, as the real one must.
-	createClient, err := jsutil.FuncOf(func(_ safejs.Value, _ []safejs.Value) any {
-		p, err := jsutil.NewPromise(func() (any, error) { return nil, errNotImplemented })
+	createClient, err := jsutil.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		optionsJSON, emit := argAt(args, 0), argAt(args, 1)
+		p, err := jsutil.NewPromise(func() (any, error) { return createClient(optionsJSON, emit) })
 		if err != nil {
 			return jsutil.NewError(err.Error())
 		}
@@ -48,4 +55,45 @@ func register(global safejs.Value) error {
 		return fmt.Errorf("set %s: %w", globalName, err)
 	}
 	return nil
+}
+
+// createClient validates the options, starts a client and returns its JS
+// handle. It runs on a NewPromise goroutine, so it may block.
+func createClient(optionsJSON, emit safejs.Value) (any, error) {
+	if optionsJSON.Type() != safejs.TypeString {
+		return nil, errOptionsNotString
+	}
+	if emit.Type() != safejs.TypeFunction {
+		return nil, errEmitNotFunction
+	}
+	raw, err := optionsJSON.String()
+	if err != nil {
+		return nil, errOptionsNotString
+	}
+	cfg, err := client.ParseOptions([]byte(raw))
+	if err != nil {
+		return nil, err // *client.OptionError: names the field, quotes no value
+	}
+	h := newHandle(emit)
+	c, err := client.New(cfg, &jsfetch.Transport{}, clock.Real(), h.onEvent)
+	if err != nil {
+		return nil, err
+	}
+	h.c = c
+	obj, err := h.jsObject()
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	live.add(h)
+	c.Start()
+	return obj, nil
+}
+
+// argAt returns args[i], or undefined when JS passed fewer arguments.
+func argAt(args []safejs.Value, i int) safejs.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return safejs.Undefined()
 }

@@ -8,8 +8,13 @@
 // JS, no callback blocks) and all HTTP through jsfetch (so net/http's client
 // is never linked; SPEC §2).
 //
-// Today the factory is a placeholder: createClient rejects until the bridge
-// to internal/client lands (issue 6). bridge.go is where that grows.
+// bridge.go holds the factory (createClient validates the options with
+// internal/client and starts a client over jsfetch and the real clock);
+// handle.go the per-client handle and event forwarding.
+//
+// Page visibility and the browser's online event are not wired: the
+// failover engine has no "re-check now" entry point yet. Its own keepalive
+// and SystemInfo polling find a dead side within PingInterval+PingTimeout.
 package main
 
 import (
