@@ -47,3 +47,31 @@ func TestMarshalEventGivesCallVariablesAsObject(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"state":"connected"`)
 }
+
+// The fields web/index.d.ts declares as always present are present even
+// when empty, so pages need no guards.
+func TestMarshalEventFillsDeclaredFields(t *testing.T) {
+	b, err := MarshalEvent(failover.DialogEvent{Action: failover.DialogUpdated, Dialog: failover.DialogView{
+		ID: "d2", FromAddress: "5551234", Participants: []failover.ParticipantRef{{MediaAddress: "1001001"}},
+	}})
+	require.NoError(t, err)
+	var d struct {
+		Dialog map[string]any `json:"dialog"`
+	}
+	require.NoError(t, json.Unmarshal(b, &d))
+	for _, k := range []string{"callType", "fromAddress", "toAddress", "dnis", "ani", "restoredFields", "participants", "callVariables", "restored"} {
+		assert.Contains(t, d.Dialog, k)
+	}
+	assert.Equal(t, "5551234", d.Dialog["ani"])
+	parts := d.Dialog["participants"].([]any)
+	require.Len(t, parts, 1)
+	assert.Equal(t, []any{}, parts[0].(map[string]any)["actions"])
+
+	b, err = MarshalEvent(failover.AgentEvent{State: "READY"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"state":"READY","reasonCode":"","previous":"","synthetic":false,"forcedLogout":false,"side":""}`, string(b))
+
+	b, err = MarshalEvent(failover.NotificationEvent{Node: "/finesse/api/User/1"})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"requestId":""`)
+}
