@@ -182,6 +182,13 @@ func TestCreateClientEmitsEvents(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(s), &parsed), s)
 	assert.NotEmpty(t, parsed.Connection.State)
 
+	// A panic in any Go code started for JS becomes an error event on the
+	// live client, and the runtime keeps running.
+	jsutil.Go(func() { panic("boom " + testPassword) })
+	errEv := ev.waitFor(t, "error", `"code":"internal"`)
+	assert.NotContains(t, errEv, testPassword, "the panic value is not sent to the page")
+	assert.Contains(t, errEv, `"fatal":false`)
+
 	// A request with a bad argument rejects; it does not throw.
 	rp, err := h.Call("request", "GET", 7)
 	require.NoError(t, err)
