@@ -1,0 +1,134 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
+	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Environment of the simulator fixture (build/wasmtest/fixtures.go hook):
+// side base URLs and the control API.
+const (
+	envSimA       = "FINESSE_HA_SIM_A"
+	envSimB       = "FINESSE_HA_SIM_B"
+	envSimControl = "FINESSE_HA_SIM_CONTROL"
+	envSimPass    = "FINESSE_HA_SIM_PASSWORD"
+)
+
+// control posts to the simulator's control API through fetch.
+func control(t *testing.T, base, path, body string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "POST", base+path, bytes.NewBufferString(body))
+	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&jsfetch.Transport{}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	require.Less(t, resp.StatusCode, 300, "%s: %s", path, b)
+}
+
+// TestFailoverInBrowserAgainstSimulator is the whole stack in Chromium:
+// fetch, BOSH, failover, the bridge. It needs the simulator fixture; until
+// build/wasmtest starts one it says so and skips. It expects a fresh
+// simulator (agent 1001001 signed out, no call, no generated calls), which
+// is what a fixture started per run gives; with -count>1 it would find the
+// previous run's call.
+func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
+	a, b, ctl := os.Getenv(envSimA), os.Getenv(envSimB), os.Getenv(envSimControl)
+	if a == "" || b == "" || ctl == "" {
+		t.Skipf("simulator fixture not running (%s, %s, %s unset): add startSim to build/wasmtest/fixtures.go", envSimA, envSimB, envSimControl)
+	}
+	password := os.Getenv(envSimPass)
+	if password == "" {
+		password = "password"
+	}
+	const agent = "1001001"
+	f := factory(t)
+	ev := newEvents(t)
+	p, err := f.Call("createClient", options(t, map[string]any{
+		"sides": []any{
+			map[string]any{"rest": a, "bosh": a + "/http-bind/"},
+			map[string]any{"rest": b, "bosh": b + "/http-bind/"},
+		},
+		"agent":         map[string]any{"id": agent, "extension": agent},
+		"auth":          map[string]any{"username": agent, "password": password},
+		"transport":     "bosh",
+		"allowInsecure": true,
+		"policy":        map[string]any{"pollIntervalMs": 1000, "jitterMs": 0},
+	}), ev.fn)
+	require.NoError(t, err)
+	h, err := jsutil.Await(p)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if cp, err := h.Call("close"); err == nil {
+			_, _ = jsutil.Await(cp)
+		}
+		control(t, ctl, "/control/fault", `{"fault":"restore","side":"A"}`)
+	})
+
+	ev.waitFor(t, "connection", `"state":"connected","side":"A"`)
+	control(t, ctl, "/control/signin?agent="+agent+"&ready=true", "")
+	ev.waitFor(t, "agent", `"state":"READY"`)
+	control(t, ctl, "/control/call?agent="+agent, "")
+	added := ev.waitFor(t, "dialog", `"action":"added"`)
+	var d struct {
+		Dialog struct {
+			CallKey string `json:"callKey"`
+		} `json:"dialog"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(added), &d))
+	require.NotEmpty(t, d.Dialog.CallKey)
+
+	control(t, ctl, "/control/fault", `{"fault":"kill","side":"A"}`)
+	ev.waitFor(t, "connection", `"state":"connected","side":"B"`)
+
+	snap, err := h.Call("snapshot")
+	require.NoError(t, err)
+	s, err := snap.String()
+	require.NoError(t, err)
+	assert.Contains(t, s, `"callKey":"`+d.Dialog.CallKey+`"`, "the call survives the failover")
+
+	ev.mu.Lock()
+	addedCount := 0
+	for _, e := range ev.list {
+		if e[0] == "dialog" && strings.Contains(e[1], `"action":"added"`) && strings.Contains(e[1], d.Dialog.CallKey) {
+			addedCount++
+		}
+		assert.NotContains(t, e[1], password)
+	}
+	ev.mu.Unlock()
+	assert.Equal(t, 1, addedCount, "one added per call across the failover")
+
+	// A REST request goes through side B.
+	rp, err := h.Call("request", "GET", "/finesse/api/User/"+agent)
+	require.NoError(t, err)
+	rv, err := jsutil.Await(rp)
+	require.NoError(t, err)
+	rs, err := rv.String()
+	require.NoError(t, err)
+	var res struct {
+		Status int    `json:"status"`
+		Side   string `json:"side"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(rs), &res))
+	assert.Equal(t, 200, res.Status)
+	assert.Equal(t, "B", res.Side)
+}
