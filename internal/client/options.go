@@ -129,6 +129,14 @@ func str(raw json.RawMessage, field string, dst *string) error {
 	return nil
 }
 
+// optString decodes the optional string m[key] of the object at parent.
+func optString(m map[string]json.RawMessage, key, parent string, dst *string) error {
+	if m[key] == nil {
+		return nil
+	}
+	return str(m[key], parent+"."+key, dst)
+}
+
 func parseSides(raw json.RawMessage, cfg *Config) error {
 	if raw == nil {
 		return optErr("options.sides", "missing (one or two Finesse sides)")
@@ -147,16 +155,19 @@ func parseSides(raw json.RawMessage, cfg *Config) error {
 		}
 		m, err := object(item, field, []string{"rest", "bosh", "websocket"})
 		if err != nil {
+			if bytes.HasPrefix(bytes.TrimSpace(item), []byte("{")) {
+				return err // an object with an unknown key: say which
+			}
 			return optErr(field, "must be a URL string or an object {rest, bosh, websocket}")
 		}
 		var sc SideConfig
-		if err := str(m["rest"], field+".rest", &sc.REST); m["rest"] != nil && err != nil {
+		if err := optString(m, "rest", field, &sc.REST); err != nil {
 			return err
 		}
-		if err := str(m["bosh"], field+".bosh", &sc.BOSH); m["bosh"] != nil && err != nil {
+		if err := optString(m, "bosh", field, &sc.BOSH); err != nil {
 			return err
 		}
-		if err := str(m["websocket"], field+".websocket", &sc.WebSocket); m["websocket"] != nil && err != nil {
+		if err := optString(m, "websocket", field, &sc.WebSocket); err != nil {
 			return err
 		}
 		if sc.REST == "" {
@@ -175,17 +186,10 @@ func parseAgent(raw json.RawMessage, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if m["id"] != nil {
-		if err := str(m["id"], "options.agent.id", &cfg.AgentID); err != nil {
-			return err
-		}
+	if err := optString(m, "id", "options.agent", &cfg.AgentID); err != nil {
+		return err
 	}
-	if m["extension"] != nil {
-		if err := str(m["extension"], "options.agent.extension", &cfg.Extension); err != nil {
-			return err
-		}
-	}
-	return nil
+	return optString(m, "extension", "options.agent", &cfg.Extension)
 }
 
 func parseAuth(raw json.RawMessage, cfg *Config) error {
@@ -196,24 +200,13 @@ func parseAuth(raw json.RawMessage, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range []string{"username", "password", "token"} {
-		if m[k] == nil {
-			continue
-		}
-		var dst *string
-		switch k {
-		case "username":
-			dst = &cfg.Auth.Username
-		case "password":
-			dst = &cfg.Auth.Password
-		default:
-			dst = &cfg.Auth.Token
-		}
-		if err := str(m[k], "options.auth."+k, dst); err != nil {
-			return err
-		}
+	if err := optString(m, "username", "options.auth", &cfg.Auth.Username); err != nil {
+		return err
 	}
-	return nil
+	if err := optString(m, "password", "options.auth", &cfg.Auth.Password); err != nil {
+		return err
+	}
+	return optString(m, "token", "options.auth", &cfg.Auth.Token)
 }
 
 func parsePolicy(raw json.RawMessage, p *failover.Policy) error {

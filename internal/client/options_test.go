@@ -92,7 +92,9 @@ func TestParseOptionsErrorsNameTheField(t *testing.T) {
 		{"side object without rest", opts(t, func(m map[string]any) {
 			m["sides"] = []any{map[string]any{"bosh": "https://a.example/http-bind/"}}
 		}), "options.sides[0].rest", "missing"},
-		{"side object unknown key", opts(t, func(m map[string]any) { m["sides"] = []any{map[string]any{"rest": "https://a.example", "xmpp": "x"}} }), "options.sides[0]", "URL string or an object"},
+		{"side object unknown key", opts(t, func(m map[string]any) { m["sides"] = []any{map[string]any{"rest": "https://a.example", "xmpp": "x"}} }), "options.sides[0]", `unknown option "xmpp"`},
+		{"side number", opts(t, func(m map[string]any) { m["sides"] = []any{42} }), "options.sides[0]", "URL string or an object"},
+		{"side rest number", opts(t, func(m map[string]any) { m["sides"] = []any{map[string]any{"rest": 1}} }), "options.sides[0].rest", "string"},
 		{"insecure bosh", opts(t, func(m map[string]any) {
 			m["sides"] = []any{map[string]any{"rest": "https://a.example", "bosh": "http://a.example/http-bind/"}}
 		}), "options.sides[0].bosh", "allowInsecure"},
