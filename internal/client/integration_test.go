@@ -14,6 +14,7 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -192,4 +193,41 @@ func mustJSON(t *testing.T, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
+}
+
+// TestWrongPasswordStopsUnauthorized: refused credentials end in the
+// unauthorized state (never retried: Finesse locks accounts), and the
+// password appears in no event.
+func TestWrongPasswordStopsUnauthorized(t *testing.T) {
+	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, pair.Start())
+	t.Cleanup(func() { _ = pair.Close() })
+
+	const wrong = "wrong-Pa55word"
+	cfg := Config{
+		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		AgentID:       simAgent,
+		Auth:          finesse.Auth{Username: simAgent, Password: wrong},
+		AllowInsecure: true,
+		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, TransportBackoff: 50 * time.Millisecond},
+	}
+	rec := newRecorder()
+	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	require.NoError(t, err)
+	c.Start()
+	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
+
+	rec.waitFor(t, 10*time.Second, "unauthorized", func(ev failover.Event) bool {
+		ce, ok := ev.(failover.ConnectionEvent)
+		return ok && ce.State == failover.StateUnauthorized
+	})
+	for _, ev := range rec.all() {
+		j, err := MarshalEvent(ev)
+		require.NoError(t, err)
+		assert.NotContains(t, string(j), wrong)
+	}
+	hist, err := MarshalHistory(c.History())
+	require.NoError(t, err)
+	assert.NotContains(t, string(hist), wrong)
 }
