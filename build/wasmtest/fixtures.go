@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+
+	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
 // Environment variables through which the wasm tests find the fixtures.
@@ -14,6 +16,12 @@ const (
 	// EnvClosedURL is a URL on a loopback port where nothing listens, for
 	// "connection refused" tests.
 	EnvClosedURL = "FINESSE_HA_CLOSED_URL"
+	// EnvSimA, EnvSimB and EnvSimControl are the simulator's side base URLs
+	// and its fault API; EnvSimPassword is every agent's password.
+	EnvSimA        = "FINESSE_HA_SIM_A"
+	EnvSimB        = "FINESSE_HA_SIM_B"
+	EnvSimControl  = "FINESSE_HA_SIM_CONTROL"
+	EnvSimPassword = "FINESSE_HA_SIM_PASSWORD"
 )
 
 // A fixture is a host-side server the browser tests need. start returns the
@@ -24,18 +32,12 @@ type fixture struct {
 }
 
 // fixtures are started in order before go test and stopped in reverse.
-//
-// Hook for the simulator: when internal/sim exists, add
-//
-//	{"sim", startSim},
-//
-// where startSim starts the duplex pair on 127.0.0.1 (random ports) and
-// returns e.g. FINESSE_HA_SIM_A, FINESSE_HA_SIM_B (side base URLs) and
-// FINESSE_HA_SIM_CONTROL (fault API). Keep the variables few and short:
-// everything here reaches the 8 KiB argv+env area of wasm_exec.js.
+// Keep their variables few and short: everything here reaches the 8 KiB
+// argv+env area of wasm_exec.js.
 var fixtures = []fixture{
 	{"testhost", startTestHost},
 	{"closed port", reserveClosedPort},
+	{"simulator", startSim},
 }
 
 func startFixtures() (env map[string]string, stop func(), err error) {
@@ -81,4 +83,24 @@ func reserveClosedPort() (map[string]string, func(), error) {
 		return nil, nil, err
 	}
 	return map[string]string{EnvClosedURL: "http://" + addr + "/"}, func() {}, nil
+}
+
+// startSim starts a fresh duplex pair (UCCE, one agent, no call generator)
+// on free loopback ports: the browser failover tests expect a clean one.
+func startSim() (map[string]string, func(), error) {
+	const password = "password"
+	p, err := sim.New(sim.Config{Password: password})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.Start(); err != nil {
+		return nil, nil, err
+	}
+	env := map[string]string{
+		EnvSimA:        p.A().URL(),
+		EnvSimB:        p.B().URL(),
+		EnvSimControl:  p.ControlURL(),
+		EnvSimPassword: password,
+	}
+	return env, func() { _ = p.Close() }, nil
 }
