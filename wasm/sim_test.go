@@ -46,15 +46,21 @@ func control(t *testing.T, base, path, body string) {
 }
 
 // TestFailoverInBrowserAgainstSimulator is the whole stack in Chromium:
-// fetch, BOSH, failover, the bridge. It needs the simulator fixture; until
-// build/wasmtest starts one it says so and skips. It expects a fresh
+// fetch, BOSH, failover, the bridge. It needs the simulator fixture that
+// build/wasmtest starts; without it the test skips locally and fails in CI
+// (CI=true). It expects a fresh
 // simulator (agent 1001001 signed out, no call, no generated calls), which
 // is what a fixture started per run gives; with -count>1 it would find the
 // previous run's call.
 func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
 	a, b, ctl := os.Getenv(envSimA), os.Getenv(envSimB), os.Getenv(envSimControl)
 	if a == "" || b == "" || ctl == "" {
-		t.Skipf("simulator fixture not running (%s, %s, %s unset): add startSim to build/wasmtest/fixtures.go", envSimA, envSimB, envSimControl)
+		// build/wasmtest always sets these; in CI an unset variable means the
+		// fixture broke, and a silent skip would hide the whole-stack test.
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("simulator fixture not running in CI (%s, %s, %s unset): run through go run ./build/wasmtest", envSimA, envSimB, envSimControl)
+		}
+		t.Skipf("simulator fixture not running (%s, %s, %s unset): run through go run ./build/wasmtest", envSimA, envSimB, envSimControl)
 	}
 	password := os.Getenv(envSimPass)
 	if password == "" {
