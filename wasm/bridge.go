@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/finesse-ha/finesse-ha/internal/client"
 	"github.com/finesse-ha/finesse-ha/internal/clock"
@@ -54,7 +55,54 @@ func register(global safejs.Value) error {
 	if err := global.Set(globalName, factory); err != nil {
 		return fmt.Errorf("set %s: %w", globalName, err)
 	}
+	watchWakeOnce.Do(func() { watchWake(global) })
 	return nil
+}
+
+var watchWakeOnce sync.Once
+
+// watchWake makes every live client re-check health when the tab becomes
+// visible again or the network comes back. Browsers throttle the timers of
+// hidden tabs (to a minute or more), so the engine's keepalive and polls may
+// not have run for a long time: without this, an agent returning to the tab
+// could see a dead side as connected until the next timer. Registered once
+// per runtime; where there is no document or window (a worker, a test
+// runner) that listener is simply not installed, and a failure to install
+// one is not fatal: the timers still work, only later.
+func watchWake(global safejs.Value) {
+	doc, _ := global.Get("document")
+	if doc.Type() == safejs.TypeObject {
+		listen(doc, "visibilitychange", func() bool {
+			st, err := doc.Get("visibilityState")
+			if err != nil || st.Type() != safejs.TypeString {
+				return false
+			}
+			s, err := st.String()
+			return err == nil && s == "visible"
+		})
+	}
+	win, _ := global.Get("window")
+	if win.Type() == safejs.TypeObject {
+		listen(win, "online", func() bool { return true })
+	}
+}
+
+// listen adds a listener for event on target that rechecks every live
+// client when wanted() holds. The callback runs on the JS event loop, so
+// the engine is called from a goroutine: posting to an engine may wait for
+// its lock, and a JS callback must never block.
+func listen(target safejs.Value, event string, wanted func() bool) {
+	f, err := jsutil.FuncOf(func(safejs.Value, []safejs.Value) any {
+		if wanted() {
+			jsutil.Go(live.recheckAll)
+		}
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	// The function lives as long as the runtime: it is never released.
+	_, _ = target.Call("addEventListener", event, f)
 }
 
 // createClient validates the options, starts a client and returns its JS

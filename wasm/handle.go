@@ -191,6 +191,14 @@ func (l *liveHandles) list() []*handle {
 	return out
 }
 
+// recheckAll asks every live client to check health now (page woke up or
+// came back online).
+func (l *liveHandles) recheckAll() {
+	for _, h := range l.list() {
+		h.c.Recheck()
+	}
+}
+
 // reportPanic turns a recovered panic into an `error` event. The panic
 // value is not sent: it could hold anything, credentials included; the
 // stack (addresses and names only) goes to the console for bug reports.

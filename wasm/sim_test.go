@@ -15,6 +15,7 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
+	"github.com/hack-pad/safejs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -45,15 +46,11 @@ func control(t *testing.T, base, path, body string) {
 	require.Less(t, resp.StatusCode, 300, "%s: %s", path, b)
 }
 
-// TestFailoverInBrowserAgainstSimulator is the whole stack in Chromium:
-// fetch, BOSH, failover, the bridge. It needs the simulator fixture that
-// build/wasmtest starts; without it the test skips locally and fails in CI
-// (CI=true). It expects a fresh
-// simulator (agent 1001001 signed out, no call, no generated calls), which
-// is what a fixture started per run gives; with -count>1 it would find the
-// previous run's call.
-func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
-	a, b, ctl := os.Getenv(envSimA), os.Getenv(envSimB), os.Getenv(envSimControl)
+// simEnv returns the simulator fixture's side URLs, control URL and
+// password.
+func simEnv(t *testing.T) (a, b, ctl, password string) {
+	t.Helper()
+	a, b, ctl = os.Getenv(envSimA), os.Getenv(envSimB), os.Getenv(envSimControl)
 	if a == "" || b == "" || ctl == "" {
 		// build/wasmtest always sets these; in CI an unset variable means the
 		// fixture broke, and a silent skip would hide the whole-stack test.
@@ -62,10 +59,22 @@ func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
 		}
 		t.Skipf("simulator fixture not running (%s, %s, %s unset): run through go run ./build/wasmtest", envSimA, envSimB, envSimControl)
 	}
-	password := os.Getenv(envSimPass)
+	password = os.Getenv(envSimPass)
 	if password == "" {
 		password = "password"
 	}
+	return a, b, ctl, password
+}
+
+// TestFailoverInBrowserAgainstSimulator is the whole stack in Chromium:
+// fetch, BOSH, failover, the bridge. It needs the simulator fixture that
+// build/wasmtest starts; without it the test skips locally and fails in CI
+// (CI=true). It expects a fresh
+// simulator (agent 1001001 signed out, no call, no generated calls), which
+// is what a fixture started per run gives; with -count>1 it would find the
+// previous run's call.
+func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
+	a, b, ctl, password := simEnv(t)
 	const agent = "1001001"
 	f := factory(t)
 	ev := newEvents(t)
@@ -137,4 +146,93 @@ func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(rs), &res))
 	assert.Equal(t, 200, res.Status)
 	assert.Equal(t, "B", res.Side)
+}
+
+// TestWakeEventsRecheckLiveClients checks the page wiring of Recheck: the
+// browser's online event, and visibilitychange while the page is visible,
+// make a connected client check health at once (a "recheck" history entry).
+// It runs after the failover test, on the same simulator (A restored).
+func TestWakeEventsRecheckLiveClients(t *testing.T) {
+	a, b, _, password := simEnv(t)
+	const agent = "1001001"
+	f := factory(t)
+	ev := newEvents(t)
+	p, err := f.Call("createClient", options(t, map[string]any{
+		"sides": []any{
+			map[string]any{"rest": a, "bosh": a + "/http-bind/"},
+			map[string]any{"rest": b, "bosh": b + "/http-bind/"},
+		},
+		"agent":         map[string]any{"id": agent, "extension": agent},
+		"auth":          map[string]any{"username": agent, "password": password},
+		"transport":     "bosh",
+		"allowInsecure": true,
+	}), ev.fn)
+	require.NoError(t, err)
+	h, err := jsutil.Await(p)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if cp, err := h.Call("close"); err == nil {
+			_, _ = jsutil.Await(cp)
+		}
+	})
+	ev.waitFor(t, "connection", `"state":"connected"`)
+
+	rechecks := func() int {
+		hv, err := h.Call("history")
+		require.NoError(t, err)
+		s, err := hv.String()
+		require.NoError(t, err)
+		var hist []struct {
+			What   string `json:"what"`
+			Detail string `json:"detail"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(s), &hist))
+		n := 0
+		for _, e := range hist {
+			if e.What == "recheck" && strings.HasPrefix(e.Detail, "requested") {
+				n++
+			}
+		}
+		return n
+	}
+	waitRechecks := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for rechecks() < want && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		require.Equal(t, want, rechecks())
+	}
+	require.Equal(t, 0, rechecks(), "no recheck before a wake event")
+
+	dispatch := func(target, event string) {
+		t.Helper()
+		tv, err := safejs.Global().Get(target)
+		require.NoError(t, err)
+		ctor, err := safejs.Global().Get("Event")
+		require.NoError(t, err)
+		evt, err := ctor.New(event)
+		require.NoError(t, err)
+		_, err = tv.Call("dispatchEvent", evt)
+		require.NoError(t, err)
+	}
+	dispatch("window", "online")
+	waitRechecks(1)
+
+	vs, err := safejs.Global().Get("document")
+	require.NoError(t, err)
+	st, err := vs.Get("visibilityState")
+	require.NoError(t, err)
+	state, err := st.String()
+	require.NoError(t, err)
+	t.Logf("document.visibilityState = %q", state)
+	dispatch("document", "visibilitychange")
+	if state == "visible" {
+		waitRechecks(2)
+	} else {
+		// A hidden page does not recheck: its timers are what is throttled,
+		// and the recheck comes when it is shown.
+		time.Sleep(200 * time.Millisecond)
+		require.Equal(t, 1, rechecks(), "visibilityState %q", state)
+	}
 }

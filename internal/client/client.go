@@ -97,6 +97,11 @@ func (c *Client) Snapshot() failover.Snapshot { return c.engine.Snapshot() }
 // History is the failover timeline, oldest first.
 func (c *Client) History() []failover.HistoryEntry { return c.engine.History() }
 
+// Recheck checks health now instead of on the next timer (failover.Engine
+// Recheck): the page calls it when its tab becomes visible or the network
+// comes back, since hidden tabs throttle timers. It never blocks on I/O.
+func (c *Client) Recheck() { c.engine.Recheck() }
+
 // Close stops the client; it is idempotent. Done closes when it has stopped.
 func (c *Client) Close() error { return c.engine.Close() }
 

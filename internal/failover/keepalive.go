@@ -2,32 +2,39 @@ package failover
 
 import "context"
 
-// schedulePing arms the next keepalive. One ping is outstanding at a time;
-// an unanswered ping is the only way to notice a silent black hole (SPEC
-// §3.2), so its timeout is what bounds S6.
+// schedulePing arms the next keepalive. One periodic ping is outstanding at
+// a time; an unanswered ping is the only way to notice a silent black hole
+// (SPEC §3.2), so its timeout is what bounds S6.
 func (e *Engine) schedulePing() {
-	e.afterStep(e.pol.PingInterval, func() {
-		if e.sess == nil {
-			return
-		}
-		s, gen := e.sess, e.gen
-		e.spawn(e.pol.PingTimeout, func(ctx context.Context) func() {
-			err := ioErr(ctx, s.Ping(ctx))
-			return func() {
-				if gen != e.gen {
-					return
-				}
-				switch {
-				case err == nil:
-					e.schedulePing()
-				case classify(err) == kindTimeout:
-					e.record("ping", e.cur, "no answer within "+e.pol.PingTimeout.String())
-					e.trigger(ReasonKeepaliveTimeout, true)
-				default:
-					e.record("ping", e.cur, err.Error())
-					e.trigger(ReasonNotificationLost, true)
-				}
+	e.afterStep(e.pol.PingInterval, func() { e.ping(true) })
+}
+
+// ping sends one keepalive on the live session. A periodic ping (rearm)
+// schedules the next one when answered; an extra one (Recheck) leaves the
+// schedule alone. Either way a failure starts the same recovery.
+func (e *Engine) ping(rearm bool) {
+	if e.sess == nil {
+		return
+	}
+	s, gen := e.sess, e.gen
+	e.spawn(e.pol.PingTimeout, func(ctx context.Context) func() {
+		err := ioErr(ctx, s.Ping(ctx))
+		return func() {
+			if gen != e.gen {
+				return
 			}
-		})
+			switch {
+			case err == nil:
+				if rearm {
+					e.schedulePing()
+				}
+			case classify(err) == kindTimeout:
+				e.record("ping", e.cur, "no answer within "+e.pol.PingTimeout.String())
+				e.trigger(ReasonKeepaliveTimeout, true)
+			default:
+				e.record("ping", e.cur, err.Error())
+				e.trigger(ReasonNotificationLost, true)
+			}
+		}
 	})
 }
