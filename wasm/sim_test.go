@@ -140,12 +140,17 @@ func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
 	rs, err := rv.String()
 	require.NoError(t, err)
 	var res struct {
-		Status int    `json:"status"`
-		Side   string `json:"side"`
+		Status  int               `json:"status"`
+		Side    string            `json:"side"`
+		Headers map[string]string `json:"headers"`
+		Body    string            `json:"body"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(rs), &res))
 	assert.Equal(t, 200, res.Status)
 	assert.Equal(t, "B", res.Side)
+	assert.Contains(t, res.Headers["Content-Type"], "xml", "fetch's lower-case names come out canonical: %v", res.Headers)
+	assert.NotContains(t, res.Headers, "Set-Cookie")
+	assert.Contains(t, res.Body, "<User>")
 }
 
 // TestWakeEventsRecheckLiveClients checks the page wiring of Recheck: the

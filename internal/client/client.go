@@ -110,9 +110,10 @@ func (c *Client) Done() <-chan struct{} { return c.engine.Done() }
 
 // Result is what a page's request resolves with (web/index.d.ts
 // RequestResult). A non-2xx answer is a Result too, not an error: the page
-// decides what a 400 means. Error carries the engine's description of a
-// non-2xx answer, because failover.RequestError keeps only an excerpt of
-// the body (Body is then empty).
+// decides what a 400 means, from its status, headers and body; Error then
+// carries the engine's one-line description. Headers are the response's,
+// first value each under canonical names, without Set-Cookie and auth
+// headers; a non-2xx body is scrubbed of the client's credentials.
 type Result struct {
 	Status    int               `json:"status"`
 	Headers   map[string]string `json:"headers"`
@@ -131,14 +132,24 @@ func (c *Client) Request(ctx context.Context, method, path string, body []byte) 
 	if err != nil {
 		var re *failover.RequestError
 		if errors.As(err, &re) && re.Status != 0 {
-			return &Result{Status: re.Status, Headers: map[string]string{}, RequestID: re.RequestID, Side: re.Side, Error: re.Msg}, nil
+			return &Result{
+				Status: re.Status, Headers: orEmptyMap(re.Header), Body: re.Body,
+				RequestID: re.RequestID, Side: re.Side, Error: re.Msg,
+			}, nil
 		}
 		return nil, err
 	}
-	// The engine does not keep response headers; the map is there for the
-	// contract's shape.
 	return &Result{
-		Status: resp.Status, Headers: map[string]string{}, Body: resp.Body,
+		Status: resp.Status, Headers: orEmptyMap(resp.Header), Body: resp.Body,
 		RequestID: resp.RequestID, Side: resp.Side, Confirmed: resp.Confirmed,
 	}, nil
+}
+
+// orEmptyMap keeps Result.Headers an object in JSON ({} rather than null),
+// as web/index.d.ts declares it.
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }

@@ -174,9 +174,16 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 	assert.Equal(t, 200, res.Status)
 	assert.Equal(t, "B", res.Side)
 	assert.Contains(t, res.Body, "<User>")
+	assert.Contains(t, res.Headers["Content-Type"], "xml", "the response's own headers reach the page")
 	res, err = c.Request(ctx, "GET", "/finesse/api/User/9999999", nil)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, res.Status, 400)
+	assert.Contains(t, res.Body, "ApiError", "the whole error body, not an excerpt")
+	assert.NotEmpty(t, res.Error)
+	assert.NotEmpty(t, res.Headers)
+	for name := range res.Headers {
+		assert.NotContains(t, []string{"Set-Cookie", "Authorization"}, name)
+	}
 
 	hist, err := MarshalHistory(c.History())
 	require.NoError(t, err)

@@ -119,7 +119,12 @@ type RequestError struct {
 	Status    int    // HTTP status when the server answered
 	Side      string // "A" or "B" when a side was tried
 	Msg       string // scrubbed description of the cause
-	kind      error
+	// Header and Body are the server's answer when it answered (Status
+	// != 0): headers filtered as in Response.Header, the body scrubbed of
+	// known credentials and as long as the REST client read it.
+	Header map[string]string
+	Body   string
+	kind   error
 }
 
 func (e *RequestError) Error() string {

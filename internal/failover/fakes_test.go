@@ -47,12 +47,14 @@ type fakeSide struct {
 	unauthorized bool // 401 on everything but SystemInfo
 	rest503      bool // 503 on everything but SystemInfo
 	latency      time.Duration
-	nullCallData bool   // dialogs served without call data (lost in failover)
-	idPrefix     string // dialog ids on this side differ
-	doStatus     int    // forced status for Do, 0 = normal
-	earlyAsync   bool   // POST's async answer arrives before its 202
-	sysInfo401   bool   // SystemInfo itself answers 401
-	panicOn      string // op that panics (a bug in an adapter)
+	nullCallData bool                // dialogs served without call data (lost in failover)
+	idPrefix     string              // dialog ids on this side differ
+	doStatus     int                 // forced status for Do, 0 = normal
+	doHeader     map[string][]string // response header of every Do answer
+	doBody       string              // body of a forced status, "" = a short ApiErrors
+	earlyAsync   bool                // POST's async answer arrives before its 202
+	sysInfo401   bool                // SystemInfo itself answers 401
+	panicOn      string              // op that panics (a bug in an adapter)
 	sessions     []*fakeSession
 	ops          map[string]int
 	endpoints    []notify.Endpoint
@@ -272,10 +274,16 @@ func (f *fakeSide) Do(ctx context.Context, method, path string, body []byte, req
 	}
 	h := f.h
 	h.mu.Lock()
-	forced := f.doStatus
+	forced, hdr, fbody := f.doStatus, f.doHeader, f.doBody
 	h.mu.Unlock()
 	if forced != 0 {
-		return &RawResponse{Status: forced, Body: []byte("<ApiErrors><ApiError><ErrorMessage>forced</ErrorMessage></ApiError></ApiErrors>")}, nil
+		if fbody == "" {
+			fbody = "<ApiErrors><ApiError><ErrorMessage>forced</ErrorMessage></ApiError></ApiErrors>"
+		}
+		return &RawResponse{Status: forced, Header: hdr, Body: []byte(fbody)}, nil
+	}
+	if method == "GET" && hdr != nil {
+		return &RawResponse{Status: 200, Header: hdr, Body: []byte("<User><state>" + string(h.agentState()) + "</state></User>")}, nil
 	}
 	switch {
 	case method == "GET":

@@ -52,7 +52,7 @@ func (r finesseREST) Do(ctx context.Context, method, path string, body []byte, r
 	}
 	// A non-2xx answer comes with both; the engine reads the status from
 	// the response and the kind from the error.
-	return &RawResponse{Status: resp.Status, Body: resp.Body}, err
+	return &RawResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, err
 }
 
 func withRequestID(ctx context.Context, id string) context.Context {

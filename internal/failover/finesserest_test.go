@@ -79,6 +79,8 @@ func TestFinesseRESTAdapter(t *testing.T) {
 	resp, err = r.Do(ctx, "PUT", "/finesse/api/Dialog/9", []byte("<Dialog/>"), "fha-4-dd")
 	require.Error(t, err)
 	assert.Equal(t, 503, resp.Status)
+	assert.Equal(t, []string{"application/xml"}, resp.Header["Content-Type"], "the response header is passed on")
+	assert.Contains(t, string(resp.Body), "SERVER_OUT_OF_SERVICE")
 	assert.Equal(t, kindOutOfService, classify(err))
 
 	_, err = r.Do(ctx, "GET", "/finesse/api/Queue/1", nil, "")

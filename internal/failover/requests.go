@@ -11,10 +11,14 @@ import (
 
 // Response is what Engine.Request resolves with.
 type Response struct {
-	Status    int    `json:"status"`
-	Body      string `json:"body,omitempty"`
-	RequestID string `json:"requestId"`
-	Side      string `json:"side"`
+	Status int `json:"status"`
+	// Header holds the response's headers, first value each, under their
+	// canonical names, without the ones that carry credentials or session
+	// state (see responseHeader); nil when the answer had none.
+	Header    map[string]string `json:"headers,omitempty"`
+	Body      string            `json:"body,omitempty"`
+	RequestID string            `json:"requestId"`
+	Side      string            `json:"side"`
 	// Confirmed is true for synchronous answers (GET, or any status other
 	// than 202) and, for a 202, when the notification carrying the requestId
 	// arrived within Policy.ConfirmTimeout; Notification is that notification.
@@ -172,14 +176,24 @@ func (e *Engine) onSent(p *pendingRequest, i int, resp *RawResponse, err error) 
 		return
 	}
 	msg := e.scrub(err.Error())
+	finish := func(kind error) {
+		re := e.reqError(p, kind, status, msg)
+		if resp != nil && status != 0 {
+			// The page decides what a 4xx means and needs the server's
+			// answer for that, not only the excerpt in Msg. The body is as
+			// the REST client read it (its size limit applies).
+			re.Header, re.Body = e.responseHeader(resp.Header), e.scrub(string(resp.Body))
+		}
+		e.finishRequest(p, nil, re)
+	}
 	switch kind {
 	case kindUnauthorized:
-		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, status, msg))
+		finish(ErrUnauthorized)
 		e.stopUnauthorized(i, "request "+p.method+" "+p.path)
 	case kindOutOfService, kindTransport, kindTimeout:
 		retryable := p.method == "GET" || p.method == "PUT" || (p.method == "POST" && e.pol.RetryPOST)
 		if !retryable || p.retries >= e.pol.Retry503.Count {
-			e.finishRequest(p, nil, e.reqError(p, kind.sentinel(), status, msg))
+			finish(kind.sentinel())
 			return
 		}
 		p.retries++
@@ -193,14 +207,14 @@ func (e *Engine) onSent(p *pendingRequest, i int, resp *RawResponse, err error) 
 			}
 		})
 	default:
-		e.finishRequest(p, nil, e.reqError(p, ErrRejected, status, msg))
+		finish(ErrRejected)
 	}
 }
 
 // answered handles a 2xx: synchronous answers resolve at once, a 202 waits
 // for the notification with the requestId.
 func (e *Engine) answered(p *pendingRequest, i int, resp *RawResponse) {
-	r := &Response{Status: resp.Status, Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
+	r := &Response{Status: resp.Status, Header: e.responseHeader(resp.Header), Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
 	if p.method == "GET" || resp.Status != 202 {
 		r.Confirmed = true
 		e.finishRequest(p, r, nil)
@@ -245,7 +259,9 @@ func (e *Engine) confirmWith(p *pendingRequest, r *Response, u *finesse.Update, 
 		if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
 			msg = errs[0].Type + ": " + errs[0].Message
 		}
-		e.finishRequest(p, nil, e.reqError(p, ErrRejected, r.Status, e.scrub(msg)))
+		re := e.reqError(p, ErrRejected, r.Status, e.scrub(msg))
+		re.Header = r.Header
+		e.finishRequest(p, nil, re)
 		return
 	}
 	r.Confirmed = true

@@ -33,8 +33,11 @@ type REST interface {
 	Do(ctx context.Context, method, path string, body []byte, requestID string) (*RawResponse, error)
 }
 
-// RawResponse is the answer to REST.Do.
+// RawResponse is the answer to REST.Do. Header is the response's header
+// as net/http gives it (an http.Header converts as is); the engine filters
+// it before the page sees it (responseHeader).
 type RawResponse struct {
 	Status int
+	Header map[string][]string
 	Body   []byte
 }
