@@ -23,15 +23,16 @@ type bridgeStats struct {
 // from localhost on the same port is not.
 func TestPostMessageBridgeIgnoresForeignOrigin(t *testing.T) {
 	f := env(t)
+	pair := f.newPair(t)
 	ctx := f.tab(t, 60*time.Second)
 
-	base, err := url.Parse(f.baseURL)
+	base, err := url.Parse(pair.ControlURL())
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1", base.Hostname(), "the test relies on localhost being another origin")
 	foreign := "http://localhost:" + base.Port()
 
 	require.NoError(t, chromedp.Run(ctx,
-		chromedp.Navigate(f.baseURL+"/e2e/bridge-host.html"),
+		chromedp.Navigate(pair.ControlURL()+"/e2e/bridge-host.html"),
 		chromedp.Poll(`!!window.e2eHost`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 	))
 

@@ -61,9 +61,10 @@ func waitConnected(t *testing.T, ctx context.Context, side string, within time.D
 
 func TestDemoPageFailsOverOnFaultButton(t *testing.T) {
 	f := env(t)
+	pair := f.newPair(t)
 	ctx := f.tab(t, 90*time.Second)
 
-	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(f.baseURL+"/demo/?autoconnect=1")))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(pair.ControlURL()+"/demo/?autoconnect=1")))
 	// Loading and compiling the wasm dominates; the bound is generous for a
 	// loaded machine, not a performance target.
 	first := waitConnected(t, ctx, "", 45*time.Second)
@@ -91,7 +92,7 @@ func TestDemoPageFailsOverOnFaultButton(t *testing.T) {
 
 	// The simulator really has the side down: the button, not the test,
 	// broke it.
-	st := f.pair.State()
+	st := pair.State()
 	for _, s := range st.Sides {
 		if s.Name == first.Side {
 			assert.False(t, s.Alive, "side %s still alive after the kill button", first.Side)

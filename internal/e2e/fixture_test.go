@@ -28,8 +28,7 @@ const wasmBuildTimeout = 4 * time.Minute
 // fixture is shared by every browser test: building the wasm and starting a
 // browser are the slow parts, so they happen once per package run.
 type fixture struct {
-	pair    *sim.Pair
-	baseURL string // control port origin, e.g. http://127.0.0.1:41234
+	static  []sim.StaticDir
 	browser context.Context
 	tmp     string
 	cleanup []func()
@@ -101,24 +100,12 @@ func newFixture(root string) (*fixture, error) {
 
 	// The same layout build/demo.sh serves: web/ and the built package
 	// overlaid at the root, plus gadget/ and this package's fixture pages.
-	pair, err := sim.New(sim.Config{
-		CallEvery: 0,
-		Static: []sim.StaticDir{
-			{Prefix: "/", Dir: filepath.Join(root, "web")},
-			{Prefix: "/", Dir: dist},
-			{Prefix: "/gadget/", Dir: filepath.Join(root, "gadget")},
-			{Prefix: "/e2e/", Dir: filepath.Join(root, "internal", "e2e", "testdata")},
-		},
-	})
-	if err != nil {
-		return fail(err)
+	f.static = []sim.StaticDir{
+		{Prefix: "/", Dir: filepath.Join(root, "web")},
+		{Prefix: "/", Dir: dist},
+		{Prefix: "/gadget/", Dir: filepath.Join(root, "gadget")},
+		{Prefix: "/e2e/", Dir: filepath.Join(root, "internal", "e2e", "testdata")},
 	}
-	if err := pair.Start(); err != nil {
-		return fail(err)
-	}
-	f.pair = pair
-	f.cleanup = append(f.cleanup, func() { pair.Close() })
-	f.baseURL = pair.ControlURL()
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
@@ -161,6 +148,18 @@ func buildWasm(root, dir string) error {
 		return fmt.Errorf("wasm_exec.js: %w", err)
 	}
 	return os.WriteFile(filepath.Join(dir, "wasm_exec.js"), glue, 0o644)
+}
+
+// newPair starts a simulator for one test (it starts in milliseconds), so
+// faults a test injects never leak into another, even with -count=N. Its
+// ControlURL serves the static files.
+func (f *fixture) newPair(t *testing.T) *sim.Pair {
+	t.Helper()
+	pair, err := sim.New(sim.Config{Static: f.static})
+	require.NoError(t, err)
+	require.NoError(t, pair.Start())
+	t.Cleanup(func() { pair.Close() })
+	return pair
 }
 
 // tab opens a new browser tab for one test. Console output and uncaught
