@@ -76,11 +76,8 @@ func TestDemoPageFailsOverOnFaultButton(t *testing.T) {
 	killSel := `#sides button[data-fault="kill"][data-side="` + first.Side + `"]`
 	require.NoError(t, chromedp.Run(ctx, chromedp.WaitVisible(killSel, chromedp.ByQuery)))
 
-	var shot []byte
-	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&shot, 100)))
-	path := filepath.Join(artifactDir(t), "demo-connected-"+first.Side+".png")
-	require.NoError(t, os.WriteFile(path, shot, 0o644))
-	t.Logf("screenshot: %s", path)
+	artifacts := artifactDir(t)
+	screenshot(t, ctx, filepath.Join(artifacts, "demo-connected-"+first.Side+".png"))
 
 	var timelineBefore int
 	require.NoError(t, evalJS(ctx, `document.querySelectorAll('#timeline li').length`, &timelineBefore))
@@ -88,6 +85,7 @@ func TestDemoPageFailsOverOnFaultButton(t *testing.T) {
 	require.NoError(t, chromedp.Run(ctx, chromedp.Click(killSel, chromedp.ByQuery)))
 
 	end := waitConnected(t, ctx, other, 45*time.Second)
+	screenshot(t, ctx, filepath.Join(artifacts, "demo-failed-over-"+other+".png"))
 	assert.Equal(t, "connected", end.State)
 
 	// The simulator really has the side down: the button, not the test,
@@ -134,6 +132,15 @@ func TestDemoPageFailsOverOnFaultButton(t *testing.T) {
 		raw, _ := json.Marshal(seen)
 		t.Logf("connection events: %s", raw)
 	}
+}
+
+// screenshot saves the whole page as PNG at path.
+func screenshot(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	var shot []byte
+	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&shot, 100)))
+	require.NoError(t, os.WriteFile(path, shot, 0o644))
+	t.Logf("screenshot: %s", path)
 }
 
 // connectedOn reports whether events hold a connected event on side.
