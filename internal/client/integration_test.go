@@ -175,6 +175,20 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 	assert.Equal(t, "B", res.Side)
 	assert.Contains(t, res.Body, "<User>")
 	assert.Contains(t, res.Headers["Content-Type"], "xml", "the response's own headers reach the page")
+	// Recheck reaches the engine: the connected client checks B at once.
+	for _, h := range c.History() {
+		require.NotEqual(t, "recheck", h.What, "no recheck before it is asked for")
+	}
+	c.Recheck()
+	require.Eventually(t, func() bool {
+		for _, h := range c.History() {
+			if h.What == "recheck" && h.Side == "B" {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond)
+
 	res, err = c.Request(ctx, "GET", "/finesse/api/User/9999999", nil)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, res.Status, 400)
