@@ -15,6 +15,7 @@
 //	})
 //	e.Start()
 //	resp, err := e.Request(ctx, "PUT", "/finesse/api/User/1001001", body)
+//	e.Recheck() // the tab is visible again or back online: check health now
 //	e.Close(); <-e.Done()
 //
 // Adapters are wrapped so that a panic in one becomes a *PanicError of
