@@ -21,8 +21,9 @@ all: test
 deps:
 	@./build/install-deps.sh
 
-## test: the whole suite — static checks, native tests (incl. Prosody), wasm tests in headless Chromium.
-test: deps check test-native test-wasm test-js
+## test: the whole suite — static checks, the wasm build (so the end-to-end tests see a fresh one),
+## native tests (incl. Prosody and chromedp end-to-end), wasm tests in headless Chromium, JS tests.
+test: deps check wasm test-native test-wasm test-js
 
 check:
 	@out=$$(gofmt -l .); \
@@ -63,6 +64,13 @@ npm: wasm
 	cp web/package.json web/index.js web/index.d.ts web/README.md $(DIST)/npm/
 	cp $(WASM) $(DIST)/wasm_exec.js $(DIST)/npm/
 	cd $(DIST)/npm && npm pack --dry-run
+
+## bench: failover latency and size, written to BENCHMARKS.md (about 5 min); bench-full: more runs.
+bench: deps wasm
+	$(GO) run ./cmd/finesse-bench -runs 5 -blackhole-runs 2 -wasm $(WASM)
+
+bench-full: deps wasm
+	$(GO) run ./cmd/finesse-bench -runs 20 -blackhole-runs 10 -wasm $(WASM)
 
 ## demo: the simulator with the demo page.
 demo: deps wasm

@@ -12,9 +12,9 @@
 // internal/client and starts a client over jsfetch and the real clock);
 // handle.go the per-client handle and event forwarding.
 //
-// Page visibility and the browser's online event are not wired: the
-// failover engine has no "re-check now" entry point yet. Its own keepalive
-// and SystemInfo polling find a dead side within PingInterval+PingTimeout.
+// Hidden tabs throttle timers, so when the page becomes visible again or the
+// browser comes back online, every live client is asked to Recheck at once
+// rather than wait for its next ping or poll.
 package main
 
 import (

@@ -235,7 +235,8 @@ export interface SideStatus {
 /** `client.snapshot()`. */
 export interface Snapshot {
   connection: ConnectionEvent;
-  agent: AgentEvent;
+  /** The agent's last known state; null until the first one has arrived after createClient. */
+  agent: AgentEvent | null;
   dialogs: Dialog[];
   sides: SideStatus[];
 }

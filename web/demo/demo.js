@@ -116,7 +116,9 @@ function renderConnection(c) {
     .filter(Boolean).join(' · ');
 }
 
+// a is null in a snapshot taken before the first agent state has arrived.
 function renderAgent(a) {
+  a = a || {};
   $('agent-state').textContent = a.state || '-';
   $('agent-state').dataset.state = a.state;
   $('agent-detail').textContent = [
