@@ -78,17 +78,9 @@ func TestFailoverInBrowserAgainstSimulator(t *testing.T) {
 	const agent = "1001001"
 	f := factory(t)
 	ev := newEvents(t)
-	p, err := f.Call("createClient", options(t, map[string]any{
-		"sides": []any{
-			map[string]any{"rest": a, "bosh": a + "/http-bind/"},
-			map[string]any{"rest": b, "bosh": b + "/http-bind/"},
-		},
-		"agent":         map[string]any{"id": agent, "extension": agent},
-		"auth":          map[string]any{"username": agent, "password": password},
-		"transport":     "bosh",
-		"allowInsecure": true,
-		"policy":        map[string]any{"pollIntervalMs": 1000, "jitterMs": 0},
-	}), ev.fn)
+	opts := simOptions(a, b, agent, password)
+	opts["policy"] = map[string]any{"pollIntervalMs": 1000, "jitterMs": 0}
+	p, err := f.Call("createClient", options(t, opts), ev.fn)
 	require.NoError(t, err)
 	h, err := jsutil.Await(p)
 	require.NoError(t, err)
@@ -162,16 +154,7 @@ func TestWakeEventsRecheckLiveClients(t *testing.T) {
 	const agent = "1001001"
 	f := factory(t)
 	ev := newEvents(t)
-	p, err := f.Call("createClient", options(t, map[string]any{
-		"sides": []any{
-			map[string]any{"rest": a, "bosh": a + "/http-bind/"},
-			map[string]any{"rest": b, "bosh": b + "/http-bind/"},
-		},
-		"agent":         map[string]any{"id": agent, "extension": agent},
-		"auth":          map[string]any{"username": agent, "password": password},
-		"transport":     "bosh",
-		"allowInsecure": true,
-	}), ev.fn)
+	p, err := f.Call("createClient", options(t, simOptions(a, b, agent, password)), ev.fn)
 	require.NoError(t, err)
 	h, err := jsutil.Await(p)
 	require.NoError(t, err)
@@ -239,5 +222,20 @@ func TestWakeEventsRecheckLiveClients(t *testing.T) {
 		// and the recheck comes when it is shown.
 		time.Sleep(200 * time.Millisecond)
 		require.Equal(t, 1, rechecks(), "visibilityState %q", state)
+	}
+}
+
+// simOptions are the page options of a client of the simulator fixture's
+// two sides (plain http on loopback, so allowInsecure).
+func simOptions(a, b, agent, password string) map[string]any {
+	return map[string]any{
+		"sides": []any{
+			map[string]any{"rest": a, "bosh": a + "/http-bind/"},
+			map[string]any{"rest": b, "bosh": b + "/http-bind/"},
+		},
+		"agent":         map[string]any{"id": agent, "extension": agent},
+		"auth":          map[string]any{"username": agent, "password": password},
+		"transport":     "bosh",
+		"allowInsecure": true,
 	}
 }
