@@ -198,6 +198,17 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 	for name := range res.Headers {
 		assert.NotContains(t, []string{"Set-Cookie", "Authorization"}, name)
 	}
+	// The simulator, like Finesse, answers 401 for another user's record:
+	// the engine re-checks the agent's own User and keeps the session.
+	require.Eventually(t, func() bool {
+		for _, h := range c.History() {
+			if h.What == "request-401" {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, failover.StateConnected, c.Snapshot().Connection.State)
 
 	hist, err := MarshalHistory(c.History())
 	require.NoError(t, err)

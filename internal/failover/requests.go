@@ -189,7 +189,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, resp *RawResponse, err error) 
 	switch kind {
 	case kindUnauthorized:
 		finish(ErrUnauthorized)
-		e.stopUnauthorized(i, "request "+p.method+" "+p.path)
+		e.confirmUnauthorized(i, p.method+" "+p.path)
 	case kindOutOfService, kindTransport, kindTimeout:
 		retryable := p.method == "GET" || p.method == "PUT" || (p.method == "POST" && e.pol.RetryPOST)
 		if !retryable || p.retries >= e.pol.Retry503.Count {
@@ -319,4 +319,32 @@ func snippet(b []byte) string {
 		s = "no body"
 	}
 	return s
+}
+
+// confirmUnauthorized decides what a page request's 401 means. Finesse also
+// answers 401 when an agent reads an object that is not its own ("Invalid
+// Authorization User Specified"), so a 401 on another user's record must not
+// end the agent's softphone. The agent's own User is asked once: a 401 there
+// means the credentials are bad and the engine stops (SPEC §3.3.9); anything
+// else leaves the 401 to the page. A 401 on the agent's own objects needs no
+// second attempt, which would only count towards the account lock-out.
+func (e *Engine) confirmUnauthorized(i int, what string) {
+	own := "/finesse/api/User/" + e.cfg.AgentID
+	path := what[strings.IndexByte(what, ' ')+1:]
+	if path == own || strings.HasPrefix(path, own+"/") {
+		e.stopUnauthorized(i, "request "+what)
+		return
+	}
+	rest, id := e.sides[i].cfg.REST, e.cfg.AgentID
+	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+		_, err := rest.User(ctx, id)
+		err = ioErr(ctx, err)
+		return func() {
+			if classify(err) == kindUnauthorized {
+				e.stopUnauthorized(i, "request "+what+", and the agent's own User")
+				return
+			}
+			e.record("request-401", i, what+": refused for this object; the agent's credentials still work")
+		}
+	})
 }

@@ -170,8 +170,36 @@ func TestRequestCanceledByCaller(t *testing.T) {
 func TestRequest401StopsTheEngine(t *testing.T) {
 	h := newHarness(t, 29)
 	h.start("A")
+	users := h.A.count("User")
 	h.A.with(func() { h.A.doStatus = 401 })
 	p := h.e.submit("GET", "/finesse/api/User/1001001", nil)
+	h.run(time.Second)
+	h.requireDone(p)
+	require.ErrorIs(t, p.err, ErrUnauthorized)
+	assert.Equal(t, StateUnauthorized, h.e.Snapshot().Connection.State)
+	assert.Equal(t, users, h.A.count("User"), "a 401 on the agent's own User is not asked again")
+}
+
+// Finesse answers 401 when an agent reads another user's record; that must
+// reach the page without ending the agent's session.
+func TestRequest401OnAnotherUsersRecordKeepsRunning(t *testing.T) {
+	h := newHarness(t, 291)
+	h.start("A")
+	users := h.A.count("User")
+	h.A.with(func() { h.A.doStatus = 401 })
+	p := h.e.submit("GET", "/finesse/api/User/9999999", nil)
+	h.run(time.Second)
+	h.requireDone(p)
+	require.ErrorIs(t, p.err, ErrUnauthorized)
+	assert.Equal(t, users+1, h.A.count("User"), "the agent's own User is asked once")
+	h.requireConnected("A")
+}
+
+func TestRequest401ConfirmedByOwnUserStops(t *testing.T) {
+	h := newHarness(t, 292)
+	h.start("A")
+	h.A.with(func() { h.A.doStatus, h.A.unauthorized = 401, true })
+	p := h.e.submit("GET", "/finesse/api/Team/1/Users", nil)
 	h.run(time.Second)
 	h.requireDone(p)
 	require.ErrorIs(t, p.err, ErrUnauthorized)
