@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -24,11 +25,21 @@ func main() {
 	blackholeRuns := flag.Int("blackhole-runs", 3, "runs of S6 (each takes up to ~30 s)")
 	out := flag.String("out", "BENCHMARKS.md", "file to write")
 	wasm := flag.String("wasm", "dist/finesse-ha.wasm", "the .wasm whose size to report (skipped if missing)")
+	only := flag.String("scenarios", "", "comma-separated scenario ids to run (default: all)")
 	flag.Parse()
+	want := map[string]bool{}
+	for _, id := range strings.Split(*only, ",") {
+		if id != "" {
+			want[id] = true
+		}
+	}
 
 	started := time.Now()
 	var results []scenarioResult
 	for _, sc := range scenarios {
+		if len(want) > 0 && !want[sc.id] {
+			continue
+		}
 		n := *runs
 		if sc.id == "S6" {
 			n = *blackholeRuns
