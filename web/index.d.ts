@@ -182,7 +182,7 @@ export interface Dialog {
   callVariables: Record<string, string>;
   /** True when some call data came from the client's cache because the server's copy lost it after a failover. */
   restored: boolean;
-  /** Which fields were restored (e.g. `'callVariables.callVariable1'`, `'ani'`). */
+  /** Which fields were restored: call variable names as on the wire (e.g. `'callVariable1'`, `'user.CustomerId'`) and fields such as `'fromAddress'` or `'dnis'`. */
   restoredFields: string[];
   participants: Participant[];
 }
