@@ -189,7 +189,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, resp *RawResponse, err error) 
 	switch kind {
 	case kindUnauthorized:
 		finish(ErrUnauthorized)
-		e.confirmUnauthorized(i, p.method+" "+p.path)
+		e.confirmUnauthorized(i, p.method, p.path)
 	case kindOutOfService, kindTransport, kindTimeout:
 		retryable := p.method == "GET" || p.method == "PUT" || (p.method == "POST" && e.pol.RetryPOST)
 		if !retryable || p.retries >= e.pol.Retry503.Count {
@@ -328,9 +328,9 @@ func snippet(b []byte) string {
 // means the credentials are bad and the engine stops (SPEC §3.3.9); anything
 // else leaves the 401 to the page. A 401 on the agent's own objects needs no
 // second attempt, which would only count towards the account lock-out.
-func (e *Engine) confirmUnauthorized(i int, what string) {
+func (e *Engine) confirmUnauthorized(i int, method, path string) {
+	what := method + " " + path
 	own := "/finesse/api/User/" + e.cfg.AgentID
-	path := what[strings.IndexByte(what, ' ')+1:]
 	if path == own || strings.HasPrefix(path, own+"/") {
 		e.stopUnauthorized(i, "request "+what)
 		return
