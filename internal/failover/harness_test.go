@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
@@ -264,6 +265,16 @@ func firstConnected(evs []Event, side string) (ConnectionEvent, bool) {
 		}
 	}
 	return ConnectionEvent{}, false
+}
+
+// connectedWithin requires a `connected` event on side among evs, no later
+// than bound after from, and returns it.
+func connectedWithin(t *testing.T, evs []Event, side string, from time.Time, bound time.Duration, msgAndArgs ...any) ConnectionEvent {
+	t.Helper()
+	conn, ok := firstConnected(evs, side)
+	require.True(t, ok, "never connected to %s: %v", side, connTrail(evs))
+	assert.LessOrEqual(t, conn.Since.Sub(from), bound, msgAndArgs...)
+	return conn
 }
 
 func countSwitches(evs []Event) int {
