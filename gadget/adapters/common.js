@@ -73,6 +73,29 @@ export function oncePerCall(client, fn, limit = 1000) {
   });
 }
 
+/**
+ * The screen-pop skeleton both CRM adapters share: once per call, while the
+ * adapter is attached and the filter accepts the dialog, build the host's
+ * search from the call data and hand it to pop. A build that throws is
+ * reported through onError and pops nothing; a build that returns nothing
+ * means "no pop for this call". counts.pops counts the pops handed out.
+ */
+export function popOncePerCall(client, { active, filter, build, pop, onError, counts }) {
+  return oncePerCall(client, (dialog) => {
+    if (!active() || !filter(dialog)) return;
+    let target;
+    try {
+      target = build(dialog);
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    if (!target) return;
+    counts.pops++;
+    pop(target, dialog);
+  });
+}
+
 export function checkAgent({ agentId, extension }, who) {
   if (typeof agentId !== 'string' || agentId === '') throw new TypeError('finesse-ha: ' + who + ': agentId must be the Finesse agent id');
   if (typeof extension !== 'string' || extension === '') throw new TypeError('finesse-ha: ' + who + ': extension must be the agent\'s extension');

@@ -11,7 +11,7 @@
 //   const client = await createClient(options);
 //   await attachDynamicsCIF({ client, cif: cifReady, agentId, extension });
 
-import { makeCall, oncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
+import { makeCall, popOncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
 
 /**
  * Resolves with Microsoft.CIFramework when the CIF library raises
@@ -102,21 +102,17 @@ export async function attachDynamicsCIF({
     }
   }
 
-  const stopPops = oncePerCall(client, (dialog) => {
-    if (!attached || !popFilter(dialog)) return;
-    let target;
-    try {
-      target = search(dialog, agent);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (!target) return;
-    counts.pops++;
+  const stopPops = popOncePerCall(client, {
+    active: () => attached,
+    filter: popFilter,
+    build: (dialog) => search(dialog, agent),
     // searchOnly=false: CIF opens the record if exactly one matches, else the search page.
-    ready
-      .then((api) => (attached ? api.searchAndOpenRecords(target.entity, target.query, false) : undefined))
-      .catch(fail);
+    pop: (target) =>
+      ready
+        .then((api) => (attached ? api.searchAndOpenRecords(target.entity, target.query, false) : undefined))
+        .catch(fail),
+    onError: fail,
+    counts,
   });
 
   // Subscribed above before these awaits, so no call that starts meanwhile

@@ -14,7 +14,7 @@
 // Finesse side is usable at start-up, that host-level fallback is what the
 // admin configured it for.
 
-import { makeCall, oncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
+import { makeCall, popOncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
 
 /**
  * The default searchAndScreenPop arguments: search for the other party's
@@ -72,30 +72,27 @@ export function attachSalesforceOpenCTI({
   }
 
   const callTypes = api.CALL_TYPE || { INBOUND: 'inbound', OUTBOUND: 'outbound', INTERNAL: 'internal' };
-  const stopPops = oncePerCall(client, (dialog) => {
-    if (!attached || !popFilter(dialog)) return;
-    let args;
-    try {
-      args = screenPop(dialog, agent);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (!args) return;
-    counts.pops++;
-    const dir = direction(dialog, extension);
-    try {
-      api.searchAndScreenPop({
-        searchParams: args.searchParams,
-        queryParams: args.queryParams ?? '',
-        ...(args.defaultFieldValues ? { defaultFieldValues: args.defaultFieldValues } : {}),
-        callType: dir === 'outbound' ? callTypes.OUTBOUND : dir === 'internal' ? callTypes.INTERNAL : callTypes.INBOUND,
-        deferred: false,
-        callback: callbackFor('searchAndScreenPop'),
-      });
-    } catch (err) {
-      fail(err);
-    }
+  const stopPops = popOncePerCall(client, {
+    active: () => attached,
+    filter: popFilter,
+    build: (dialog) => screenPop(dialog, agent),
+    pop: (args, dialog) => {
+      const dir = direction(dialog, extension);
+      try {
+        api.searchAndScreenPop({
+          searchParams: args.searchParams,
+          queryParams: args.queryParams ?? '',
+          ...(args.defaultFieldValues ? { defaultFieldValues: args.defaultFieldValues } : {}),
+          callType: dir === 'outbound' ? callTypes.OUTBOUND : dir === 'internal' ? callTypes.INTERNAL : callTypes.INBOUND,
+          deferred: false,
+          callback: callbackFor('searchAndScreenPop'),
+        });
+      } catch (err) {
+        fail(err);
+      }
+    },
+    onError: fail,
+    counts,
   });
 
   // notifyInitializationComplete once, at the first `connected`.
