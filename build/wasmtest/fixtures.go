@@ -13,6 +13,9 @@ const (
 	// EnvTestHost is the base URL (http://127.0.0.1:port) of the test host
 	// of testhost.go.
 	EnvTestHost = "FINESSE_HA_TESTHOST"
+	// EnvTestHostWS is the same host as ws://127.0.0.1:port, the base of
+	// its /ws/ endpoints (wshost.go).
+	EnvTestHostWS = "FINESSE_HA_TESTHOST_WS"
 	// EnvClosedURL is a URL on a loopback port where nothing listens, for
 	// "connection refused" tests.
 	EnvClosedURL = "FINESSE_HA_CLOSED_URL"
@@ -67,7 +70,7 @@ func startTestHost() (map[string]string, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return map[string]string{EnvTestHost: h.URL}, h.Close, nil
+	return map[string]string{EnvTestHost: h.URL, EnvTestHostWS: h.WSURL}, h.Close, nil
 }
 
 // reserveClosedPort finds a loopback port nothing listens on by listening

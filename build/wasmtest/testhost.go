@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,19 +27,28 @@ import (
 //	GET  /arrived?id=ID                 waits until /hang ID has arrived: 200 "arrived", or 504 after 10 s
 //	GET  /disconnected?id=ID            waits until the client of /hang or /stream ID has gone:
 //	                                    200 "disconnected", or 504 after 10 s
+//	/ws/...                             WebSocket endpoints for wasm/jsws (wshost.go)
 //
 // The stream and disconnect endpoints are driven by the test, not by
 // clocks, so the tests assert order and cause without timing bounds.
 type testHost struct {
 	URL string
+	// WSURL is URL with the ws scheme, the base of the /ws/ endpoints.
+	WSURL string
 
 	srv *http.Server
 	ln  net.Listener
 	log *log.Logger
 
+	// ctx is the lifetime of the WebSockets: http.Server.Close does not
+	// reach hijacked connections, so Close cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	mu      sync.Mutex
 	streams map[string]chan struct{} // stream id -> "send next chunk"
-	events  map[string]chan struct{} // "arrived:ID", "gone:ID" -> closed when that happened
+	events  map[string]chan struct{} // "arrived:ID", "gone:ID", "wsgone:ID" -> closed when that happened
+	wsSeen  map[string]string        // socket id -> how it ended, for /ws/closed
 }
 
 func newTestHost(addr string, logTo io.Writer) (*testHost, error) {
@@ -48,11 +58,14 @@ func newTestHost(addr string, logTo io.Writer) (*testHost, error) {
 	}
 	h := &testHost{
 		URL:     "http://" + ln.Addr().String(),
+		WSURL:   "ws://" + ln.Addr().String(),
 		ln:      ln,
 		log:     log.New(logTo, "testhost: ", 0),
 		streams: map[string]chan struct{}{},
 		events:  map[string]chan struct{}{},
+		wsSeen:  map[string]string{},
 	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.srv = &http.Server{Handler: h.handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: h.log}
 	go func() {
 		if err := h.srv.Serve(ln); err != nil && err != http.ErrServerClosed {
@@ -63,7 +76,10 @@ func newTestHost(addr string, logTo io.Writer) (*testHost, error) {
 }
 
 // Close stops the server at once: hanging requests are cut, not awaited.
-func (h *testHost) Close() { _ = h.srv.Close() }
+func (h *testHost) Close() {
+	h.cancel()
+	_ = h.srv.Close()
+}
 
 func (h *testHost) handler() http.Handler {
 	mux := http.NewServeMux()
@@ -78,6 +94,7 @@ func (h *testHost) handler() http.Handler {
 	mux.HandleFunc("GET /hang", h.hang)
 	mux.HandleFunc("GET /arrived", h.await("arrived", "arrived"))
 	mux.HandleFunc("GET /disconnected", h.await("gone", "disconnected"))
+	h.wsRoutes(mux)
 	return cors(mux)
 }
 
