@@ -30,13 +30,13 @@ func Dial(ctx context.Context, rawURL string) (_ ws.Conn, err error) {
 	}
 	shown := rawURL
 	defer func() {
-		// A JS value of an unexpected shape must not end the runtime.
-		var perr error
-		jsutil.Recover(&perr)
-		if perr != nil {
-			err = &DialError{URL: shown, Err: perr}
+		if _, ok := err.(*DialError); err != nil && !ok {
+			err = &DialError{URL: shown, Err: err}
 		}
 	}()
+	// A JS value of an unexpected shape must not end the runtime; this runs
+	// before the wrapping above, so a panic becomes a DialError too.
+	defer jsutil.Recover(&err)
 	if err := ctx.Err(); err != nil {
 		return nil, &DialError{URL: shown, Err: err}
 	}
