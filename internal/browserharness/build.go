@@ -1,0 +1,40 @@
+package browserharness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// WasmBuildTimeout bounds BuildWasm: the build takes 30-60 s on a loaded
+// 2-core machine; the bound only catches a hung toolchain.
+const WasmBuildTimeout = 4 * time.Minute
+
+// BuildWasm builds the module's ./wasm (root is the module root) into
+// dir/finesse-ha.wasm and copies the toolchain's wasm_exec.js next to it,
+// as `make wasm` does for dist/: the two must come from one toolchain.
+func BuildWasm(ctx context.Context, root, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, WasmBuildTimeout)
+	defer cancel()
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	cmd := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-ldflags=-s -w",
+		"-o", filepath.Join(dir, "finesse-ha.wasm"), "./wasm")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building finesse-ha.wasm: %w\n%s", err, strings.TrimSpace(string(out)))
+	}
+	glue, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return fmt.Errorf("wasm_exec.js: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, "wasm_exec.js"), glue, 0o644)
+}
