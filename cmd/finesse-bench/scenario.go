@@ -25,22 +25,56 @@ const (
 	defaultJitter = 0 // zero: the engine's default (0-2 s)
 )
 
-// scenario is one row of SPEC §5 that can be injected as a single fault on A.
+// scenario is one row of SPEC §5 measured as one timed fault. The client
+// starts on side from, with a call up, and must end re-synced on side to.
 type scenario struct {
 	id, title string
-	fault     sim.FaultName
-	target    time.Duration // SPEC §7 target for p95, 0 where none is set
-	anchor    string
-	limit     time.Duration // a run slower than this counts as failed
+	mode      finesse.DeploymentType // UCCE if empty
+	from, to  string                 // "A" or "B"
+	// setup runs before the client starts (e.g. make B the UCCX master so
+	// that the client starts there); arm runs after the call is up and
+	// before the clock starts; inject is the timed fault.
+	setup, arm func(*sim.Pair) error
+	inject     func(*sim.Pair) error
+	target     time.Duration // SPEC §7 target for p95, 0 where none is set
+	anchor     string
+	limit      time.Duration // a run slower than this counts as failed
+	// background marks rows whose seconds are timer-bound (transport retry
+	// backoff, keepalive) and cost almost no CPU: they run concurrently with
+	// the others to keep `make bench` short (see main).
+	background bool
+	blackhole  bool // runs -blackhole-runs times (each waits for a keepalive timeout)
+}
+
+// onA is the common case: the client works on A and one fault hits A.
+func onA(fault sim.FaultName) func(*sim.Pair) error {
+	return func(p *sim.Pair) error { return p.Apply(sim.Fault{Name: fault, Side: "A"}) }
+}
+
+func pairFault(f sim.Fault) func(*sim.Pair) error {
+	return func(p *sim.Pair) error { return p.Apply(f) }
 }
 
 var scenarios = []scenario{
-	{"S1", "side A process dies (connection refused)", sim.FaultKill, 3 * time.Second,
-		"documented connector: 180-240 s; Cisco desktop polls every 10 s", 30 * time.Second},
-	{"S2", "A's notification service down, REST up", sim.FaultNotificationDown, 0, "—", 30 * time.Second},
-	{"S3", "A's webapp down: `finesse` presence unavailable", sim.FaultPresenceUnavailable, 0, "—", 30 * time.Second},
-	{"S4", "A loses CTI: OUT_OF_SERVICE", sim.FaultOutOfService, 0, "—", 30 * time.Second},
-	{"S6", "silent black hole on A", sim.FaultBlackhole, 30 * time.Second, "none documented", 60 * time.Second},
+	{id: "S1", title: "side A process dies (connection refused)", from: "A", to: "B",
+		inject: onA(sim.FaultKill), target: 3 * time.Second,
+		anchor: "documented connector: 180-240 s; Cisco desktop polls every 10 s", limit: 30 * time.Second},
+	{id: "S2", title: "A's notification service down, REST up", from: "A", to: "B",
+		inject: onA(sim.FaultNotificationDown), anchor: "—", limit: 30 * time.Second, background: true},
+	{id: "S3", title: "A's webapp down: `finesse` presence unavailable", from: "A", to: "B",
+		inject: onA(sim.FaultPresenceUnavailable), anchor: "—", limit: 30 * time.Second},
+	{id: "S4", title: "A loses CTI: OUT_OF_SERVICE", from: "A", to: "B",
+		inject: onA(sim.FaultOutOfService), anchor: "—", limit: 30 * time.Second},
+	// S10 as the e2e test runs it: B is made UCCX master before the client
+	// starts (A standby is OUT_OF_SERVICE, so the client settles on B), the
+	// island makes A master too (the client stays on B, S9), and the timed
+	// fault is the heal: B drops mastership and must be left for A.
+	{id: "S10", title: "UCCX island heals, B drops mastership", mode: finesse.DeploymentUCCX, from: "B", to: "A",
+		setup: pairFault(sim.Fault{Name: sim.FaultMaster, Side: "B"}), arm: pairFault(sim.Fault{Name: sim.FaultIsland}),
+		inject: pairFault(sim.Fault{Name: sim.FaultHeal}), anchor: "—", limit: 30 * time.Second},
+	{id: "S6", title: "silent black hole on A", from: "A", to: "B",
+		inject: onA(sim.FaultBlackhole), target: 30 * time.Second,
+		anchor: "none documented", limit: 60 * time.Second, background: true, blackhole: true},
 }
 
 type scenarioResult struct {
@@ -52,8 +86,10 @@ type scenarioResult struct {
 	errs       []string
 }
 
-func (r scenarioResult) jitterLabel() string {
-	if r.jitter == noJitter {
+func (r scenarioResult) jitterLabel() string { return jitterLabel(r.jitter) }
+
+func jitterLabel(j time.Duration) string {
+	if j == noJitter {
 		return "0"
 	}
 	return "0-2 s (default)"
@@ -109,13 +145,14 @@ type watcher struct {
 	connected map[string]chan time.Time
 	added     map[string]int
 	doer      *countingDoer
-	tripsAtB  int64 // round trips counted when `connected` on B arrived
+	trips     map[string]int64 // round trips counted when `connected` on each side last arrived
 }
 
 func newWatcher() *watcher {
 	return &watcher{
 		connected: map[string]chan time.Time{"A": make(chan time.Time, 8), "B": make(chan time.Time, 8)},
 		added:     map[string]int{},
+		trips:     map[string]int64{},
 	}
 }
 
@@ -124,9 +161,9 @@ func (w *watcher) on(ev failover.Event) {
 	switch e := ev.(type) {
 	case failover.ConnectionEvent:
 		if e.State == failover.StateConnected {
-			if e.Side == "B" && w.doer != nil {
+			if w.doer != nil {
 				w.mu.Lock()
-				w.tripsAtB = w.doer.n.Load()
+				w.trips[e.Side] = w.doer.n.Load()
 				w.mu.Unlock()
 			}
 			if ch, ok := w.connected[e.Side]; ok {
@@ -146,7 +183,7 @@ func (w *watcher) on(ev failover.Event) {
 }
 
 func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
-	p, err := sim.New(sim.Config{Password: password, BOSHMaxWait: 30 * time.Second})
+	p, err := sim.New(sim.Config{Mode: sc.mode, Password: password, BOSHMaxWait: 30 * time.Second})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -157,32 +194,25 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	if err := p.SignIn(agent, true); err != nil {
 		return 0, 0, err
 	}
+	if sc.setup != nil {
+		if err := sc.setup(p); err != nil {
+			return 0, 0, err
+		}
+	}
 
 	doer := &countingDoer{inner: &http.Client{}}
 	defer doer.inner.CloseIdleConnections()
 	w := newWatcher()
 	w.doer = doer
-	policy := failover.Policy{Jitter: jitter}
-	cfg := client.Config{
-		Sides: []client.SideConfig{
-			{REST: p.A().URL(), BOSH: p.A().BOSHURL()},
-			{REST: p.B().URL(), BOSH: p.B().BOSHURL()},
-		},
-		AgentID: agent, Extension: agent,
-		Auth:          finesse.Auth{Username: agent, Password: password},
-		Transport:     "bosh",
-		AllowInsecure: true,
-		Policy:        policy,
-	}
-	c, err := client.New(cfg, doer, clock.Real(), w.on)
+	c, err := client.New(clientConfig(p, agent, jitter), doer, clock.Real(), w.on)
 	if err != nil {
 		return 0, 0, err
 	}
 	c.Start()
 	defer func() { _ = c.Close() }()
 
-	if _, err := waitFor(w.connected["A"], 15*time.Second); err != nil {
-		return 0, 0, fmt.Errorf("initial connect on A: %w", err)
+	if _, err := waitFor(w.connected[sc.from], 15*time.Second); err != nil {
+		return 0, 0, fmt.Errorf("initial connect on %s: %w", sc.from, err)
 	}
 	if _, err := p.OfferCall(agent); err != nil {
 		return 0, 0, err
@@ -191,18 +221,23 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	if sc.arm != nil {
+		if err := sc.arm(p); err != nil {
+			return 0, 0, err
+		}
+	}
 
 	doer.armed.Store(true)
 	t0 := time.Now()
-	if err := p.Apply(sim.Fault{Name: sc.fault, Side: "A"}); err != nil {
+	if err := sc.inject(p); err != nil {
 		return 0, 0, err
 	}
-	t1, err := waitFor(w.connected["B"], sc.limit)
+	t1, err := waitFor(w.connected[sc.to], sc.limit)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: not connected on B: %w", sc.id, err)
+		return 0, 0, fmt.Errorf("%s: not connected on %s: %w", sc.id, sc.to, err)
 	}
 	w.mu.Lock()
-	trips := int(w.tripsAtB)
+	trips := int(w.trips[sc.to])
 	w.mu.Unlock()
 
 	snap := c.Snapshot()
@@ -222,6 +257,22 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 		return 0, 0, fmt.Errorf("%s: call added %d times, want 1", sc.id, adds)
 	}
 	return t1.Sub(t0), trips, nil
+}
+
+// clientConfig is one agent's client over both sides of p, A listed first
+// as a page would.
+func clientConfig(p *sim.Pair, id string, jitter time.Duration) client.Config {
+	return client.Config{
+		Sides: []client.SideConfig{
+			{REST: p.A().URL(), BOSH: p.A().BOSHURL()},
+			{REST: p.B().URL(), BOSH: p.B().BOSHURL()},
+		},
+		AgentID: id, Extension: id,
+		Auth:          finesse.Auth{Username: id, Password: password},
+		Transport:     client.TransportBOSH,
+		AllowInsecure: true,
+		Policy:        failover.Policy{Jitter: jitter},
+	}
 }
 
 func waitFor(ch <-chan time.Time, d time.Duration) (time.Time, error) {

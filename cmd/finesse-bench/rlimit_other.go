@@ -1,0 +1,9 @@
+//go:build !unix
+
+package main
+
+import "errors"
+
+func raiseFileLimit() (soft, hard uint64, err error) {
+	return 0, 0, errors.New("file limit: not a Unix system, left as is")
+}
