@@ -1,10 +1,6 @@
 package browserbench
 
-import (
-	"context"
-	"errors"
-	"time"
-)
+import "time"
 
 // Options configures Run. Zero values take the quick-bench defaults.
 type Options struct {
@@ -31,10 +27,3 @@ const (
 	NoJitter      Jitter = "0"               // policy.jitterMs: 0
 	DefaultJitter Jitter = "0-2 s (default)" // policy.jitterMs unset
 )
-
-// Run measures the client in headless Chromium. It returns an error only
-// when nothing can be measured (no browser, no build); a run that fails a
-// check is counted in its Figure.
-func Run(ctx context.Context, o Options) (*Report, error) {
-	return nil, errors.New("browserbench: not implemented yet")
-}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/finesse-ha/finesse-ha/internal/sim"
@@ -123,4 +124,16 @@ func (h *Harness) StartPair(cfg sim.Config) (*sim.Pair, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Version is the browser's product string (e.g. "HeadlessChrome/156.0…"),
+// "" if the browser does not say.
+func (h *Harness) Version() string {
+	var product string
+	_ = chromedp.Run(h.browser, chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		_, product, _, _, _, err = browser.GetVersion().Do(ctx)
+		return err
+	}))
+	return product
 }

@@ -23,27 +23,9 @@ type Tab struct {
 	lines []string
 }
 
-// TabOption changes how NewTab opens a tab.
-type TabOption func(*tabConfig)
-
-type tabConfig struct{ isolated bool }
-
-// Isolated opens the tab in a browser context of its own (like a separate
-// incognito profile), so it never shares a renderer process with other
-// tabs: per-process figures (CPU, heap) are then the tab's alone.
-func Isolated() TabOption { return func(c *tabConfig) { c.isolated = true } }
-
 // NewTab opens a tab that closes after timeout or Close, whichever is first.
-func (h *Harness) NewTab(timeout time.Duration, opts ...TabOption) *Tab {
-	var tc tabConfig
-	for _, o := range opts {
-		o(&tc)
-	}
-	var copts []chromedp.ContextOption
-	if tc.isolated {
-		copts = append(copts, chromedp.WithNewBrowserContext())
-	}
-	ctx, cancelTab := chromedp.NewContext(h.browser, copts...)
+func (h *Harness) NewTab(timeout time.Duration) *Tab {
+	ctx, cancelTab := chromedp.NewContext(h.browser)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t := &Tab{Ctx: ctx, cancel: []context.CancelFunc{cancelTimeout, cancelTab}}
 	chromedp.ListenTarget(ctx, func(ev any) {

@@ -1,0 +1,120 @@
+package browserbench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/chromedp"
+
+	"github.com/finesse-ha/finesse-ha/internal/sim"
+)
+
+// memoryReading is the page's memory at one instant.
+type memoryReading struct {
+	JSHeap float64 `json:"jsHeap"` // performance.memory.usedJSHeapSize (precise: --enable-precise-memory-info)
+	Wasm   float64 `json:"wasm"`   // the Go instance's linear memory (exports.mem.buffer.byteLength)
+}
+
+// memoryResult is one flood run.
+type memoryResult struct {
+	before, after memoryReading
+	delivered     int
+	rate          float64 // notifications the page received per second
+	startup       *startupSample
+}
+
+// readMemory collects garbage first, so that the JS heap figure is what the
+// page retains, not garbage waiting for the next GC. Go's linear memory
+// never shrinks: its size is the high-water mark of the Go heap.
+func (r *pageRun) readMemory() (memoryReading, error) {
+	var m memoryReading
+	if err := chromedp.Run(r.tab.Ctx, heapprofiler.CollectGarbage()); err != nil {
+		return m, err
+	}
+	err := r.tab.Eval(`window.bench.memoryNow()`, &m)
+	return m, err
+}
+
+// runMemory connects a client, floods it with n notifications and reads
+// its memory before and after, and the rate at which the page received
+// them (from the flood's start to the page's last `notification` event).
+func (b *bench) runMemory(ctx context.Context, n int) (memoryResult, error) {
+	var res memoryResult
+	r, err := b.openPage(ctx, pageConfig{jitter: NoJitter})
+	if err != nil {
+		return res, err
+	}
+	defer r.close()
+	first, err := r.waitConnected(ctx, "A", 0, firstConnectLimit)
+	if err != nil {
+		return res, fmt.Errorf("initial connect: %w", err)
+	}
+	if res.startup, err = r.startupSample(first); err != nil {
+		return res, err
+	}
+	if res.before, err = r.readMemory(); err != nil {
+		return res, err
+	}
+	var base int
+	if err := r.tab.Eval(`window.bench.notifications`, &base); err != nil {
+		return res, err
+	}
+
+	t0 := time.Now()
+	if err := flood(r.pair, agent, n); err != nil {
+		return res, err
+	}
+	var got struct {
+		N    int     `json:"n"`
+		Last float64 `json:"last"`
+	}
+	err = r.poll(ctx, 2*time.Minute, `({n: window.bench.notifications, last: window.bench.lastNotificationAt})`, &got,
+		func() bool { return got.N-base >= n })
+	res.delivered = got.N - base
+	if err != nil {
+		return res, r.explain(fmt.Errorf("%d of %d notifications delivered: %w", res.delivered, n, err))
+	}
+	if secs := (got.Last - pageMillis(t0)) / 1000; secs > 0 {
+		res.rate = float64(res.delivered) / secs
+	}
+	if res.after, err = r.readMemory(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// flood publishes n updates on the agent's User node. Until the simulator
+// has a flood control, a LOGIN of a signed-in agent does it: Finesse keeps
+// the state (so the call generator and the agent's state are untouched)
+// and publishes the User, one <Update> per call, in-process.
+func flood(p *sim.Pair, id string, n int) error {
+	for i := 0; i < n; i++ {
+		if err := p.SignIn(id, false); err != nil {
+			return fmt.Errorf("flood: update %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func memoryFigures(results []memoryResult, failed int, errs []string, n int) []Figure {
+	mk := func(id, name string, u Unit) Figure {
+		return Figure{ID: id, Name: name, Unit: u, Target: "—", Anchor: "—", Failed: failed, Errors: errs}
+	}
+	heapBefore := mk("heap-before", "JS heap, connected, before the flood (after GC)", Bytes)
+	heapAfter := mk("heap-after", fmt.Sprintf("JS heap after %d notifications (after GC)", n), Bytes)
+	wasmBefore := mk("wasm-before", "wasm linear memory, connected, before the flood", Bytes)
+	wasmAfter := mk("wasm-after", fmt.Sprintf("wasm linear memory after %d notifications", n), Bytes)
+	rate := mk("notify-rate", "notifications delivered to the page (simulator publish → `notification` listener)", PerSecond)
+	// Errors are reported once, on the first row.
+	heapAfter.Errors, wasmBefore.Errors, wasmAfter.Errors, rate.Errors = nil, nil, nil, nil
+	for _, m := range results {
+		heapBefore.Values = append(heapBefore.Values, m.before.JSHeap)
+		heapAfter.Values = append(heapAfter.Values, m.after.JSHeap)
+		wasmBefore.Values = append(wasmBefore.Values, m.before.Wasm)
+		wasmAfter.Values = append(wasmAfter.Values, m.after.Wasm)
+		rate.Values = append(rate.Values, m.rate)
+	}
+	return []Figure{heapBefore, heapAfter, wasmBefore, wasmAfter, rate}
+}
