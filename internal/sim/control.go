@@ -31,6 +31,7 @@ type SideState struct {
 	Host         string         `json:"host"`
 	URL          string         `json:"url"`
 	BOSHURL      string         `json:"bosh"`
+	WSURL        string         `json:"ws"`
 	Alive        bool           `json:"alive"`
 	Status       finesse.Status `json:"status"`
 	StatusReason string         `json:"statusReason,omitempty"`
@@ -49,7 +50,7 @@ func (p *Pair) State() State {
 	for _, s := range []*Side{p.a, p.b} {
 		status, reason := s.Status()
 		ss := SideState{
-			Name: s.name, Host: s.host, URL: s.URL(), BOSHURL: s.BOSHURL(), Alive: s.Alive(),
+			Name: s.name, Host: s.host, URL: s.URL(), BOSHURL: s.BOSHURL(), WSURL: s.WSURL(), Alive: s.Alive(),
 			Status: status, StatusReason: reason, Faults: s.activeFaults(), Metrics: s.Metrics(),
 		}
 		if ss.Faults == nil {

@@ -83,11 +83,11 @@ var faultSpecs = []faultSpec{
 	{FaultInfo{FaultRestore, true, "", "listen again on the same port (a restarted process: old BOSH sids unknown)"}, invert(applyKill)},
 	{FaultInfo{FaultOutOfService, true, "clear", "SystemInfo OUT_OF_SERVICE (published), REST 503 SERVER_OUT_OF_SERVICE"}, setFlag(func(f *sideFaults) *bool { return &f.outOfService })},
 	{FaultInfo{FaultInService, true, "", "undo out-of-service"}, invert(setFlag(func(f *sideFaults) *bool { return &f.outOfService }))},
-	{FaultInfo{FaultNotificationDown, true, "clear", "BOSH sessions end (remote-connection-failed) and none start; REST keeps working"}, applyNotificationDown},
+	{FaultInfo{FaultNotificationDown, true, "clear", "XMPP sessions end with remote-connection-failed (BOSH terminate; WebSocket stream error, <close/>, close 1000) and none start; REST keeps working"}, applyNotificationDown},
 	{FaultInfo{FaultNotificationUp, true, "", "undo notification-down"}, invert(applyNotificationDown)},
 	{FaultInfo{FaultPresenceUnavailable, true, "clear", "the finesse@<domain> user's presence becomes unavailable"}, applyPresenceOff},
 	{FaultInfo{FaultPresenceAvailable, true, "", "the finesse@<domain> user's presence becomes available"}, invert(applyPresenceOff)},
-	{FaultInfo{FaultBlackhole, true, "clear", "accept connections and requests, never answer (REST and BOSH, held requests too)"}, applyBlackhole},
+	{FaultInfo{FaultBlackhole, true, "clear", "accept connections and requests, never answer (REST and BOSH, held requests too); open WebSockets go silent both ways without closing; clearing resets them"}, applyBlackhole},
 	{FaultInfo{FaultBurst503, true, "n, clear", "the next n REST requests get 503 (n=1 if omitted)"}, setCount(func(f *sideFaults) *int { return &f.burst503 })},
 	{FaultInfo{FaultUnauthorized, true, "n, clear", "the next n logins (REST credentials or SASL) fail with 401 / not-authorized (n=1 if omitted)"}, setCount(func(f *sideFaults) *int { return &f.failAuth })},
 	{FaultInfo{FaultIsland, false, "clear", "UCCX: island mode, both sides master (IN_SERVICE)"}, applyIsland},
@@ -97,7 +97,7 @@ var faultSpecs = []faultSpec{
 	{FaultInfo{FaultForcedLogout, false, "agent, duration, clear", "after duration, sign the agent (all signed-in agents if none) out with reason code 255"}, applyForcedLogout},
 	{FaultInfo{FaultLatency, true, "duration, clear", "add duration to every request of the side"},
 		setField(func(f *sideFaults) *time.Duration { return &f.latency }, func(f Fault) time.Duration { return f.Duration })},
-	{FaultInfo{FaultCapacity, true, "n, clear", "at most n REST requests + new BOSH sessions per second, 503 beyond (n=0: no limit)"},
+	{FaultInfo{FaultCapacity, true, "n, clear", "at most n REST requests + new BOSH sessions + WebSocket handshakes per second, 503 beyond (n=0: no limit)"},
 		setField(func(f *sideFaults) *int { return &f.capacity }, func(f Fault) int { return f.N })},
 	{FaultInfo{FaultNullCallVariables, true, "clear", "the side serves dialogs (GET and events) with empty call variable values"}, setFlag(func(f *sideFaults) *bool { return &f.nullCallVariables })},
 	{FaultInfo{FaultReset, false, "", "clear every fault: sides restored, in service, UCCX master A"}, applyReset},
@@ -276,13 +276,17 @@ func applyBlackhole(_ *Pair, sides []*Side, f Fault) error {
 		s.mu.Lock()
 		s.f.blackhole = !f.Clear
 		var freed []net.Conn
+		var swallowed []*wsConn
 		if f.Clear {
 			freed = s.takeParkedLocked()
+			swallowed = s.takeWebSocketsLocked()
 		}
 		s.mu.Unlock()
 		// Connections held in the hole are reset: their requests were
-		// never answered, as after a real outage.
+		// never answered, as after a real outage. Every open WebSocket was
+		// in the hole (handshakes during it were parked).
 		closeAll(freed)
+		dropAll(swallowed)
 	}
 	return nil
 }
@@ -361,10 +365,15 @@ func applyReset(p *Pair, _ []*Side, _ Fault) error {
 		}
 		s.mu.Lock()
 		parked := s.takeParkedLocked()
+		var swallowed []*wsConn
+		if s.f.blackhole {
+			swallowed = s.takeWebSocketsLocked()
+		}
 		s.f = sideFaults{}
 		s.master = s == p.a
 		s.mu.Unlock()
 		closeAll(parked)
+		dropAll(swallowed)
 		s.xmpp.SetDown(false)
 		s.xmpp.SetFinessePresence(true)
 	}

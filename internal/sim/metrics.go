@@ -14,8 +14,10 @@ type Metrics struct {
 	Requests         uint64      `json:"requests"`         // every HTTP request
 	REST             uint64      `json:"rest"`             // requests under /finesse/api
 	BOSH             uint64      `json:"bosh"`             // requests to /http-bind
+	WS               uint64      `json:"ws"`               // WebSocket handshakes to /ws/ (accepted or not)
+	WSOpen           int         `json:"wsOpen"`           // XMPP-over-WebSocket sessions open now
 	PeakRPS          int         `json:"peakRps"`          // most requests in one wall-clock second
-	PeakWork         int         `json:"peakWorkRps"`      // most REST requests + new BOSH sessions in one second: what the capacity limit counts
+	PeakWork         int         `json:"peakWorkRps"`      // most REST requests + new BOSH sessions + WebSocket handshakes in one second: what the capacity limit counts
 	Status503        uint64      `json:"status503"`        // 503 answers (out of service, burst, capacity)
 	CapacityRejected uint64      `json:"capacityRejected"` // 503 answers because of the capacity limit
 	Unauthorized     uint64      `json:"unauthorized"`     // 401 answers and SASL failures
@@ -51,6 +53,6 @@ func (c *secondCounter) peakValue() int {
 }
 
 type sideCounters struct {
-	requests, rest, bosh, status503, capacityRejected, unauthorized atomic.Uint64
-	all, work                                                       secondCounter
+	requests, rest, bosh, ws, status503, capacityRejected, unauthorized atomic.Uint64
+	all, work                                                           secondCounter
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/sim/xmppd"
 )
 
-// Side is one Finesse node of the pair: REST under /finesse/api and BOSH
-// under /http-bind on its own listener, so that killing it really refuses
-// connections.
+// Side is one Finesse node of the pair: REST under /finesse/api, BOSH
+// under /http-bind and XMPP over WebSocket under /ws/ on its own listener,
+// so that killing it really refuses connections.
 type Side struct {
 	name string // "A" or "B"
 	host string // node name and XMPP domain
@@ -33,6 +33,8 @@ type Side struct {
 	master bool // UCCX mastership
 	f      sideFaults
 	parked map[net.Conn]struct{}
+	// websockets are the hijacked WebSocket connections (websocket.go).
+	websockets map[*wsConn]struct{}
 }
 
 // sideFaults are the faults injected into one side.
@@ -45,11 +47,12 @@ type sideFaults struct {
 
 func newSide(p *Pair, name, host string, port int) *Side {
 	s := &Side{
-		name:   name,
-		host:   host,
-		pair:   p,
-		addr:   net.JoinHostPort(p.cfg.Listen, strconv.Itoa(port)),
-		parked: make(map[net.Conn]struct{}),
+		name:       name,
+		host:       host,
+		pair:       p,
+		addr:       net.JoinHostPort(p.cfg.Listen, strconv.Itoa(port)),
+		parked:     make(map[net.Conn]struct{}),
+		websockets: make(map[*wsConn]struct{}),
 	}
 	s.xmpp = xmppd.New(xmppd.Config{
 		Domain:        host,
@@ -129,6 +132,8 @@ func (s *Side) Metrics() Metrics {
 		Requests:         s.ctr.requests.Load(),
 		REST:             s.ctr.rest.Load(),
 		BOSH:             s.ctr.bosh.Load(),
+		WS:               s.ctr.ws.Load(),
+		WSOpen:           s.xmpp.Stats().WebSockets,
 		PeakRPS:          s.ctr.all.peakValue(),
 		PeakWork:         s.ctr.work.peakValue(),
 		Status503:        s.ctr.status503.Load(),
@@ -175,13 +180,15 @@ func (s *Side) listen() error {
 }
 
 // kill closes the listener and every connection at once, like a process
-// that dies: clients get connection refused or reset, and the XMPP
-// sessions are gone (a restarted side does not know their sids).
+// that dies: clients get connection refused or reset, WebSockets end
+// without a close frame, and the XMPP sessions are gone (a restarted side
+// does not know their sids).
 func (s *Side) kill() {
 	s.mu.Lock()
 	srv, ln := s.srv, s.ln
 	s.srv, s.ln, s.killed = nil, nil, true
 	parked := s.takeParkedLocked()
+	websockets := s.takeWebSocketsLocked()
 	s.mu.Unlock()
 	if srv != nil {
 		_ = srv.Close()
@@ -190,19 +197,24 @@ func (s *Side) kill() {
 		_ = ln.Close()
 	}
 	closeAll(parked)
+	// Before the XMPP reset: its stream errors must find the sockets gone.
+	dropAll(websockets)
 	s.xmpp.Reset("system-shutdown")
 }
 
 // shutdown stops the side gracefully: held BOSH requests are answered with
-// terminate system-shutdown before the listener goes.
+// terminate system-shutdown, WebSockets get the system-shutdown stream error
+// and a close frame 1000, before the listener goes.
 func (s *Side) shutdown(ctx context.Context) {
 	s.xmpp.Close()
 	s.mu.Lock()
 	srv, ln := s.srv, s.ln
 	s.srv, s.ln, s.killed = nil, nil, true
 	parked := s.takeParkedLocked()
+	websockets := s.takeWebSocketsLocked()
 	s.mu.Unlock()
 	closeAll(parked)
+	dropAll(websockets) // those that did not finish their close handshake
 	if srv != nil {
 		if err := srv.Shutdown(ctx); err != nil {
 			_ = srv.Close()
@@ -227,7 +239,7 @@ func closeAll(conns []net.Conn) {
 }
 
 // ServeHTTP is the side's request pipeline: count, black hole, latency,
-// CORS, then BOSH or REST.
+// CORS, then BOSH, WebSocket or REST.
 func (s *Side) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	s.ctr.requests.Add(1)
@@ -235,9 +247,12 @@ func (s *Side) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	isBOSH := path == "/http-bind" || path == "/http-bind/"
 	isREST := strings.HasPrefix(path, "/finesse/api/")
+	isWS := isWebSocketPath(path)
 	switch {
 	case isBOSH:
 		s.ctr.bosh.Add(1)
+	case isWS:
+		s.ctr.ws.Add(1)
 	case isREST:
 		s.ctr.rest.Add(1)
 	}
@@ -267,6 +282,8 @@ func (s *Side) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case isBOSH:
 		s.xmpp.ServeHTTP(w, r)
+	case isWS:
+		s.xmpp.ServeWebSocket(&wsWriter{ResponseWriter: w, side: s}, r)
 	case isREST:
 		s.serveREST(w, r)
 	default:
@@ -306,8 +323,8 @@ func (s *Side) beforeBOSHResponse(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// admitWork applies the capacity limit to one unit of work (a REST request
-// or a new BOSH session) and counts it.
+// admitWork applies the capacity limit to one unit of work (a REST request,
+// a new BOSH session or a WebSocket handshake) and counts it.
 func (s *Side) admitWork() bool {
 	n := s.ctr.work.hit(time.Now())
 	s.mu.Lock()

@@ -205,9 +205,26 @@ func (b *boshSession) deliver(elem []byte) {
 	}
 }
 
-// terminate implements sink: the session ends and a late request with its
-// sid learns why.
-func (b *boshSession) terminate(body []byte) {
+// boshConditions are the stream error conditions that XEP-0124 §17.2 also
+// has as terminate conditions; any other travels as remote-stream-error
+// carrying the stream error (XEP-0206 §7).
+var boshConditions = map[string]bool{
+	"host-gone": true, "host-unknown": true, "improper-addressing": true, "internal-server-error": true,
+	"policy-violation": true, "remote-connection-failed": true, "system-shutdown": true, "undefined-condition": true,
+}
+
+// terminate implements sink.
+func (b *boshSession) terminate(condition, text string) {
+	if boshConditions[condition] {
+		b.bury(terminateBody(condition, nil))
+		return
+	}
+	b.bury(terminateBody("remote-stream-error", streamErrorXML(condition, text)))
+}
+
+// bury ends the session and leaves a tombstone, so that a late request with
+// its sid learns why.
+func (b *boshSession) bury(body []byte) {
 	s := b.srv
 	s.mu.Lock()
 	if s.sessions[b.sid] == b {

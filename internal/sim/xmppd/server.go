@@ -41,14 +41,22 @@ type Config struct {
 	// false means the hook took over the connection (a black hole) and the
 	// response must not be written.
 	BeforeRespond func(w http.ResponseWriter, r *http.Request) bool
-	// Admit is asked before a new BOSH session is created; false answers
-	// HTTP 503 (a capacity limit).
+	// Admit is asked before a new BOSH session is created and before a
+	// WebSocket handshake is accepted; false answers HTTP 503 (a capacity
+	// limit).
 	Admit func() bool
+
+	// WebSocketOrigins are coder/websocket origin patterns allowed to open
+	// a WebSocket; empty allows every origin, as the simulator's CORS
+	// policy does for REST and BOSH.
+	WebSocketOrigins []string
 }
 
 // Stats are counters of one server since it was created.
 type Stats struct {
 	Sessions     int    // BOSH sessions alive now
+	WebSockets   int    // XMPP-over-WebSocket sessions open now
+	WSOpened     uint64 // WebSocket handshakes accepted so far
 	Bound        int    // resources bound now
 	Available    int    // resources with available presence now
 	Binds        uint64 // resource binds so far
@@ -59,13 +67,15 @@ type Stats struct {
 }
 
 // Server is the XMPP side of one simulated Finesse node: c2s streams (over
-// BOSH today; the stream logic does not know its framing), presence, ping and
-// a XEP-0060 pubsub service on PubSubDomain with Finesse's automatic nodes.
+// one of two framings), presence, ping and a XEP-0060 pubsub service on PubSubDomain with Finesse's automatic nodes.
+// Its c2s streams travel over BOSH (ServeHTTP) or WebSocket (ServeWebSocket);
+// the stream logic does not know its framing.
 type Server struct {
 	cfg Config
 
 	mu         sync.RWMutex
 	sessions   map[string]*boshSession        // sid -> session
+	websockets map[*wsSession]struct{}        // open WebSocket sessions
 	tombstones map[string]tombstone           // sid -> how it ended, for late requests
 	users      map[string]map[string]*stream  // localpart -> resource -> bound stream
 	subs       map[string]map[string]struct{} // node -> subscribed JID (bare or full)
@@ -73,7 +83,8 @@ type Server struct {
 	finesseOff bool                           // finesse user unavailable
 
 	binds, desktopBinds, authFailures, published, delivered atomic.Uint64
-	idSeq                                                   atomic.Uint64
+	idSeq, wsOpened                                         atomic.Uint64
+	wsWG                                                    sync.WaitGroup // WebSocket writers
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -105,6 +116,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		cfg:        cfg,
 		sessions:   make(map[string]*boshSession),
+		websockets: make(map[*wsSession]struct{}),
 		tombstones: make(map[string]tombstone),
 		users:      make(map[string]map[string]*stream),
 		subs:       make(map[string]map[string]struct{}),
@@ -122,30 +134,48 @@ func (s *Server) Domain() string { return s.cfg.Domain }
 func (s *Server) PubSubDomain() string { return s.cfg.PubSubDomain }
 
 // Close terminates every session (system-shutdown) and stops housekeeping.
+// It waits, at most wsCloseWait, for WebSocket sessions to send their
+// stream error and finish their closing handshake.
 func (s *Server) Close() {
 	s.Reset("system-shutdown")
 	s.stopOnce.Do(func() { close(s.stop) })
 	s.wg.Wait()
+	closed := make(chan struct{})
+	go func() { s.wsWG.Wait(); close(closed) }()
+	t := time.NewTimer(wsCloseWait)
+	defer t.Stop()
+	select {
+	case <-closed:
+	case <-t.C: // a client that never answers the close frame
+	}
 }
 
-// Reset ends every session with the given BOSH terminate condition and
-// forgets them, as a restarted process would: later requests with their
-// sids get item-not-found. Subscriptions made explicitly are dropped too.
+// Reset ends every session with the given stream error condition and
+// forgets them, as a restarted process would: later BOSH requests with
+// their sids get item-not-found; WebSockets get the stream error, <close/>
+// and a close frame 1000. Subscriptions made explicitly are dropped too.
 func (s *Server) Reset(condition string) {
 	s.mu.Lock()
 	sessions := s.sessions
+	websockets := s.websockets
 	s.sessions = make(map[string]*boshSession)
+	s.websockets = make(map[*wsSession]struct{})
 	s.tombstones = make(map[string]tombstone)
 	s.users = make(map[string]map[string]*stream)
 	s.subs = make(map[string]map[string]struct{})
 	s.mu.Unlock()
 	for _, b := range sessions {
-		b.terminate(terminateBody(condition, nil))
+		b.terminate(condition, "")
+	}
+	for ws := range websockets {
+		ws.terminate(condition, "")
 	}
 }
 
 // SetDown switches the notification service off (every session ends with
-// remote-connection-failed and no new one starts) or back on.
+// remote-connection-failed and no new one starts: a new BOSH session is
+// answered with that terminate condition, a new WebSocket stream with that
+// stream error after its <open/>) or back on.
 func (s *Server) SetDown(down bool) {
 	if down {
 		s.Reset("remote-connection-failed")
@@ -180,7 +210,7 @@ func (s *Server) SetFinessePresence(available bool) {
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
 	s.mu.RLock()
-	st := Stats{Sessions: len(s.sessions)}
+	st := Stats{Sessions: len(s.sessions), WebSockets: len(s.websockets)}
 	for _, rs := range s.users {
 		st.Bound += len(rs)
 		for _, x := range rs {
@@ -195,6 +225,7 @@ func (s *Server) Stats() Stats {
 	st.AuthFailures = s.authFailures.Load()
 	st.Published = s.published.Load()
 	st.Delivered = s.delivered.Load()
+	st.WSOpened = s.wsOpened.Load()
 	return st
 }
 
@@ -308,8 +339,7 @@ func (s *Server) bind(st *stream) {
 	rs[st.resource] = st
 	s.mu.Unlock()
 	if old != nil && old != st {
-		old.out.terminate(terminateBody("remote-stream-error",
-			streamErrorXML("conflict", "Replaced by new connection")))
+		old.out.terminate("conflict", "Replaced by new connection")
 	}
 }
 
@@ -391,7 +421,7 @@ func (s *Server) reap(now time.Time) {
 	}
 	s.mu.Unlock()
 	for _, b := range idle {
-		b.terminate(terminateBody("item-not-found", nil))
+		b.bury(terminateBody("item-not-found", nil))
 	}
 }
 

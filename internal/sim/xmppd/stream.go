@@ -7,16 +7,19 @@ import (
 	"strings"
 )
 
-// sink is what a framing (BOSH today, RFC 7395 WebSocket later) gives a
-// stream: a way to queue top-level elements for the client and to end the
-// session. A stream never writes to the network itself, so the same stanza
-// logic serves every framing.
+// sink is what a framing (BOSH, or RFC 7395 WebSocket) gives a stream: a
+// way to queue top-level elements for the client and to end the session. A
+// stream never writes to the network itself, so the same stanza logic
+// serves every framing.
 type sink interface {
 	// deliver queues one top-level element for the client; it never blocks.
 	deliver(elem []byte)
-	// terminate ends the session; body is the BOSH terminate body that
-	// says why (a WebSocket framing would send its stream error instead).
-	terminate(body []byte)
+	// terminate ends the session with a stream error condition of RFC 6120
+	// §4.9.3 (system-shutdown, remote-connection-failed, conflict, ...) and
+	// an optional text. Each framing says it its own way: BOSH as a
+	// terminate body, WebSocket as <stream:error/> and <close/>. It never
+	// blocks.
+	terminate(condition, text string)
 }
 
 type streamState int
