@@ -25,6 +25,16 @@ const (
 	EnvSimB        = "FINESSE_HA_SIM_B"
 	EnvSimControl  = "FINESSE_HA_SIM_CONTROL"
 	EnvSimPassword = "FINESSE_HA_SIM_PASSWORD"
+	// EnvWSSimA, EnvWSSimDomainA, EnvWSSimControl and EnvWSSimAgent are a
+	// second simulator's side A WebSocket URL (ws://.../ws/), its XMPP
+	// domain, its control API and its agent, for wasm/jsws. It is its own
+	// pair because go test runs packages in parallel: killing side A for
+	// the jsws tests must not fail another package's failover test over
+	// the shared one. Its password is EnvSimPassword.
+	EnvWSSimA       = "FINESSE_HA_WSSIM_A"
+	EnvWSSimDomainA = "FINESSE_HA_WSSIM_DOMAIN_A"
+	EnvWSSimControl = "FINESSE_HA_WSSIM_CONTROL"
+	EnvWSSimAgent   = "FINESSE_HA_WSSIM_AGENT"
 )
 
 // A fixture is a host-side server the browser tests need. start returns the
@@ -41,6 +51,7 @@ var fixtures = []fixture{
 	{"testhost", startTestHost},
 	{"closed port", reserveClosedPort},
 	{"simulator", startSim},
+	{"simulator for jsws", startWSSim},
 }
 
 func startFixtures() (env map[string]string, stop func(), err error) {
@@ -88,11 +99,13 @@ func reserveClosedPort() (map[string]string, func(), error) {
 	return map[string]string{EnvClosedURL: "http://" + addr + "/"}, func() {}, nil
 }
 
+// simPassword is every simulated agent's password.
+const simPassword = "password"
+
 // startSim starts a fresh duplex pair (UCCE, one agent, no call generator)
 // on free loopback ports: the browser failover tests expect a clean one.
 func startSim() (map[string]string, func(), error) {
-	const password = "password"
-	p, err := sim.New(sim.Config{Password: password})
+	p, err := sim.New(sim.Config{Password: simPassword})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -103,7 +116,26 @@ func startSim() (map[string]string, func(), error) {
 		EnvSimA:        p.A().URL(),
 		EnvSimB:        p.B().URL(),
 		EnvSimControl:  p.ControlURL(),
-		EnvSimPassword: password,
+		EnvSimPassword: simPassword,
+	}
+	return env, func() { _ = p.Close() }, nil
+}
+
+// startWSSim starts the jsws tests' own pair (see EnvWSSimA).
+func startWSSim() (map[string]string, func(), error) {
+	p, err := sim.New(sim.Config{Password: simPassword})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.Start(); err != nil {
+		return nil, nil, err
+	}
+	env := map[string]string{
+		EnvWSSimA:       p.A().WSURL(),
+		EnvWSSimDomainA: p.A().Host(),
+		EnvWSSimControl: p.ControlURL(),
+		EnvWSSimAgent:   p.Agents()[0],
+		EnvSimPassword:  simPassword,
 	}
 	return env, func() { _ = p.Close() }, nil
 }
