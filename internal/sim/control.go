@@ -73,6 +73,7 @@ func (p *Pair) State() State {
 //	POST /control/reset            clear every fault
 //	POST /control/call?agent=ID    ring a call now (a random READY agent without agent)
 //	POST /control/signin?agent=ID&ready=true   sign an agent in (every agent without agent)
+//	POST /control/flood?side=A&agent=ID&count=N publish N User updates at once (Flood)
 func (p *Pair) controlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/control/state", func(w http.ResponseWriter, r *http.Request) {
@@ -103,6 +104,7 @@ func (p *Pair) controlHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"dialogId": id})
 	})
 	mux.HandleFunc("/control/signin", p.handleSignIn)
+	mux.HandleFunc("/control/flood", p.handleFlood)
 	mounts := map[string]overlayFS{}
 	var prefixes []string
 	for _, sd := range p.cfg.Static {
@@ -266,6 +268,30 @@ func (p *Pair) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"signedIn": len(ids)})
+}
+
+// handleFlood serves POST /control/flood?side=A|B|both&agent=ID&count=N
+// (agent defaults to the first one, side to both).
+func (p *Pair) handleFlood(w http.ResponseWriter, r *http.Request) {
+	if !onlyMethod(w, r, http.MethodPost) {
+		return
+	}
+	q := r.URL.Query()
+	count, err := strconv.Atoi(q.Get("count"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "count: want an integer"})
+		return
+	}
+	agent := q.Get("agent")
+	if agent == "" {
+		agent = p.Agents()[0]
+	}
+	res, err := p.Flood(q.Get("side"), agent, count)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // overlayFS serves the first of its directories that has the file.

@@ -16,13 +16,20 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/sim/internal/wstest"
 )
 
-// wsLogin logs agentID into side s over XMPP-over-WebSocket.
+// wsLogin logs agentID into side s over XMPP-over-WebSocket, from another
+// origin as a browser page would, and returns once the initial presence is
+// in (the finesse user's presence, which it requires available, has come).
 func wsLogin(t *testing.T, s *Side) *wstest.Client {
 	t.Helper()
 	c, _, err := wstest.Dial(testCtx(t), s.WSURL(), s.Host(), http.Header{"Origin": {"http://127.0.0.1:1"}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	require.NoError(t, c.Login(testCtx(t), agentID, password, "crm"))
+	fin, err := c.Until(testCtx(t), func(e *wstest.Elem) bool {
+		return e.XMLName.Local == "presence" && e.From == "finesse@"+s.Host()+"/finesse"
+	})
+	require.NoError(t, err)
+	require.Empty(t, fin.Type, "the finesse user is available")
 	return c
 }
 
@@ -79,11 +86,6 @@ func TestWebSocketLoginAndEventsAcrossSides(t *testing.T) {
 	assert.Equal(t, "ws://"+p.B().Addr()+"/ws/", p.B().WSURL())
 	c := wsLogin(t, p.B())
 	assert.Equal(t, agentID+"@"+p.B().Host()+"/crm", c.JID)
-	fin, err := c.Until(testCtx(t), func(e *wstest.Elem) bool {
-		return e.XMLName.Local == "presence" && strings.HasPrefix(e.From, "finesse@"+p.B().Host())
-	})
-	require.NoError(t, err)
-	assert.Empty(t, fin.Type, "finesse user available")
 
 	putState(t, p.A(), "<User><state>READY</state></User>", "requestId", "ws-1")
 	u := wsNextUpdate(t, c, userNode(agentID))
@@ -155,8 +157,6 @@ func TestPresenceUnavailableAndForcedLogoutReachWebSocket(t *testing.T) {
 	isFinesse := func(e *wstest.Elem) bool {
 		return e.XMLName.Local == "presence" && strings.HasPrefix(e.From, "finesse@")
 	}
-	_, err := c.Until(testCtx(t), isFinesse) // the initial one
-	require.NoError(t, err)
 	apply(t, p, Fault{Name: FaultPresenceUnavailable, Side: "A"})
 	e, err := c.Until(testCtx(t), isFinesse)
 	require.NoError(t, err)
@@ -174,8 +174,6 @@ func TestBlackholeSilencesWebSocketWithoutClosing(t *testing.T) {
 	p := startPair(t, Config{})
 	require.NoError(t, p.SignIn(agentID, false))
 	c := wsLogin(t, p.A())
-	_, err := c.Until(testCtx(t), func(e *wstest.Elem) bool { return strings.HasPrefix(e.From, "finesse@") })
-	require.NoError(t, err)
 	apply(t, p, Fault{Name: FaultBlackhole, Side: "A"})
 
 	require.NoError(t, p.SignIn(agentID, true)) // an event for the session
