@@ -81,8 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fs.StringVar(&cfg.Password, "password", "password", "every agent's password")
 	fs.StringVar(&cfg.Token, "token", "", "SSO bearer token accepted for any agent (off if empty)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1", "address to listen on")
-	fs.IntVar(&cfg.PortA, "port-a", 8445, "side A port (REST and BOSH); 0 picks a free port")
-	fs.IntVar(&cfg.PortB, "port-b", 8446, "side B port (REST and BOSH); 0 picks a free port")
+	fs.IntVar(&cfg.PortA, "port-a", 8445, "side A port (REST, BOSH and WebSocket); 0 picks a free port")
+	fs.IntVar(&cfg.PortB, "port-b", 8446, "side B port (REST, BOSH and WebSocket); 0 picks a free port")
 	fs.IntVar(&cfg.ControlPort, "control-port", 8440, "control API and static files port; 0 picks a free port")
 	fs.StringVar(&cfg.HostA, "host-a", sim.DefaultHostA, "side A node name (SystemInfo host, XMPP domain)")
 	fs.StringVar(&cfg.HostB, "host-b", sim.DefaultHostB, "side B node name (SystemInfo host, XMPP domain)")
@@ -149,7 +149,8 @@ func printURLs(w io.Writer, p *sim.Pair, cfg sim.Config, took time.Duration) {
 	}
 	fmt.Fprintf(w, "finesse-sim %s: %d agent(s) %s (password from -password)\n", p.Mode(), len(ids), agents)
 	for _, s := range []*sim.Side{p.A(), p.B()} {
-		fmt.Fprintf(w, "  side %s  %-28s REST %s/finesse/api/  BOSH %s  (%s)\n", s.Name(), s.URL(), s.URL(), s.BOSHURL(), s.Host())
+		fmt.Fprintf(w, "  side %s  %-28s REST %s/finesse/api/  BOSH %s  WS %s  (%s)\n",
+			s.Name(), s.URL(), s.URL(), s.BOSHURL(), s.WSURL(), s.Host())
 	}
 	fmt.Fprintf(w, "  control  %s/control/state  (faults: POST %s/control/fault)\n", p.ControlURL(), p.ControlURL())
 	for _, d := range cfg.Static {

@@ -68,6 +68,7 @@ func TestRunServesBothSidesAndStopsOnCancel(t *testing.T) {
 		assert.Equal(t, finesse.DeploymentUCCX, si.DeploymentType)
 		assert.Equal(t, s.Host(), si.XMPPDomain)
 		assert.Contains(t, out.String(), s.URL())
+		assert.Contains(t, out.String(), "WS "+s.WSURL())
 	}
 	u, err := p.User("1001001")
 	require.NoError(t, err)

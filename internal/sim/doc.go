@@ -1,8 +1,8 @@
 // Package sim is a duplex Cisco Finesse pair on loopback for tests, the
 // demo and benchmarks (SPEC §6): sides A and B, each with Finesse's REST API
-// under /finesse/api and a BOSH notification endpoint under /http-bind, over
-// one shared contact center, plus a control API that injects every fault of
-// SPEC §5.
+// under /finesse/api and its notifications over BOSH under /http-bind and
+// over WebSocket (RFC 7395) under /ws/, over one shared contact center, plus
+// a control API that injects every fault of SPEC §5.
 //
 // It is a fixture, not the reference: the client is also tested against
 // Prosody. Its XMPP side (package xmppd) is written from the protocols and
@@ -45,4 +45,13 @@
 //     timeout, never an error. Clearing the fault resets those connections.
 //   - Killing a side closes its listener and connections and forgets its
 //     XMPP sessions; restoring listens on the same port again.
+//   - A WebSocket outlives its HTTP request, so faults act on its hijacked
+//     connection (websocket.go): a kill drops it without a close frame, a
+//     black hole silences it both ways without closing it (clearing the
+//     hole resets it), latency delays what the client sends. XMPP-level
+//     endings (notification down, conflict, a graceful stop) are a stream
+//     error, <close/> and a close frame 1000 naming the condition. The
+//     capacity limit counts WebSocket handshakes like new BOSH sessions.
+//   - Flood publishes N User updates at once for the benchmark of what
+//     notifications cost a browser; it changes no state.
 package sim
