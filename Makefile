@@ -50,9 +50,11 @@ $(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod 
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS)' -o $@ ./wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
 
-## size: raw, gzip -9 and brotli sizes of the .wasm.
+## size: raw, gzip -9 and brotli sizes of the .wasm, then which packages weigh most and why
+## crypto/tls is linked (build/wasmsize; any symbol: go run ./build/wasmsize -why SYMBOL).
 size: deps wasm
-	@./build/size.sh $(WASM)
+	@./build/size.sh $(WASM) web/index.js $(dir $(WASM))wasm_exec.js
+	@$(GO) run ./build/wasmsize -top 20 -why 'crypto/tls.(*Conn).clientHandshake'
 
 ## fuzz: every fuzz target for a short, fixed time.
 fuzz:
