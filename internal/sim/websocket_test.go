@@ -244,3 +244,21 @@ func TestPairCloseSendsSystemShutdownOverWebSocket(t *testing.T) {
 	assert.Equal(t, "system-shutdown", reason)
 	<-done
 }
+
+func TestOutOfServiceAndUnauthorizedOverWebSocket(t *testing.T) {
+	p := startPair(t, Config{})
+	c := wsLogin(t, p.A())
+	apply(t, p, Fault{Name: FaultOutOfService, Side: "A"})
+	si, err := wsNextUpdate(t, c, "/finesse/api/SystemInfo").SystemInfo()
+	require.NoError(t, err)
+	assert.Equal(t, finesse.StatusOutOfService, si.Status)
+
+	apply(t, p, Fault{Name: FaultUnauthorized, Side: "B", N: 1})
+	c2, _, err := wstest.Dial(testCtx(t), p.B().WSURL(), p.B().Host(), nil)
+	require.NoError(t, err)
+	t.Cleanup(c2.Close)
+	err = c2.Login(testCtx(t), agentID, password, "crm")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not-authorized", "the SASL failure of the unauthorized fault")
+	assert.Equal(t, uint64(1), p.B().Metrics().Unauthorized)
+}
