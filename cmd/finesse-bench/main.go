@@ -169,7 +169,9 @@ func main() {
 	rep.native = time.Since(started)
 
 	if s.browser {
-		rep.browser = runBrowser(s)
+		progress("browser part (internal/browserbench)")
+		rep.browser = runBrowser(s, want)
+		progress("browser part done in %s", rep.browser.took.Round(time.Second))
 	} else {
 		rep.browser = browserSection{skipped: "-browser=false"}
 	}

@@ -190,7 +190,9 @@ func (r *report) renderStorm(b *strings.Builder) {
 	fmt.Fprintf(b, "so these times are an upper bound. B's capacity is set to **%d requests/s** (REST requests + new BOSH\n", o.capacity)
 	b.WriteString("sessions, what the simulator's capacity limit counts; 503 beyond) just before the kill. \"Peak work/s\"\n")
 	b.WriteString("is B's busiest wall-clock second of that count, rejected requests included; \"peak req/s\" counts every\n")
-	b.WriteString("HTTP request, held BOSH polls too. The log-in phase (not timed) keeps at most 200 log-ins in flight.\n\n")
+	b.WriteString("HTTP request, held BOSH polls too. The log-in phase (not timed) keeps at most 200 log-ins in flight.\n")
+	b.WriteString("\"CPU s used\" is this process's CPU time from the kill to the last agent on B: close to 2 × the wall\n")
+	b.WriteString("time means the run was CPU-bound on this 2-core machine; a high load average means other work competed.\n\n")
 
 	b.WriteString("| jitter | N ok / failed | last agent on B: median | p95 | max | B peak work/s (max) | B 503s (max) | target | anchor |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
@@ -229,8 +231,8 @@ func (r *report) renderStorm(b *strings.Builder) {
 	}
 
 	b.WriteString("\nEach run:\n\n")
-	b.WriteString("| jitter | agents re-synced on B | half on B after | 95% on B after | last on B after | B peak req/s | B peak work/s | B requests | 503s (capacity) | log-in phase |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| jitter | agents re-synced on B | half on B after | 95% on B after | last on B after | B peak req/s | B peak work/s | B requests | 503s (capacity) | log-in phase | load avg at kill | CPU s used (clients + sim) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.storms {
 		at := func(p int) string {
 			if len(s.onB) == 0 {
@@ -246,9 +248,9 @@ func (r *report) renderStorm(b *strings.Builder) {
 		if s.login > 0 {
 			login = fmtDur(s.login)
 		}
-		fmt.Fprintf(b, "| %s | %d / %d | %s | %s | %s | %d | %d | %d | %d (%d) | %s |\n",
+		fmt.Fprintf(b, "| %s | %d / %d | %s | %s | %s | %d | %d | %d | %d (%d) | %s | %s | %.1f |\n",
 			jitterLabel(s.jitter), len(s.onB), s.agents, at(50), at(95), last,
-			s.peakRPS, s.peakWork, s.requests, s.status503, s.capacity503, login)
+			s.peakRPS, s.peakWork, s.requests, s.status503, s.capacity503, login, s.load, s.cpu.Seconds())
 	}
 	for _, s := range r.storms {
 		if s.err != "" {
@@ -297,14 +299,16 @@ func (r *report) renderDecode(b *strings.Builder) {
 	}
 }
 
+// renderBrowser writes browserbench's own section (its heading included) or
+// why there is none.
 func (r *report) renderBrowser(b *strings.Builder) {
-	b.WriteString("\n## Browser (headless Chromium)\n\n")
-	switch {
-	case r.browser.markdown != "":
+	b.WriteString("\n")
+	if r.browser.markdown != "" {
 		b.WriteString(strings.TrimSpace(r.browser.markdown) + "\n")
-	case r.browser.skipped != "":
-		fmt.Fprintf(b, "Not run: %s.\n", r.browser.skipped)
+		return
 	}
+	b.WriteString("## Browser (headless Chromium)\n\n")
+	fmt.Fprintf(b, "Not run: %s.\n", r.browser.skipped)
 }
 
 func (r *report) renderSizes(b *strings.Builder) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,7 +42,9 @@ type stormResult struct {
 	requests     uint64          // B: HTTP requests from the kill to the last agent on B
 	status503    uint64          // B: 503 answers after the kill (capacityRejected: those because of capacity)
 	capacity503  uint64
-	unauthorized int // agents that ended unauthorized (should be 0)
+	unauthorized int           // agents that ended unauthorized (should be 0)
+	load         string        // 1-minute load average when A was killed
+	cpu          time.Duration // this process's CPU time from the kill to the last agent on B
 	err          string
 }
 
@@ -180,6 +183,8 @@ func runStorm(o stormOptions, jitter time.Duration) stormResult {
 		return fail("%d of %d agents left A before the kill (set-up overloaded?)", len(agents)-n, len(agents))
 	}
 	killed.Store(true)
+	r.load = loadAverage()
+	cpu0 := processCPU()
 	t0 := time.Now()
 	if err := p.Apply(sim.Fault{Name: sim.FaultKill, Side: "A"}); err != nil {
 		return fail("kill A: %v", err)
@@ -200,15 +205,29 @@ func runStorm(o stormOptions, jitter time.Duration) stormResult {
 		}
 		select {
 		case <-ctx.Done():
+			r.cpu = processCPU() - cpu0
 			r.collect(agents, t0)
 			r.collectMetrics(before, p.B().Metrics())
 			return fail("%d of %d agents re-synced on B within %s", n, len(agents), o.limit)
 		case <-tick.C:
 		}
 	}
+	r.cpu = processCPU() - cpu0
 	r.collect(agents, t0)
 	r.collectMetrics(before, p.B().Metrics())
 	return r
+}
+
+// loadAverage is the 1-minute load average, or "?" where there is none.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func (r *stormResult) collect(agents []*stormAgent, t0 time.Time) {
