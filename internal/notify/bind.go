@@ -43,7 +43,9 @@ func bindResource(resource string) xmpp.StreamFeature {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			id := "bind-" + hex.EncodeToString(b[:])
-			req := stanza.IQ{ID: id, Type: stanza.SetIQ}.Wrap(xmlstream.Wrap(
+			// Before Ready mellium does not qualify stanzas; over WebSocket
+			// (RFC 7395 §3.3.3) each one must declare jabber:client itself.
+			req := stanza.IQ{XMLName: xml.Name{Space: stanza.NSClient, Local: "iq"}, ID: id, Type: stanza.SetIQ}.Wrap(xmlstream.Wrap(
 				xmlstream.Wrap(xmlstream.Token(xml.CharData(resource)), xml.StartElement{Name: xml.Name{Local: "resource"}}),
 				xml.StartElement{Name: xml.Name{Space: nsBind, Local: "bind"}},
 			))

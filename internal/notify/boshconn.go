@@ -164,28 +164,11 @@ func (c *boshConn) openFrame() []byte {
 	return b.Bytes()
 }
 
-// inspect remembers a SASL failure condition: mellium reports it as an
-// error of an internal type, and Dial must tell bad credentials (never
-// retried) from everything else.
+// inspect remembers a SASL failure condition (see saslFailure).
 func (c *boshConn) inspect(el []byte) {
-	if !bytes.Contains(el, []byte(nsSASL)) || !bytes.HasPrefix(el, []byte("<failure")) {
+	cond, ok := saslFailure(el)
+	if !ok {
 		return
-	}
-	var f struct {
-		XMLName xml.Name
-		Conds   []struct {
-			XMLName xml.Name
-		} `xml:",any"`
-	}
-	if xml.Unmarshal(el, &f) != nil || f.XMLName.Space != nsSASL || f.XMLName.Local != "failure" {
-		return
-	}
-	cond := "not-authorized" // RFC 6120 §6.5: a failure must name one; assume the usual
-	for _, x := range f.Conds {
-		if x.XMLName.Local != "text" {
-			cond = x.XMLName.Local
-			break
-		}
 	}
 	c.smu.Lock()
 	c.saslFailure = cond
@@ -201,3 +184,23 @@ func (c *boshConn) authFailure() string {
 // abort makes pending and future Reads and Writes fail with cause; the BOSH
 // session itself is left to the caller.
 func (c *boshConn) abort(cause error) { c.cancel(cause) }
+
+func (c *boshConn) transportErr() error { return c.s.Err() }
+
+// lostCause prefers the BOSH session's own reason (a terminate condition,
+// the retries running out) over what mellium made of it.
+func (c *boshConn) lostCause(serveErr error) error {
+	if err := c.s.Err(); err != nil {
+		return err
+	}
+	if err := streamErr(serveErr); err != nil {
+		return err
+	}
+	return io.ErrUnexpectedEOF // the server ended the stream without saying why
+}
+
+// release ends the BOSH session; no request goes out if the transport has
+// already failed.
+func (c *boshConn) release() { _ = c.s.Close(context.Background()) }
+
+var _ streamConn = (*boshConn)(nil)

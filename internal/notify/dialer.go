@@ -4,22 +4,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"mellium.im/sasl"
-	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
-	"mellium.im/xmpp/websocket"
 
 	"github.com/finesse-ha/finesse-ha/internal/bosh"
 )
 
-// Options tunes the BOSH transport of a BOSHDialer; zero values take the
-// bosh package's defaults (wait 30 s, request timeout wait+10 s, 3 attempts
-// with a 0.5 s doubling backoff, 1 MiB body limit).
+// Options tunes a Dialer. The BOSH fields tune a BOSHDialer's transport;
+// zero values take the bosh package's defaults (wait 30 s, request timeout
+// wait+10 s, 3 attempts with a 0.5 s doubling backoff, 1 MiB body limit).
 type Options struct {
 	Wait          time.Duration
 	RequestMargin time.Duration
@@ -31,6 +28,10 @@ type Options struct {
 	// presence gate is open before it returns. Default 5 s; on expiry Dial
 	// returns anyway.
 	PresenceEcho time.Duration
+	// OpenTimeout bounds opening a WebSocket (TCP, TLS, HTTP upgrade) for
+	// a WebSocketDialer; default 5 s. It ends with an error matching
+	// ws.ErrDial, so a NewFallbackDialer can still try BOSH in time.
+	OpenTimeout time.Duration
 
 	noPresence bool // tests only: leave the presence gate closed
 }
@@ -57,11 +58,10 @@ type addrs struct {
 	domain, origin, pubsub, finesse jid.JID
 }
 
+// resolve checks and parses what every transport needs of ep; each
+// Dialer checks its own URL.
 func resolve(ep Endpoint) (addrs, error) {
 	var a addrs
-	if ep.BOSHURL == "" {
-		return a, &EndpointError{Field: "BOSHURL", Reason: "missing"}
-	}
 	if ep.Username == "" {
 		return a, &EndpointError{Field: "Username", Reason: "missing"}
 	}
@@ -127,6 +127,9 @@ func plainAs(username, password string) sasl.Mechanism {
 // presence, so pubsub events published afterwards are delivered. Bad
 // credentials give an error matching ErrUnauthorized after one attempt.
 func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session, error) {
+	if ep.BOSHURL == "" {
+		return nil, &EndpointError{Field: "BOSHURL", Reason: "missing"}
+	}
 	a, err := resolve(ep)
 	if err != nil {
 		return nil, err
@@ -143,65 +146,5 @@ func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session
 	if err != nil {
 		return nil, fmt.Errorf("notify: open BOSH session: %w", err)
 	}
-	conn := newBOSHConn(bs, a.domain.Domainpart(), a.origin.String())
-	// mellium checks ctx only between steps; a Read blocked in a long-poll
-	// must be woken when the caller gives up.
-	stop := context.AfterFunc(ctx, func() { conn.abort(context.Cause(ctx)) })
-	defer stop()
-
-	xs, err := xmpp.NewSession(ctx, a.domain, a.origin, conn, xmpp.Secure,
-		websocket.Negotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
-			return xmpp.StreamConfig{
-				Lang: bosh.DefaultLang,
-				Features: []xmpp.StreamFeature{
-					xmpp.SASL("", "", plainAs(ep.Username, ep.Password)),
-					bindResource(a.origin.Resourcepart()),
-				},
-			}
-		}))
-	if err != nil {
-		return nil, d.dialFailed(ctx, bs, conn, err)
-	}
-
-	s := newSession(xs, bs, conn, a, l)
-	go s.serve()
-	if !d.opts.noPresence {
-		err = s.sendInitialPresence(ctx, d.opts.PresenceEcho)
-	}
-	if err == nil {
-		err = s.handOut()
-	}
-	if err != nil {
-		_ = s.Close()
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("notify: initial presence: %w", context.Cause(ctx))
-		}
-		return nil, fmt.Errorf("notify: initial presence: %w", err)
-	}
-	return s, nil
-}
-
-// dialFailed terminates the BOSH session and picks the error that says
-// why: bad credentials, the transport's own failure, the caller's context,
-// or mellium's negotiation error.
-func (d *BOSHDialer) dialFailed(ctx context.Context, bs *bosh.Session, conn *boshConn, err error) error {
-	transport := bs.Err()
-	closeCtx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
-	_ = bs.Close(closeCtx, []byte(`<presence xmlns='jabber:client' type='unavailable'/>`))
-	conn.abort(ErrClosed)
-	if cond := conn.authFailure(); cond != "" {
-		return &AuthError{Condition: cond}
-	}
-	if transport != nil {
-		return fmt.Errorf("notify: XMPP negotiation: %w", transport)
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("notify: XMPP negotiation: %w", context.Cause(ctx))
-	}
-	var se *StreamError
-	if errors.As(streamErr(err), &se) {
-		return fmt.Errorf("notify: XMPP negotiation: %w", se)
-	}
-	return fmt.Errorf("notify: XMPP negotiation: %w", err)
+	return establish(ctx, newBOSHConn(bs, a.domain.Domainpart(), a.origin.String()), a, ep, d.opts, l)
 }

@@ -43,7 +43,6 @@ func TestResolveRefuses(t *testing.T) {
 	base := Endpoint{BOSHURL: "https://fin-a:7443/http-bind/", Domain: "fin-a.example.com", Username: "1001", Resource: "crm"}
 	cases := map[string]func(*Endpoint){
 		"Resource":    func(e *Endpoint) { e.Resource = "desktop" },
-		"BOSHURL":     func(e *Endpoint) { e.BOSHURL = "" },
 		"Username":    func(e *Endpoint) { e.Username = "" },
 		"Domain":      func(e *Endpoint) { e.Domain = "" },
 		"Domain/full": func(e *Endpoint) { e.Domain = "a@b/c" },
@@ -63,6 +62,16 @@ func TestResolveRefuses(t *testing.T) {
 	_, err := NewBOSHDialer(failDoer{}, Options{}).Dial(context.Background(), ep, Listener{})
 	var ee *EndpointError
 	require.ErrorAs(t, err, &ee, "refused before any request")
+
+	// Each Dialer needs its own URL, and only its own.
+	ep = base
+	ep.BOSHURL = ""
+	_, err = NewBOSHDialer(failDoer{}, Options{}).Dial(context.Background(), ep, Listener{})
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, "BOSHURL", ee.Field)
+	_, err = NewWebSocketDialer(failDial, Options{}).Dial(context.Background(), ep, Listener{})
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, "WebSocketURL", ee.Field)
 }
 
 func TestAuthErrorMeansUnauthorizedOnlyForCredentials(t *testing.T) {

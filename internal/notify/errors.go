@@ -37,10 +37,14 @@ func (e *AuthError) Is(target error) bool {
 }
 
 // LostError is what Listener.Lost receives: why an established session
-// ended. Cause is one of the bosh package's typed errors (a
+// ended. Over BOSH, Cause is one of the bosh package's typed errors (a
 // *bosh.TerminateError such as item-not-found or remote-stream-error with
 // conflict, a *bosh.AttemptsError after the transport's retries), a
-// *StreamError, or an I/O error from the XMPP layer.
+// *StreamError, or an I/O error from the XMPP layer. Over WebSocket, Cause
+// matches (errors.As) a *ws.CloseError saying how the socket closed (code
+// ws.CloseAbnormal, 1006, when the server vanished without a close frame)
+// and, when the server ended the stream first, a *StreamError (e.g.
+// system-shutdown) or ErrStreamClosed; its message names both.
 type LostError struct {
 	Cause error
 }
@@ -89,6 +93,11 @@ func (e *PayloadError) Error() string {
 }
 
 func (e *PayloadError) Unwrap() error { return e.Err }
+
+// ErrStreamClosed is part of the cause of a lost WebSocket session whose
+// server ended the stream with <close/> and no stream error: the side went
+// away in good order (e.g. an administrator's restart).
+var ErrStreamClosed = errors.New("notify: the server closed the stream")
 
 // ErrClosed is returned by Session methods after Close or loss.
 var ErrClosed = errors.New("notify: session closed")

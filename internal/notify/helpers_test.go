@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/ws"
 )
 
 // failDoer fails every request; a test using it asserts nothing was sent.
@@ -19,6 +20,11 @@ type failDoer struct{}
 
 func (failDoer) Do(*http.Request) (*http.Response, error) {
 	return nil, errors.New("failDoer: no request expected")
+}
+
+// failDial fails every socket; a test using it asserts none was opened.
+func failDial(context.Context, string) (ws.Conn, error) {
+	return nil, errors.New("failDial: no socket expected")
 }
 
 // recDoer is an *http.Client that records request bodies and can be gated:

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"io"
 	"sync"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"mellium.im/xmpp/stanza"
 	"mellium.im/xmpp/stream"
 
-	"github.com/finesse-ha/finesse-ha/internal/bosh"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
@@ -30,11 +28,10 @@ var ErrJSONPayload = errors.New("JSON payload not supported")
 // agent a message that looks like one, so it is not believed.
 var ErrForeignEvent = errors.New("pubsub event from an address other than the pubsub service")
 
-// xmppSession is the Session of a BOSHDialer.
+// xmppSession is the Session of a BOSHDialer or a WebSocketDialer.
 type xmppSession struct {
 	xs   *xmpp.Session
-	bs   *bosh.Session
-	conn *boshConn
+	conn streamConn
 	a    addrs
 	l    Listener
 
@@ -54,9 +51,9 @@ type xmppSession struct {
 	finesseAvail bool
 }
 
-func newSession(xs *xmpp.Session, bs *bosh.Session, conn *boshConn, a addrs, l Listener) *xmppSession {
+func newSession(xs *xmpp.Session, conn streamConn, a addrs, l Listener) *xmppSession {
 	return &xmppSession{
-		xs: xs, bs: bs, conn: conn, a: a, l: l,
+		xs: xs, conn: conn, a: a, l: l,
 		done:       make(chan struct{}),
 		echo:       make(chan struct{}),
 		finesseRes: map[string]bool{},
@@ -78,23 +75,20 @@ func (s *xmppSession) serve() {
 		mux.PresenceFunc(stanza.UnavailablePresence, xml.Name{}, s.handlePresence),
 		ping.Handle(),
 	))
-	s.conn.abort(ErrClosed)
-	_ = s.bs.Close(context.Background()) // no request if the transport already failed
 	s.mu.Lock()
 	report := !s.closed && s.ready
 	s.closed = true
 	s.mu.Unlock()
+	var cause error
+	if report {
+		cause = s.conn.lostCause(err) // before release: it may wait for the close code
+	}
+	s.conn.abort(ErrClosed)
+	s.conn.release()
 	if !report || s.l.Lost == nil {
 		// Closed on purpose, or ended while Dial was still running: Dial
 		// reports that itself, and no session was handed out to lose.
 		return
-	}
-	cause := s.bs.Err()
-	if cause == nil {
-		cause = streamErr(err)
-	}
-	if cause == nil {
-		cause = io.ErrUnexpectedEOF // the server ended the stream without saying why
 	}
 	s.l.Lost(&LostError{Cause: cause})
 }
@@ -205,7 +199,7 @@ func (s *xmppSession) sendInitialPresence(ctx context.Context, echoWait time.Dur
 	case <-t.C:
 		return nil // a server that does not reflect presence still works
 	case <-s.done:
-		if err := s.bs.Err(); err != nil {
+		if err := s.conn.transportErr(); err != nil {
 			return err
 		}
 		return ErrClosed
@@ -263,8 +257,10 @@ func (s *xmppSession) Ping(ctx context.Context) error {
 		return err
 	}
 	err := ping.Send(ctx, s.xs, s.a.domain)
-	if err != nil && s.bs.Err() != nil {
-		return s.bs.Err()
+	if err != nil {
+		if terr := s.conn.transportErr(); terr != nil {
+			return terr
+		}
 	}
 	return err
 }
@@ -295,14 +291,14 @@ func (s *xmppSession) endedLocked() error {
 	if !s.closed {
 		return nil
 	}
-	if err := s.bs.Err(); err != nil {
+	if err := s.conn.transportErr(); err != nil {
 		return &LostError{Cause: err}
 	}
 	return ErrClosed
 }
 
-// Close ends the stream, terminates the BOSH session with an unavailable
-// presence and waits (boundedly) for the receive loop to stop. Lost is not
+// Close ends the stream, leaves the transport (a BOSH terminate with an
+// unavailable presence, the WebSocket closing handshake) and waits (boundedly) for the receive loop to stop. Lost is not
 // called afterwards.
 func (s *xmppSession) Close() error {
 	s.closeOnce.Do(func() {
@@ -318,7 +314,7 @@ func (s *xmppSession) Close() error {
 			_ = s.xs.Send(ctx, s.pubsubIQ().Wrap(s.pubsubOp("unsubscribe", node)))
 		}
 		cancel()
-		// Writes </stream:stream>; boshConn turns it into the terminate.
+		// Writes </stream:stream>: a BOSH terminate, a WebSocket <close/>.
 		_ = s.xs.Close()
 		s.conn.terminate()
 		s.conn.abort(ErrClosed)

@@ -1,3 +1,5 @@
+//go:build !js
+
 // Package native is the ws.Conn of native builds (tests, the load tool, the
 // simulator's clients) on github.com/coder/websocket. The browser build uses
 // wasm/jsws instead; nothing the js/wasm build links may import this
