@@ -12,11 +12,11 @@ import { attachSalesforceOpenCTI } from './adapters/salesforce-opencti.js';
 import { makeCall, escapeXML } from './adapters/common.js';
 
 const HOSTS = ['standalone', 'dynamics', 'salesforce'];
-const PASS_THROUGH = ['sides', 'transport', 'allowInsecure', 'resource', 'policy', 'wasmURL'];
+const PASS_THROUGH = ['sides', 'transport', 'fallback', 'allowInsecure', 'resource', 'policy', 'wasmURL'];
 
 /**
  * Reads the deployment configuration (the JSON in softphone.html):
- *   {sides, transport, allowInsecure?, resource?, policy?, wasmURL?,
+ *   {sides, transport, fallback?, allowInsecure?, resource?, policy?, wasmURL?,
  *    host: "standalone" | "dynamics" | "salesforce", allowedOrigins?: [origins]}
  * Only what the softphone itself needs is checked here; the client checks
  * the rest when it starts and names the field.

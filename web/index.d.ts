@@ -21,7 +21,7 @@ export interface SideURLs {
   rest: string;
   /** BOSH URL, e.g. `https://fin-a.example.com:7443/http-bind/`. */
   bosh?: string;
-  /** WebSocket URL, e.g. `wss://fin-a.example.com:8445/ws/`. */
+  /** WebSocket URL. Default: `/ws/` on the REST host and port, e.g. `wss://fin-a.example.com:8445/ws/`. */
   websocket?: string;
 }
 
@@ -58,8 +58,17 @@ export interface ClientOptions {
   agent: { id: string; extension: string };
   /** Credentials. Never echoed in events, history, errors or logs. */
   auth: PasswordAuth | TokenAuth;
-  /** Notification transport. */
-  transport: 'bosh' | 'websocket';
+  /**
+   * Notification transport: `'websocket'` (XMPP over WebSocket, RFC 7395: Finesse 12.5 and later,
+   * where BOSH is deprecated) or `'bosh'` (XEP-0206 long polling, every release).
+   */
+  transport: 'websocket' | 'bosh';
+  /**
+   * With `transport: 'websocket'`: dial a side over BOSH when its WebSocket cannot be opened
+   * (refused, no `/ws/`, no `xmpp` subprotocol). A session that was open and then fails is not
+   * silently replaced. Default true. Only valid with `'websocket'`.
+   */
+  fallback?: boolean;
   /** Allow `http:`/`ws:` side URLs (simulator, lab). Without it a non-https side is rejected. */
   allowInsecure?: boolean;
   /** XMPP resource. Never `desktop`: that one belongs to the Finesse desktop. */
@@ -116,6 +125,11 @@ export interface ConnectionEvent {
   since: string;
   /** Attempt number within this state (reconnects, polls); 0 when not retrying. */
   attempt: number;
+  /**
+   * On `connected`: the notification transport in use. With `transport: 'websocket'` and the
+   * fallback on, `'bosh'` here means the side's WebSocket could not be opened.
+   */
+  transport?: 'websocket' | 'bosh';
 }
 
 /** Finesse agent states; other strings may appear with newer Finesse versions. */

@@ -358,6 +358,9 @@ func (e *Engine) setConn(st ConnState, side int, reason string) {
 		return
 	}
 	e.conn = ConnectionEvent{State: st, Side: name, Host: host, Reason: reason, Since: e.clk.Now(), Attempt: e.attempt}
+	if st == StateConnected && e.sess != nil && e.sessSide == side {
+		e.conn.Transport = transportOf(e.sess)
+	}
 	e.emit(e.conn)
 	e.record(string(st), side, reason)
 }

@@ -75,6 +75,10 @@ type ConnectionEvent struct {
 	// connected: 0 when a recovery begins, 1 on the first try, and on a
 	// connected event the number of attempts it took.
 	Attempt int `json:"attempt"`
+	// Transport is, on a connected event, the notification transport the
+	// session runs over ("websocket" or "bosh"): with the WebSocket
+	// transport's fallback a side may be on BOSH, and the page should know.
+	Transport string `json:"transport,omitempty"`
 }
 
 // Kind implements Event.

@@ -371,6 +371,9 @@ func (f *fakeSide) sessionGate(ctx context.Context, s *fakeSession) error {
 	return nil
 }
 
+// Transport names the fake's transport as notify's sessions do.
+func (s *fakeSession) Transport() string { return "fake-" + s.side.name }
+
 func (s *fakeSession) Close() error {
 	f := s.side
 	f.h.mu.Lock()

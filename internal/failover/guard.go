@@ -96,3 +96,20 @@ func (g guardedSession) Close() (err error) {
 	defer guard("Close", &err)
 	return g.s.Close()
 }
+
+// Transport passes the wrapped session's transport name through (see
+// transportOf).
+func (g guardedSession) Transport() (name string) {
+	var err error
+	defer guard("Transport", &err)
+	return transportOf(g.s)
+}
+
+// transportOf names a session's notification transport when the session
+// says (notify's sessions do); fakes and older Dialers need not.
+func transportOf(s notify.Session) string {
+	if t, ok := s.(interface{ Transport() string }); ok {
+		return t.Transport()
+	}
+	return ""
+}

@@ -57,6 +57,7 @@ func TestS1_SideADies(t *testing.T) {
 	assert.Equal(t, []string{"reconnecting/A", "failing-over/B", "connected/B"}, connTrail(evs))
 	assert.Equal(t, ReasonNotificationLost, connEvents(evs)[0].Reason)
 	assert.Equal(t, ReasonSwitched, conn.Reason)
+	assert.Equal(t, "fake-B", conn.Transport, "the connected event names the new session's transport")
 	assert.Empty(t, agentEvents(evs), "agent state intact: nothing changed")
 	assert.Empty(t, dialogEvents(evs), "live call intact: same call, same data")
 	snap := h.e.Snapshot()
