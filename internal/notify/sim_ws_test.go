@@ -74,7 +74,9 @@ func TestSimulatorWebSocketFaults(t *testing.T) {
 	t.Run("notification-down", func(t *testing.T) {
 		_, rec := dialWS(t, simWSEndpoint(p, agent), &recDial{}, Options{})
 		require.NoError(t, p.Apply(sim.Fault{Name: sim.FaultNotificationDown, Side: "A"}))
-		defer func() { require.NoError(t, p.Apply(sim.Fault{Name: sim.FaultNotificationDown, Side: "A", Clear: true})) }()
+		defer func() {
+			require.NoError(t, p.Apply(sim.Fault{Name: sim.FaultNotificationDown, Side: "A", Clear: true}))
+		}()
 		err := recv(t, rec.lost, "Lost")
 		var se *StreamError
 		require.ErrorAs(t, err, &se)
