@@ -137,9 +137,12 @@ func (r *pageRun) waitConnected(ctx context.Context, side string, after float64,
 
 var errTimeout = errors.New("timed out")
 
-// poll evaluates expr into out until done or within passes. The 50 ms
-// period bounds only when the bench notices, not what it measures: the
-// figures are the page's own timestamps.
+const pollPeriod = 10 * time.Millisecond
+
+// poll evaluates expr into out until done or within passes. The period
+// bounds only when the bench notices, not what it measures: the figures
+// are the page's own timestamps (the flood's pacing is the exception, and
+// a short period keeps its share small).
 func (r *pageRun) poll(ctx context.Context, within time.Duration, expr string, out any, done func() bool) error {
 	deadline := time.Now().Add(within)
 	for {
@@ -155,7 +158,7 @@ func (r *pageRun) poll(ctx context.Context, within time.Duration, expr string, o
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(pollPeriod):
 		}
 	}
 }

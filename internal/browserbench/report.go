@@ -154,5 +154,5 @@ func format(u Unit, v float64) string {
 	case CPUPerSecond:
 		return fmt.Sprintf("%.4f CPU s/s", v)
 	}
-	return fmt.Sprintf("%g", v)
+	return fmt.Sprintf("%.1f", v)
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
 type bridgeStats struct {
@@ -23,7 +25,7 @@ type bridgeStats struct {
 // from localhost on the same port is not.
 func TestPostMessageBridgeIgnoresForeignOrigin(t *testing.T) {
 	f := env(t)
-	pair := f.newPair(t)
+	pair := f.newPair(t, sim.Config{})
 	ctx := f.tab(t, 60*time.Second)
 
 	base, err := url.Parse(pair.ControlURL())

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
 // connection is the part of client.snapshot() these tests read.
@@ -29,9 +31,7 @@ const snapshotJS = `(() => {
 
 // evalJS evaluates expr in the page, awaiting a returned promise.
 func evalJS(ctx context.Context, expr string, out any) error {
-	return chromedp.Run(ctx, chromedp.Evaluate(expr, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-		return p.WithAwaitPromise(true)
-	}))
+	return browserharness.Eval(ctx, expr, out)
 }
 
 // waitConnected polls the client until it is connected (on side, if not
@@ -61,7 +61,7 @@ func waitConnected(t *testing.T, ctx context.Context, side string, within time.D
 
 func TestDemoPageFailsOverOnFaultButton(t *testing.T) {
 	f := env(t)
-	pair := f.newPair(t)
+	pair := f.newPair(t, sim.Config{})
 	ctx := f.tab(t, 90*time.Second)
 
 	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(pair.ControlURL()+"/demo/?autoconnect=1")))

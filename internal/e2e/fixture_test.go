@@ -2,36 +2,25 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/finesse-ha/finesse-ha/internal/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
-// chromiumPath is where Debian's chromium package installs the browser.
-const chromiumPath = "/usr/bin/chromium"
-
-// The wasm build takes 30-60 s on a loaded 2-core machine; the bound only
-// catches a hung toolchain.
-const wasmBuildTimeout = 4 * time.Minute
-
 // fixture is shared by every browser test: building the wasm and starting a
-// browser are the slow parts, so they happen once per package run.
+// browser are the slow parts, so they happen once per package run. The
+// browser, simulators and tabs come from internal/browserharness, which the
+// browser benchmarks share.
 type fixture struct {
-	static  []sim.StaticDir
-	browser context.Context
-	tmp     string
-	cleanup []func()
+	h   *browserharness.Harness
+	tmp string
 }
 
 var (
@@ -43,11 +32,16 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if fix != nil {
-		for i := len(fix.cleanup) - 1; i >= 0; i-- {
-			fix.cleanup[i]()
-		}
+		fix.close()
 	}
 	os.Exit(code)
+}
+
+func (f *fixture) close() {
+	if f.h != nil {
+		f.h.Close()
+	}
+	os.RemoveAll(f.tmp)
 }
 
 // moduleRoot is the repository root: tests run in internal/e2e.
@@ -60,12 +54,11 @@ func moduleRoot(t testing.TB) string {
 // requireChromium skips (or fails under CI=true) when the browser is absent.
 func requireChromium(t testing.TB) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		msg := fmt.Sprintf("headless Chromium not found at %s (install the Debian package chromium: apt-get install chromium)", chromiumPath)
+	if err := browserharness.CheckChromium(); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+			t.Fatal(err)
 		}
-		t.Skip(msg)
+		t.Skip(err)
 	}
 }
 
@@ -78,118 +71,60 @@ func env(t *testing.T) *fixture {
 	return fix
 }
 
+// newFixture builds the .wasm from the working tree (not dist/, which may
+// be stale) and launches the browser.
 func newFixture(root string) (*fixture, error) {
-	f := &fixture{}
 	tmp, err := os.MkdirTemp("", "finesse-ha-e2e-")
 	if err != nil {
 		return nil, err
 	}
-	f.tmp = tmp
-	f.cleanup = append(f.cleanup, func() { os.RemoveAll(tmp) })
-	fail := func(err error) (*fixture, error) {
-		for i := len(f.cleanup) - 1; i >= 0; i-- {
-			f.cleanup[i]()
-		}
+	f := &fixture{tmp: tmp}
+	dist := filepath.Join(tmp, "dist")
+	if err := browserharness.BuildWasm(context.Background(), root, dist); err != nil {
+		f.close()
 		return nil, err
 	}
-
-	dist := filepath.Join(tmp, "dist")
-	if err := buildWasm(root, dist); err != nil {
-		return fail(err)
-	}
-
 	// The same layout build/demo.sh serves: web/ and the built package
 	// overlaid at the root, plus gadget/ and this package's fixture pages.
-	f.static = []sim.StaticDir{
+	f.h, err = browserharness.New(browserharness.Config{Static: []sim.StaticDir{
 		{Prefix: "/", Dir: filepath.Join(root, "web")},
 		{Prefix: "/", Dir: dist},
 		{Prefix: "/gadget/", Dir: filepath.Join(root, "gadget")},
 		{Prefix: "/e2e/", Dir: filepath.Join(root, "internal", "e2e", "testdata")},
+	}})
+	if err != nil {
+		f.close()
+		return nil, err
 	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(tmp, "chromium-profile")),
-		chromedp.WindowSize(1280, 1000),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	f.cleanup = append(f.cleanup, cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	f.cleanup = append(f.cleanup, cancelBrowser)
-	// Start the browser now so a launch failure is reported here, once.
-	if err := chromedp.Run(browser); err != nil {
-		return fail(fmt.Errorf("starting %s: %w", chromiumPath, err))
-	}
-	f.browser = browser
 	return f, nil
 }
 
-// buildWasm builds ./wasm and copies wasm_exec.js next to it, as `make wasm`
-// does for dist/.
-func buildWasm(root, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wasmBuildTimeout)
-	defer cancel()
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-ldflags=-s -w",
-		"-o", filepath.Join(dir, "finesse-ha.wasm"), "./wasm")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building finesse-ha.wasm: %w\n%s", err, strings.TrimSpace(string(out)))
-	}
-	glue, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
-	if err != nil {
-		return fmt.Errorf("wasm_exec.js: %w", err)
-	}
-	return os.WriteFile(filepath.Join(dir, "wasm_exec.js"), glue, 0o644)
-}
-
-// newPair starts a simulator for one test (it starts in milliseconds), so
-// faults a test injects never leak into another, even with -count=N. Its
-// ControlURL serves the static files.
-func (f *fixture) newPair(t *testing.T) *sim.Pair {
+// newPair starts a simulator with cfg for one test (it starts in
+// milliseconds), so faults a test injects never leak into another, even
+// with -count=N. Its ControlURL serves the static files.
+func (f *fixture) newPair(t *testing.T, cfg sim.Config) *sim.Pair {
 	t.Helper()
-	pair, err := sim.New(sim.Config{Static: f.static})
+	pair, err := f.h.StartPair(cfg)
 	require.NoError(t, err)
-	require.NoError(t, pair.Start())
 	t.Cleanup(func() { pair.Close() })
 	return pair
 }
 
-// tab opens a new browser tab for one test. Console output and uncaught
-// exceptions are collected and logged if the test fails: they are the only
-// clue when a page never reaches the state a test waits for.
+// tab opens a new browser tab for one test. The console output and
+// uncaught exceptions it collected are logged if the test fails: they are
+// the only clue when a page never reaches the state a test waits for.
 func (f *fixture) tab(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	ctx, cancelTab := chromedp.NewContext(f.browser)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
-	var mu sync.Mutex
-	var lines []string
-	chromedp.ListenTarget(ctx, func(ev any) {
-		if line := consoleLine(ev); line != "" {
-			mu.Lock()
-			lines = append(lines, line)
-			mu.Unlock()
-		}
-	})
+	tab := f.h.NewTab(timeout)
 	t.Cleanup(func() {
-		cancelTimeout()
-		cancelTab()
+		tab.Close()
 		if t.Failed() {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, l := range lines {
+			for _, l := range tab.Console() {
 				t.Log("browser: " + l)
 			}
 		}
 	})
-	return ctx
+	return tab.Ctx
 }
 
 // artifactDir is where screenshots go: FINESSE_HA_ARTIFACTS (kept, for CI

@@ -89,11 +89,7 @@ type scenarioRun struct {
 func startScenario(t *testing.T, cfg sim.Config, before func(*sim.Pair)) *scenarioRun {
 	t.Helper()
 	f := env(t)
-	cfg.Static = f.static
-	pair, err := sim.New(cfg)
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { pair.Close() })
+	pair := f.newPair(t, cfg)
 	require.NoError(t, pair.SignIn(scenarioAgent, true))
 	if before != nil {
 		before(pair)
