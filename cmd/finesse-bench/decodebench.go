@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/browserharness"
 )
 
 // decodeBench is internal/finesse's BenchmarkDecodeNotification, run by go
@@ -36,7 +38,8 @@ type decodeRun struct {
 	runtime string
 	command string
 	rows    []decodeRow
-	err     string
+	err     string // the run failed: the exit status is 1
+	skipped string // not run, and why (no Chromium outside CI)
 	took    time.Duration
 }
 
@@ -51,6 +54,13 @@ func runDecodeBench(wasm bool, benchtime string, count int) decodeRun {
 	var cmd *exec.Cmd
 	if wasm {
 		run.runtime = "wasm (headless Chromium)"
+		// The same rule as the browser part: without Chromium the wasm row
+		// is skipped with its reason, except under CI=true, where
+		// build/wasmtest's own error fails the bench.
+		if err := browserharness.CheckChromium(); err != nil && os.Getenv("CI") != "true" {
+			run.skipped = err.Error()
+			return run
+		}
 		cmd = exec.Command("go", append([]string{"run", "./build/wasmtest"}, args...)...)
 		run.command = "go run ./build/wasmtest " + shellJoin(args)
 	} else {

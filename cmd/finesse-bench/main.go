@@ -83,6 +83,17 @@ func main() {
 			*decodeTime = "1s"
 		}
 	}
+	for name, v := range map[string]int{"runs": *runs, "blackhole-runs": *blackholeRuns, "storm-runs": *stormRuns,
+		"storm-agents": *stormAgents, "decode-count": *decodeCount} {
+		if v < 1 {
+			fmt.Fprintf(os.Stderr, "finesse-bench: -%s must be at least 1\n", name)
+			os.Exit(2)
+		}
+	}
+	if *stormCapacity < 0 {
+		fmt.Fprintln(os.Stderr, "finesse-bench: -storm-capacity must not be negative (0: no limit)")
+		os.Exit(2)
+	}
 	s := settings{
 		full: *full, runs: *runs, blackholeRuns: *blackholeRuns, stormRuns: *stormRuns,
 		storm:       stormOptions{agents: *stormAgents, capacity: *stormCapacity, limit: *stormLimit, inFlight: 200},
@@ -162,6 +173,9 @@ func main() {
 			d := runDecodeBench(wasmRun, s.decodeTime, s.decodeCount)
 			if d.err != "" {
 				progress("decode %s: %s", d.runtime, d.err)
+			}
+			if d.skipped != "" {
+				progress("decode %s: skipped: %s", d.runtime, d.skipped)
 			}
 			rep.decodes = append(rep.decodes, d)
 		}
