@@ -189,7 +189,27 @@ type boshSession struct {
 	dead       []byte // the terminate body, once the session has ended
 }
 
-type heldRequest struct{ wake chan struct{} }
+// heldRequest is a request waiting for something to answer. When a newer
+// request released it, elems is what was queued at that moment and all it
+// answers, so that the newer request's own results go back with the newer
+// one whatever the goroutines' order.
+type heldRequest struct {
+	wake     chan struct{}
+	released bool
+	elems    [][]byte
+}
+
+// releaseHeldLocked makes the held request answer now with what is queued
+// (hold=1: a newer request releases the older one, XEP-0124 §10). Called
+// with b.mu held.
+func (b *boshSession) releaseHeldLocked() {
+	if h := b.held; h != nil {
+		h.released, h.elems = true, b.queue
+		b.queue = nil
+		b.held = nil
+		close(h.wake)
+	}
+}
 
 // deliver implements sink.
 func (b *boshSession) deliver(elem []byte) {
@@ -337,6 +357,11 @@ func (b *boshSession) handle(w http.ResponseWriter, r *http.Request, root *eleme
 		b.answer(w, r, rid)
 		return
 	}
+	// Release the held request before this one's payload is processed, so
+	// that its results (an IQ answer) travel back with this request.
+	b.mu.Lock()
+	b.releaseHeldLocked()
+	b.mu.Unlock()
 	// A client that forgets to declare the xmpp prefix still means a restart.
 	if root.attr(nsXBOSH, "restart") == "true" || root.attr("xmpp", "restart") == "true" {
 		b.st.restart()
@@ -394,9 +419,7 @@ func (b *boshSession) answer(w http.ResponseWriter, r *http.Request, rid int64) 
 		b.srv.write(w, r, resp)
 		return
 	}
-	if prev := b.held; prev != nil {
-		close(prev.wake)
-	}
+	b.releaseHeldLocked()
 	h := &heldRequest{wake: make(chan struct{})}
 	b.held = h
 	b.mu.Unlock()
@@ -418,13 +441,22 @@ func (b *boshSession) answer(w http.ResponseWriter, r *http.Request, rid int64) 
 	if abandoned {
 		// The queue stays for the next request: nothing is lost when a
 		// client aborts its long-poll.
+		if h.released {
+			b.queue = append(h.elems, b.queue...)
+		}
 		b.mu.Unlock()
 		return
 	}
 	var resp []byte
-	if b.dead != nil {
+	switch {
+	case b.dead != nil:
 		resp = b.dead
-	} else {
+	case h.released:
+		later := b.queue
+		b.queue = h.elems
+		resp = b.take(rid)
+		b.queue = later
+	default:
 		resp = b.take(rid)
 	}
 	b.mu.Unlock()

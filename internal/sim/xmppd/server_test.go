@@ -204,7 +204,7 @@ func TestWaitExpiryAnswersEmptyBody(t *testing.T) {
 }
 
 func TestSecondRequestReleasesHeldOne(t *testing.T) {
-	_, url := newTestServer(t, func(c *Config) { c.MaxWait = 5 * time.Second })
+	s, url := newTestServer(t, func(c *Config) { c.MaxWait = 5 * time.Second })
 	c := boshtest.New(url, domain)
 	_, err := c.Login(ctx(t), "1001", "pw", "crm", 5)
 	require.NoError(t, err)
@@ -213,7 +213,16 @@ func TestSecondRequestReleasesHeldOne(t *testing.T) {
 		_, _ = c.Poll(ctx(t))
 		first <- time.Now()
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The ping must come second: were it processed first, the poll would
+	// carry its answer away (on a loaded machine a sleep is not enough).
+	require.Eventually(t, func() bool {
+		s.mu.RLock()
+		b := s.sessions[c.SID()]
+		s.mu.RUnlock()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.held != nil
+	}, 3*time.Second, 5*time.Millisecond, "the poll is held")
 	sent := time.Now()
 	b, err := c.Send(ctx(t), "<iq type='get' id='ping1' to='"+domain+"'><ping xmlns='urn:xmpp:ping'/></iq>")
 	require.NoError(t, err)
