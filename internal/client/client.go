@@ -11,6 +11,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
+	"github.com/finesse-ha/finesse-ha/internal/ws"
 )
 
 // Doer sends HTTP requests: *http.Client natively, jsfetch.Transport in the
@@ -24,11 +25,25 @@ type Client struct {
 	engine *failover.Engine
 }
 
-// New builds the REST client and BOSH dialer of every side and the failover
-// engine over them. It validates cfg as ParseOptions does (errors are
-// *OptionError). onEvent receives every event in order; it must not block
-// and must not call Request. Call Start to connect.
-func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event)) (*Client, error) {
+// An Option supplies what only the runtime can: the WebSocket
+// implementation (the browser's, or a native one).
+type Option func(*settings)
+
+type settings struct {
+	wsDial ws.DialFunc
+}
+
+// WithWebSocket supplies the WebSocket implementation the "websocket"
+// transport needs: wasm/jsws in the browser, internal/ws/native natively.
+// It is an option rather than a dependency so that the wasm build links no
+// native WebSocket library.
+func WithWebSocket(dial ws.DialFunc) Option { return func(s *settings) { s.wsDial = dial } }
+
+// New builds the REST client and notification dialer of every side and the
+// failover engine over them. It validates cfg as ParseOptions does (errors
+// are *OptionError). onEvent receives every event in order; it must not
+// block and must not call Request. Call Start to connect.
+func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event), opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -43,7 +58,14 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event)) (
 	if cfg.Auth.Token != "" {
 		xmppSecret = cfg.Auth.Token
 	}
-	dialer := notify.NewBOSHDialer(doer, notify.Options{})
+	var set settings
+	for _, o := range opts {
+		o(&set)
+	}
+	dialer, err := newDialer(cfg, doer, set)
+	if err != nil {
+		return nil, err
+	}
 	sides := make([]failover.Side, 0, len(cfg.Sides))
 	for i, sc := range cfg.Sides {
 		rc, err := finesse.NewClient(sc.REST, doer, cfg.Auth)
@@ -84,6 +106,25 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event)) (
 		return nil, err
 	}
 	return &Client{engine: e}, nil
+}
+
+// newDialer picks the notification transport. With WebSocket and the
+// fallback on, a side whose socket cannot be opened (refused, no /ws/, no
+// xmpp subprotocol) is dialled over BOSH instead; an established WebSocket
+// session that later fails is never silently replaced.
+func newDialer(cfg Config, doer Doer, set settings) (notify.Dialer, error) {
+	bosh := notify.NewBOSHDialer(doer, notify.Options{})
+	if cfg.Transport != TransportWebSocket {
+		return bosh, nil
+	}
+	if set.wsDial == nil {
+		return nil, optErr("options.transport", `"websocket" needs a WebSocket implementation, and none was given to this runtime; use "bosh"`)
+	}
+	wsd := notify.NewWebSocketDialer(set.wsDial, notify.Options{})
+	if cfg.NoFallback {
+		return wsd, nil
+	}
+	return notify.NewFallbackDialer(wsd, bosh), nil
 }
 
 func sideField(i int) string { return fmt.Sprintf("options.sides[%d]", i) }

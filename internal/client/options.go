@@ -20,8 +20,14 @@ type Config struct {
 	AgentID   string
 	Extension string
 	Auth      finesse.Auth
-	// Transport is the notification transport; only "bosh" is implemented.
+	// Transport is the notification transport: TransportWebSocket (Finesse
+	// 12.5 and later) or TransportBOSH.
 	Transport string
+	// NoFallback turns off the WebSocket transport's fallback to BOSH when a
+	// side's WebSocket cannot be opened (options.fallback: false). The
+	// fallback is on by default: a side still on a release without /ws/
+	// keeps working, and the connected event names the transport used.
+	NoFallback bool
 	// AllowInsecure permits http: side URLs (simulator, lab).
 	AllowInsecure bool
 	// Resource is the XMPP resource (failover.DefaultResource if empty).
@@ -29,15 +35,19 @@ type Config struct {
 	Policy   failover.Policy
 }
 
-// SideConfig holds one side's URLs. BOSH is derived from REST when empty.
+// SideConfig holds one side's URLs. BOSH and WebSocket are derived from
+// REST when empty.
 type SideConfig struct {
 	REST      string
 	BOSH      string
 	WebSocket string
 }
 
-// TransportBOSH is the only transport this build implements.
-const TransportBOSH = "bosh"
+// The notification transports.
+const (
+	TransportBOSH      = "bosh"
+	TransportWebSocket = "websocket"
+)
 
 // Bounds of the page's policy numbers. The poll floor protects Finesse:
 // thousands of desktops polling SystemInfo faster than every second would
@@ -51,7 +61,7 @@ const (
 // ParseOptions decodes and validates the page's options JSON (web/BRIDGE.md).
 // Errors are *OptionError naming the field; they never quote a value.
 func ParseOptions(data []byte) (Config, error) {
-	top, err := object(data, "options", []string{"sides", "agent", "auth", "transport", "allowInsecure", "resource", "policy"})
+	top, err := object(data, "options", []string{"sides", "agent", "auth", "transport", "fallback", "allowInsecure", "resource", "policy"})
 	if err != nil {
 		return Config{}, err
 	}
@@ -70,7 +80,14 @@ func ParseOptions(data []byte) (Config, error) {
 			return Config{}, err
 		}
 	} else {
-		return Config{}, optErr("options.transport", `missing (use "bosh")`)
+		return Config{}, optErr("options.transport", `missing (use "websocket" or "bosh")`)
+	}
+	if raw, ok := top["fallback"]; ok {
+		var fallback bool
+		if err := json.Unmarshal(raw, &fallback); err != nil {
+			return Config{}, optErr("options.fallback", "must be a boolean")
+		}
+		cfg.NoFallback = !fallback
 	}
 	if raw, ok := top["allowInsecure"]; ok {
 		if err := json.Unmarshal(raw, &cfg.AllowInsecure); err != nil {

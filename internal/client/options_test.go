@@ -2,12 +2,15 @@ package client
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/clock"
 )
 
 const (
@@ -61,6 +64,36 @@ func TestParseOptionsDerivesInsecureBOSHAndKeepsExplicitURLs(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:5678/http-bind/", cfg.Sides[1].BOSH)
 	assert.Equal(t, testToken, cfg.Auth.Token)
 	assert.Equal(t, "finesse-ha", cfg.Resource)
+}
+
+func TestParseOptionsWebSocketDerivesURLAndFallback(t *testing.T) {
+	cfg, err := ParseOptions(opts(t, func(m map[string]any) {
+		m["transport"] = "websocket"
+		m["allowInsecure"] = true
+		m["sides"] = []any{"https://fin-a.example.com:8445", "http://127.0.0.1:5678", map[string]any{"rest": "https://fin-c.example.com", "websocket": "wss://proxy.example.com/fin-c/ws/"}}[1:]
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, TransportWebSocket, cfg.Transport)
+	assert.False(t, cfg.NoFallback, "the fallback to BOSH is on unless the page turns it off")
+	assert.Equal(t, "ws://127.0.0.1:5678/ws/", cfg.Sides[0].WebSocket, "same host and port as REST, like Finesse's own desktop")
+	assert.Equal(t, "wss://proxy.example.com/fin-c/ws/", cfg.Sides[1].WebSocket, "an explicit URL is kept")
+
+	cfg, err = ParseOptions(opts(t, func(m map[string]any) {
+		m["transport"] = "websocket"
+		m["fallback"] = false
+	}))
+	require.NoError(t, err)
+	assert.True(t, cfg.NoFallback)
+	assert.Equal(t, "wss://fin-a.example.com:8445/ws/", cfg.Sides[0].WebSocket)
+}
+
+func TestNewWebSocketNeedsAnImplementation(t *testing.T) {
+	cfg, err := ParseOptions(opts(t, func(m map[string]any) { m["transport"] = "websocket" }))
+	require.NoError(t, err)
+	_, err = New(cfg, http.DefaultClient, clock.Real(), nil)
+	var oe *OptionError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "options.transport", oe.Field)
 }
 
 func TestParseOptionsErrorsNameTheField(t *testing.T) {
@@ -117,7 +150,8 @@ func TestParseOptionsErrorsNameTheField(t *testing.T) {
 		{"password not string", opts(t, func(m map[string]any) { m["auth"] = map[string]any{"username": "u", "password": 12345} }), "options.auth.password", "string"},
 		{"no transport", opts(t, func(m map[string]any) { delete(m, "transport") }), "options.transport", "missing"},
 		{"unknown transport", opts(t, func(m map[string]any) { m["transport"] = "long-poll" }), "options.transport", "must be"},
-		{"websocket not built", opts(t, func(m map[string]any) { m["transport"] = "websocket" }), "options.transport", "not available"},
+		{"fallback not boolean", opts(t, func(m map[string]any) { m["transport"] = "websocket"; m["fallback"] = "no" }), "options.fallback", "boolean"},
+		{"fallback off with bosh", opts(t, func(m map[string]any) { m["fallback"] = false }), "options.fallback", "websocket"},
 		{"resource desktop", opts(t, func(m map[string]any) { m["resource"] = "Desktop" }), "options.resource", "desktop"},
 		{"resource with slash", opts(t, func(m map[string]any) { m["resource"] = "a/b" }), "options.resource", "letters"},
 		{"allowInsecure string", opts(t, func(m map[string]any) { m["allowInsecure"] = "yes" }), "options.allowInsecure", "boolean"},

@@ -35,13 +35,14 @@ func (c *Config) validate() error {
 		return err
 	}
 	switch c.Transport {
-	case TransportBOSH:
+	case TransportBOSH, TransportWebSocket:
 	case "":
 		c.Transport = TransportBOSH
-	case "websocket":
-		return optErr("options.transport", `"websocket" is not available in this build yet; use "bosh"`)
 	default:
-		return optErr("options.transport", `must be "bosh" or "websocket"`)
+		return optErr("options.transport", `must be "websocket" or "bosh"`)
+	}
+	if c.NoFallback && c.Transport != TransportWebSocket {
+		return optErr("options.fallback", `only applies to transport "websocket"`)
 	}
 	switch {
 	case c.Resource == "":
@@ -73,10 +74,10 @@ func (c *Config) validateSide(i int) error {
 	} else if _, err := c.checkURL(s.BOSH, field+".bosh", "https", "http"); err != nil {
 		return err
 	}
-	if s.WebSocket != "" {
-		if _, err := c.checkURL(s.WebSocket, field+".websocket", "wss", "ws"); err != nil {
-			return err
-		}
+	if s.WebSocket == "" {
+		s.WebSocket = deriveWebSocket(u)
+	} else if _, err := c.checkURL(s.WebSocket, field+".websocket", "wss", "ws"); err != nil {
+		return err
 	}
 	for j := range i {
 		if sameHost(c.Sides[j].REST, s.REST) {
@@ -123,6 +124,17 @@ func deriveBOSH(rest *url.URL) string {
 		port = "7071"
 	}
 	return strings.ToLower(rest.Scheme) + "://" + net.JoinHostPort(rest.Hostname(), port) + "/http-bind/"
+}
+
+// deriveWebSocket is where Finesse 12.5 and later serve XMPP over
+// WebSocket: /ws/ on the same host and port as the REST API (8445 on a
+// real server), wss over TLS, ws in the clear.
+func deriveWebSocket(rest *url.URL) string {
+	scheme := "wss"
+	if strings.EqualFold(rest.Scheme, "http") {
+		scheme = "ws"
+	}
+	return scheme + "://" + rest.Host + "/ws/"
 }
 
 func sameHost(a, b string) bool {
