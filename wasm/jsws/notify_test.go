@@ -4,21 +4,24 @@ package jsws
 
 import (
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
+	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // The notification session of internal/notify over jsws.Dial, in Chromium,
 // against the simulator: what the bridge runs with transport "websocket".
-// Like wasm/sim_test.go they expect the fresh simulator build/wasmtest
-// starts (agent signed out, no call); with -count>1 the second call offer
-// may find the agent busy.
+// The dialog test drops its call again, so that it also passes with
+// -count>1 on the same simulator.
 
 type sessionEvents struct {
 	updates chan *finesse.Update
@@ -69,7 +72,8 @@ func TestNotificationSessionReceivesDialogEvent(t *testing.T) {
 			ds, err := u.Dialogs()
 			require.NoError(t, err)
 			require.Len(t, ds.Dialogs, 1)
-			assert.NotEmpty(t, ds.Dialogs[0].ID)
+			require.NotEmpty(t, ds.Dialogs[0].ID)
+			t.Cleanup(func() { dropCall(t, agent, ds.Dialogs[0].ID) })
 			assert.Equal(t, finesse.EventPost, u.Event)
 			return
 		case err := <-ev.lost:
@@ -91,4 +95,21 @@ func TestNotificationSessionLostWhenSideKilled(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Lost not called within 10s of the kill")
 	}
+}
+
+// dropCall drops dialog id through side A's REST API, as the agent's
+// desktop would, so the agent is free for the next call offer.
+func dropCall(t *testing.T, agent, id string) {
+	t.Helper()
+	base := strings.TrimSuffix(strings.Replace(env(t, "FINESSE_HA_WSSIM_A"), "ws://", "http://", 1), "/ws/")
+	req, err := http.NewRequestWithContext(testCtx(t), http.MethodPut, base+"/finesse/api/Dialog/"+id,
+		strings.NewReader("<Dialog><requestedAction>DROP</requestedAction></Dialog>"))
+	require.NoError(t, err)
+	req.SetBasicAuth(agent, env(t, "FINESSE_HA_SIM_PASSWORD"))
+	req.Header.Set("Content-Type", "application/xml")
+	resp, err := (&jsfetch.Transport{}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	require.Less(t, resp.StatusCode, 300, "DROP: %s", b)
 }
