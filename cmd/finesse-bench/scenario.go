@@ -124,18 +124,20 @@ func runScenario(sc scenario, jitter time.Duration, n int) scenarioResult {
 	return r
 }
 
-// countingDoer counts HTTP round trips (REST and BOSH) once armed.
-type countingDoer struct {
-	inner *http.Client
+// countingTransport counts HTTP round trips (REST, BOSH, a WebSocket
+// upgrade) once armed. It wraps the RoundTripper rather than the client's
+// Doer so that anything given the same *http.Client is counted too.
+type countingTransport struct {
+	inner http.RoundTripper
 	armed atomic.Bool
 	n     atomic.Int64
 }
 
-func (c *countingDoer) Do(req *http.Request) (*http.Response, error) {
+func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if c.armed.Load() {
 		c.n.Add(1)
 	}
-	return c.inner.Do(req)
+	return c.inner.RoundTrip(req)
 }
 
 // watcher turns the client's events into "connected on side X" signals and
@@ -144,7 +146,7 @@ type watcher struct {
 	mu        sync.Mutex
 	connected map[string]chan time.Time
 	added     map[string]int
-	doer      *countingDoer
+	counter   *countingTransport
 	trips     map[string]int64 // round trips counted when `connected` on each side last arrived
 }
 
@@ -161,9 +163,9 @@ func (w *watcher) on(ev failover.Event) {
 	switch e := ev.(type) {
 	case failover.ConnectionEvent:
 		if e.State == failover.StateConnected {
-			if w.doer != nil {
+			if w.counter != nil {
 				w.mu.Lock()
-				w.trips[e.Side] = w.doer.n.Load()
+				w.trips[e.Side] = w.counter.n.Load()
 				w.mu.Unlock()
 			}
 			if ch, ok := w.connected[e.Side]; ok {
@@ -200,10 +202,12 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 		}
 	}
 
-	doer := &countingDoer{inner: &http.Client{}}
-	defer doer.inner.CloseIdleConnections()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	counter := &countingTransport{inner: tr}
+	doer := &http.Client{Transport: counter}
 	w := newWatcher()
-	w.doer = doer
+	w.counter = counter
 	c, err := client.New(clientConfig(p, agent, jitter), doer, clock.Real(), w.on)
 	if err != nil {
 		return 0, 0, err
@@ -227,7 +231,7 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 		}
 	}
 
-	doer.armed.Store(true)
+	counter.armed.Store(true)
 	t0 := time.Now()
 	if err := sc.inject(p); err != nil {
 		return 0, 0, err
