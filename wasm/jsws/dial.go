@@ -134,14 +134,18 @@ var (
 
 // thrown turns the exception safejs recovered from a JS call into an error
 // saying "SyntaxError: ...", or returns err unchanged.
+//
+// It unwraps by hand rather than with errors.As, which would link
+// reflectlite (about 30 KB of .wasm) into a bridge that may not need it.
 func thrown(err error) error {
-	var jsErr js.Error
-	if errors.As(err, &jsErr) {
-		rej := jsutil.Rejection(safejs.Safe(jsErr.Value))
-		if rej.Name != "" {
-			return errors.New(rej.Name + ": " + rej.Message)
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if jsErr, ok := e.(js.Error); ok {
+			rej := jsutil.Rejection(safejs.Safe(jsErr.Value))
+			if rej.Name != "" {
+				return errors.New(rej.Name + ": " + rej.Message)
+			}
+			return errors.New(rej.Message)
 		}
-		return errors.New(rej.Message)
 	}
 	return err
 }
