@@ -14,7 +14,7 @@ import (
 // idleResult is the CPU an idle, connected page used.
 type idleResult struct {
 	wall, task, script time.Duration
-	requests           uint64 // HTTP requests the simulator saw meanwhile
+	rest, bosh         uint64 // HTTP requests the simulator saw meanwhile
 	startup            *startupSample
 }
 
@@ -56,7 +56,7 @@ func (b *bench) runIdle(ctx context.Context, idle time.Duration) (idleResult, er
 	if err != nil {
 		return res, err
 	}
-	req0 := r.requests()
+	rest0, bosh0 := r.requests()
 	w0 := time.Now()
 	if err := sleep(ctx, idle); err != nil {
 		return res, err
@@ -66,7 +66,8 @@ func (b *bench) runIdle(ctx context.Context, idle time.Duration) (idleResult, er
 		return res, err
 	}
 	res.wall = time.Since(w0)
-	res.requests = r.requests() - req0
+	rest1, bosh1 := r.requests()
+	res.rest, res.bosh = rest1-rest0, bosh1-bosh0
 	res.task = seconds(m1["TaskDuration"] - m0["TaskDuration"])
 	res.script = seconds(m1["ScriptDuration"] - m0["ScriptDuration"])
 	var state string
@@ -93,12 +94,13 @@ func (r *pageRun) metrics() (map[string]float64, error) {
 	return out, err
 }
 
-func (r *pageRun) requests() uint64 {
-	var n uint64
+// requests counts the REST and BOSH requests both sides have answered.
+func (r *pageRun) requests() (rest, bosh uint64) {
 	for _, s := range r.pair.State().Sides {
-		n += s.Metrics.Requests
+		rest += s.Metrics.REST
+		bosh += s.Metrics.BOSH
 	}
-	return n
+	return rest, bosh
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -117,13 +119,16 @@ func idleFigures(results []idleResult, failed int, errs []string) []Figure {
 		Unit: CPUPerSecond, Target: "≈ 0: timers only, no busy loop", Anchor: "0", Failed: failed, Errors: errs}
 	script := Figure{ID: "idle-script", Name: "… of which script and wasm (ScriptDuration) per wall second",
 		Unit: CPUPerSecond, Target: "≈ 0", Anchor: "0"}
-	reqs := Figure{ID: "idle-requests", Name: "… HTTP requests per minute meanwhile (BOSH long polls, SystemInfo polls)",
+	rest := Figure{ID: "idle-rest", Name: "… REST requests per minute meanwhile (SystemInfo polls)",
 		Unit: Count, Target: "—", Anchor: "Cisco desktop: SystemInfo every 10 s"}
+	bosh := Figure{ID: "idle-bosh", Name: "… BOSH requests per minute meanwhile (long polls, keepalive)",
+		Unit: Count, Target: "—", Anchor: "—"}
 	for _, r := range results {
 		w := r.wall.Seconds()
 		task.Values = append(task.Values, r.task.Seconds()/w)
 		script.Values = append(script.Values, r.script.Seconds()/w)
-		reqs.Values = append(reqs.Values, float64(r.requests)/w*60)
+		rest.Values = append(rest.Values, float64(r.rest)/w*60)
+		bosh.Values = append(bosh.Values, float64(r.bosh)/w*60)
 	}
-	return []Figure{task, script, reqs}
+	return []Figure{task, script, rest, bosh}
 }

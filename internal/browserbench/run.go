@@ -245,7 +245,7 @@ func (b *bench) idleFigures(ctx context.Context) []Figure {
 		b.logf("browser idle page: failed: %v", err)
 		return idleFigures(nil, 1, []string{err.Error()})
 	}
-	b.logf("browser idle page: %v of main-thread tasks, %v of script in %v; %d requests", res.task.Round(time.Millisecond),
-		res.script.Round(time.Millisecond), res.wall.Round(time.Second), res.requests)
+	b.logf("browser idle page: %v of main-thread tasks, %v of script in %v; %d REST and %d BOSH requests", res.task.Round(time.Millisecond),
+		res.script.Round(time.Millisecond), res.wall.Round(time.Second), res.rest, res.bosh)
 	return idleFigures([]idleResult{res}, 0, nil)
 }
