@@ -10,8 +10,12 @@
 //     *[DialError] that wraps ws.ErrDial and carries only the close code the
 //     browser reported (normally 1006). The notification session falls back
 //     to BOSH on exactly those.
-//   - The browser accepts a server that selects no subprotocol; Dial does
-//     not: the socket is closed and the error wraps ws.ErrSubprotocol too.
+//   - A server that selects no subprotocol: Chromium fails that handshake
+//     itself, so the page only sees a socket that never opened (ErrDial,
+//     code 1006). Where a browser or proxy lets it open anyway, Dial closes
+//     it and the error wraps ws.ErrSubprotocol too.
+//   - A URL with user:password@ is refused before the browser sees it, so
+//     no console message or SyntaxError can quote the password.
 //   - JS callbacks never block: messages are appended to a queue in Go, and
 //     Read takes them in order. The close event is delivered as a
 //     *ws.CloseError only after every queued message was read.
@@ -24,6 +28,7 @@
 //   - Write does not wait for the browser's send buffer (bufferedAmount):
 //     XMPP stanzas are small, and send itself never blocks.
 //
-// The package starts no goroutines and uses neither fmt nor reflection, so
-// it adds little to the .wasm.
+// The package starts no goroutines and uses neither fmt, encoding/json nor
+// errors.As (reflectlite): over jsfetch it adds about 47 KB raw and 11 KB
+// gzip to the .wasm (measured with -ldflags='-s -w').
 package jsws
