@@ -94,19 +94,16 @@ func (b *bench) runMemory(ctx context.Context, n int) (memoryResult, error) {
 	return res, nil
 }
 
-// floodBatch updates (~0.5 KB each on the wire) stay well under the BOSH
-// body limit of 1 MiB.
+// floodBatch updates (~1.5 kB each on the wire) stay well under the
+// client's BOSH body limit of 1 MiB.
 const floodBatch = 200
 
-// flood publishes n updates on the agent's User node. Until the simulator
-// has a flood control, a LOGIN of a signed-in agent does it: Finesse keeps
-// the state (so the call generator and the agent's state are untouched)
-// and publishes the User, one <Update> per call, in-process.
+// flood has side A (where the bench's client is) publish n User updates
+// for agent id at once, alternating between its real state and another so
+// each is a real change for the client, ending on the real one.
 func flood(p *sim.Pair, id string, n int) error {
-	for i := 0; i < n; i++ {
-		if err := p.SignIn(id, false); err != nil {
-			return fmt.Errorf("flood: update %d: %w", i+1, err)
-		}
+	if _, err := p.Flood("A", id, n); err != nil {
+		return fmt.Errorf("flood: %w", err)
 	}
 	return nil
 }
