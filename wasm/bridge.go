@@ -11,6 +11,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
+	"github.com/finesse-ha/finesse-ha/wasm/jsws"
 	"github.com/hack-pad/safejs"
 )
 
@@ -123,7 +124,7 @@ func createClient(optionsJSON, emit safejs.Value) (any, error) {
 		return nil, err // *client.OptionError: names the field, quotes no value
 	}
 	h := newHandle(emit)
-	c, err := client.New(cfg, &jsfetch.Transport{}, clock.Real(), h.onEvent)
+	c, err := client.New(cfg, &jsfetch.Transport{}, clock.Real(), h.onEvent, client.WithWebSocket(jsws.Dial))
 	if err != nil {
 		return nil, err
 	}
