@@ -86,6 +86,37 @@ func TestFailoverOverWebSocket(t *testing.T) {
 	assert.Equal(t, 1, n, "added exactly once")
 }
 
+// TestScenariosOverWebSocket reruns S2-S4 of SPEC §5 with the WebSocket
+// transport (S1 is TestFailoverOverWebSocket): each fault on A ends with
+// the client connected on B over WebSocket, for the reason the fault gives.
+func TestScenariosOverWebSocket(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fault  sim.FaultName
+		reason string
+	}{
+		{"S2 notification service down", sim.FaultNotificationDown, failover.ReasonNotificationLost},
+		{"S3 finesse presence unavailable", sim.FaultPresenceUnavailable, failover.ReasonPresenceUnavailable},
+		{"S4 out of service", sim.FaultOutOfService, failover.ReasonOutOfService},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pair, _, rec := startWS(t, nil)
+			rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A"))
+			before := len(rec.all())
+			require.NoError(t, pair.Apply(sim.Fault{Name: tc.fault, Side: "A"}))
+			conn := rec.waitFor(t, 15*time.Second, "connected on B", connectedOn("B")).(failover.ConnectionEvent)
+			assert.Equal(t, TransportWebSocket, conn.Transport)
+			var trigger string
+			for _, ev := range rec.all()[before:] {
+				if c, ok := ev.(failover.ConnectionEvent); ok && c.State != failover.StateConnected && c.Side == "A" && trigger == "" {
+					trigger = c.Reason
+				}
+			}
+			assert.Equal(t, tc.reason, trigger, "the recovery names the fault's trigger")
+		})
+	}
+}
+
 // TestWebSocketFallsBackToBOSH: a side whose WebSocket cannot be opened
 // (an older Finesse without /ws/) is reached over BOSH, and the connected
 // event says so; with the fallback off the client never connects there.
