@@ -82,6 +82,8 @@ func TestRunSmall(t *testing.T) {
 		require.Len(t, byID[id].Values, 1, id)
 		assert.Positive(t, byID[id].Values[0], id)
 	}
+	require.Len(t, byID["burst-delivered"].Values, 1)
+	assert.GreaterOrEqual(t, byID["burst-delivered"].Values[0], 0.0)
 	// The wasm memory never shrinks.
 	assert.GreaterOrEqual(t, byID["wasm-after"].Values[0], byID["wasm-before"].Values[0])
 	// Idle CPU may well be 0 over 2 s (that is the target); a busy loop

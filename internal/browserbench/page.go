@@ -169,6 +169,7 @@ type pageEvent struct {
 	Type    string  `json:"type"`
 	State   string  `json:"state"`
 	Side    string  `json:"side"`
+	Reason  string  `json:"reason"`
 	Action  string  `json:"action"`
 	CallKey string  `json:"callKey"`
 	Fatal   bool    `json:"fatal"`

@@ -154,5 +154,8 @@ func format(u Unit, v float64) string {
 	case CPUPerSecond:
 		return fmt.Sprintf("%.4f CPU s/s", v)
 	}
+	if v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f", v)
+	}
 	return fmt.Sprintf("%.1f", v)
 }
