@@ -53,7 +53,9 @@ $(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod 
 ## size: raw, gzip -9 and brotli sizes of the .wasm, then which packages weigh most and why
 ## crypto/tls is linked (build/wasmsize; any symbol: go run ./build/wasmsize -why SYMBOL).
 size: deps wasm
-	@./build/size.sh $(WASM) web/index.js $(dir $(WASM))wasm_exec.js
+	@mkdir -p $(DIST)/probes
+	@for p in xmlonly nethttptypes; do GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS)' -o $(DIST)/probes/$$p.wasm ./build/sizeprobe/$$p; done
+	@./build/size.sh $(WASM) web/index.js $(dir $(WASM))wasm_exec.js $(DIST)/probes/xmlonly.wasm $(DIST)/probes/nethttptypes.wasm
 	@$(GO) run ./build/wasmsize -top 20 -why 'crypto/tls.(*Conn).clientHandshake'
 
 ## fuzz: every fuzz target for a short, fixed time.
