@@ -68,7 +68,7 @@ func main() {
 	browser := flag.Bool("browser", true, "run the browser part (internal/browserbench) when it is built in")
 	out := flag.String("out", "BENCHMARKS.md", "file to write")
 	wasm := flag.String("wasm", "dist/finesse-ha.wasm", "the .wasm whose size to report (skipped if missing)")
-	only := flag.String("scenarios", "", "comma-separated ids to run: S1,S2,S3,S4,S6,S10,S18 (default: all)")
+	only := flag.String("scenarios", "", "comma-separated ids to run: S1,S1-WS,S2,S3,S4,S6,S10,S18 (default: all)")
 	flag.Parse()
 
 	set := map[string]bool{}

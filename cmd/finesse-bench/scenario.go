@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
+	"github.com/finesse-ha/finesse-ha/internal/ws/native"
 )
 
 const (
@@ -43,7 +45,8 @@ type scenario struct {
 	// backoff, keepalive) and cost almost no CPU: they run concurrently with
 	// the others to keep `make bench` short (see main).
 	background bool
-	blackhole  bool // runs -blackhole-runs times (each waits for a keepalive timeout)
+	blackhole  bool   // runs -blackhole-runs times (each waits for a keepalive timeout)
+	transport  string // client.TransportWebSocket for the WebSocket rows; BOSH otherwise
 }
 
 // onA is the common case: the client works on A and one fault hits A.
@@ -58,6 +61,12 @@ func pairFault(f sim.Fault) func(*sim.Pair) error {
 var scenarios = []scenario{
 	{id: "S1", title: "side A process dies (connection refused)", from: "A", to: "B",
 		inject: onA(sim.FaultKill), target: 3 * time.Second,
+		anchor: "documented connector: 180-240 s; Cisco desktop polls every 10 s", limit: 30 * time.Second},
+	// S1 again over the WebSocket transport (RFC 7395, the native dialer
+	// internal/ws/native), fallback to BOSH off so that the row is
+	// WebSocket only: issue 8's "S1 latency for both transports".
+	{id: "S1-WS", title: "side A process dies (connection refused), over WebSocket", from: "A", to: "B",
+		inject: onA(sim.FaultKill), target: 3 * time.Second, transport: client.TransportWebSocket,
 		anchor: "documented connector: 180-240 s; Cisco desktop polls every 10 s", limit: 30 * time.Second},
 	{id: "S2", title: "A's notification service down, REST up", from: "A", to: "B",
 		inject: onA(sim.FaultNotificationDown), anchor: "—", limit: 30 * time.Second, background: true},
@@ -147,7 +156,8 @@ type watcher struct {
 	connected map[string]chan time.Time
 	added     map[string]int
 	counter   *countingTransport
-	trips     map[string]int64 // round trips counted when `connected` on each side last arrived
+	trips     map[string]int64  // round trips counted when `connected` on each side last arrived
+	transport map[string]string // the transport of the last `connected` on each side
 }
 
 func newWatcher() *watcher {
@@ -155,6 +165,7 @@ func newWatcher() *watcher {
 		connected: map[string]chan time.Time{"A": make(chan time.Time, 8), "B": make(chan time.Time, 8)},
 		added:     map[string]int{},
 		trips:     map[string]int64{},
+		transport: map[string]string{},
 	}
 }
 
@@ -163,11 +174,12 @@ func (w *watcher) on(ev failover.Event) {
 	switch e := ev.(type) {
 	case failover.ConnectionEvent:
 		if e.State == failover.StateConnected {
+			w.mu.Lock()
 			if w.counter != nil {
-				w.mu.Lock()
 				w.trips[e.Side] = w.counter.n.Load()
-				w.mu.Unlock()
 			}
+			w.transport[e.Side] = e.Transport
+			w.mu.Unlock()
 			if ch, ok := w.connected[e.Side]; ok {
 				select {
 				case ch <- now:
@@ -208,7 +220,15 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	doer := &http.Client{Transport: counter}
 	w := newWatcher()
 	w.counter = counter
-	c, err := client.New(clientConfig(p, agent, jitter), doer, clock.Real(), w.on)
+	cfg := clientConfig(p, agent, jitter)
+	var opts []client.Option
+	if sc.transport == client.TransportWebSocket {
+		cfg.Transport, cfg.NoFallback = client.TransportWebSocket, true
+		cfg.Sides[0].WebSocket, cfg.Sides[1].WebSocket = p.A().WSURL(), p.B().WSURL()
+		// Through doer, so that the upgrade is counted as a round trip.
+		opts = append(opts, client.WithWebSocket(native.NewDialer(doer)))
+	}
+	c, err := client.New(cfg, doer, clock.Real(), w.on, opts...)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -242,7 +262,11 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	}
 	w.mu.Lock()
 	trips := int(w.trips[sc.to])
+	transport := w.transport[sc.to]
 	w.mu.Unlock()
+	if want := cmp.Or(sc.transport, client.TransportBOSH); transport != want {
+		return 0, 0, fmt.Errorf("%s: connected on %s over %q, want %q", sc.id, sc.to, transport, want)
+	}
 
 	snap := c.Snapshot()
 	found := false
