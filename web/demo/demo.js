@@ -110,7 +110,7 @@ $('reset-faults').addEventListener('click', () => {
 function renderConnection(c) {
   $('connection-state').textContent = c.state;
   $('connection-state').dataset.state = c.state;
-  $('connection-side').textContent = c.side ? 'side ' + c.side + ' (' + c.host + ')' : '';
+  $('connection-side').textContent = c.side ? 'side ' + c.side + ' (' + c.host + ')' + (c.transport ? ' over ' + c.transport : '') : '';
   $('connection-side').dataset.side = c.side;
   $('connection-detail').textContent = [c.reason, c.attempt ? 'attempt ' + c.attempt : '', c.since ? 'since ' + new Date(c.since).toLocaleTimeString() : '']
     .filter(Boolean).join(' · ');
@@ -198,7 +198,7 @@ async function connect({ agent, password, transport }) {
   if (!simState) await refreshSim();
   if (!simState) throw new Error('the simulator control API is not reachable at ' + CONTROL);
   const client = await createClient({
-    sides: simState.sides.map((s) => ({ rest: s.url, bosh: s.bosh })),
+    sides: simState.sides.map((s) => ({ rest: s.url, bosh: s.bosh, websocket: s.ws })),
     agent: { id: agent, extension: agent },
     auth: { username: agent, password },
     transport,
