@@ -9,25 +9,28 @@
 // only after the re-sync (GET User, GET Dialogs, synthetic events), so that
 // moment is "re-synced". The run also checks that the call survived with its
 // call variables and was added exactly once; a run that fails a check is
-// reported as failed, never timed.
+// reported as failed, never timed. Rows: S1, S1-WS (S1 over the WebSocket
+// transport), S2, S3, S4, S6, S10, each with the default jitter and none.
 //
 // Storm (S18): 2,000 such clients in this one process, all on A; A is
 // killed; the time until the last one is re-synced on B, and B's peak
 // request rate and 503 answers at a stated capacity (storm.go).
 //
 // Decode: internal/finesse's BenchmarkDecodeNotification natively and in
-// headless Chromium (decodebench.go).
+// headless Chromium (decodebench.go). Browser: internal/browserbench, the
+// failover rows and browser costs with the real .wasm (browser.go).
 //
-// The default is the quick run behind `make bench` (its native part takes
-// about 2.5 min on 2 cores); -full is `make bench-full`. Progress goes to
+// The default is the quick run behind `make bench` (its native part is
+// budgeted at 2.5 min on a quiet 2-core machine, the browser part at as
+// much again); -full is `make bench-full`. Progress goes to
 // stderr. The exit status is 1 if any run failed a check.
 //
 // Scheduling: S2 (transport retries with backoff, 3-8 s) and S6 (black hole:
 // keepalive ping and timeout, ~21 s) spend their seconds waiting on timers
 // and use almost no CPU, so their runs go in the background, one goroutine
-// per row, while the rows measured in milliseconds (S1, S3, S4, S10) run
-// one after the other. The storm and the decode benchmark, which are
-// CPU-bound, each run alone afterwards.
+// per row, while the rows measured in milliseconds (S1, S1-WS, S3, S4,
+// S10) run one after the other. The storm and the decode benchmark, which
+// are CPU-bound, each run alone afterwards.
 package main
 
 import (
