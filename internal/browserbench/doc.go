@@ -7,6 +7,8 @@
 // Figures: failover latency per SPEC §5 scenario (fault -> `connected` on
 // the other side), createClient -> connected (and its split into wasm
 // instantiation and connecting), JS heap and wasm memory around a flood of
-// notifications (with the delivery rate), and the CPU an idle connected
-// page burns (SPEC §7: timers only, no busy loop).
+// notifications (with the delivery rate, and what an unpaced burst does),
+// and the CPU an idle connected page burns (SPEC §7: timers only, no busy
+// loop). The browser, simulators and tabs come from internal/browserharness,
+// which the end-to-end tests (internal/e2e) share.
 package browserbench

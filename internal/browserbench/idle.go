@@ -119,9 +119,9 @@ func idleFigures(results []idleResult, failed int, errs []string) []Figure {
 		Unit: CPUPerSecond, Target: "≈ 0: timers only, no busy loop", Anchor: "0", Failed: failed, Errors: errs}
 	script := Figure{ID: "idle-script", Name: "… of which script and wasm (ScriptDuration) per wall second",
 		Unit: CPUPerSecond, Target: "≈ 0", Anchor: "0"}
-	rest := Figure{ID: "idle-rest", Name: "… REST requests per minute meanwhile (SystemInfo polls)",
+	rest := Figure{ID: "idle-rest", Name: "… REST requests per minute meanwhile",
 		Unit: Count, Target: "—", Anchor: "Cisco desktop: SystemInfo every 10 s"}
-	bosh := Figure{ID: "idle-bosh", Name: "… BOSH requests per minute meanwhile (long polls, keepalive)",
+	bosh := Figure{ID: "idle-bosh", Name: "… BOSH requests per minute meanwhile",
 		Unit: Count, Target: "—", Anchor: "—"}
 	for _, r := range results {
 		w := r.wall.Seconds()
