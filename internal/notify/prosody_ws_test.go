@@ -195,18 +195,42 @@ func TestProsodyWSKillIsLostAbnormallyThenRestartDials(t *testing.T) {
 
 func TestProsodyWSGracefulStopIsLostWithSystemShutdown(t *testing.T) {
 	srv := xmpptest.Start(t, xmpptest.Options{})
-	_, rec := dialWS(t, wsEndpoint(srv, "1001", "crm"), &recDial{}, testOpts)
-
-	srv.Stop() // SIGTERM: Prosody ends every stream with system-shutdown
-	err := recv(t, rec.lost, "Lost")
-	t.Logf("lost: %v", err)
-	var se *StreamError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, "system-shutdown", se.Condition)
-	assert.Contains(t, err.Error(), "system-shutdown")
-	var ce *ws.CloseError
-	if assert.ErrorAs(t, err, &ce, "the close frame's code is part of the cause") {
+	// Prosody 0.12.3 queues <stream:error><system-shutdown/>, <close/> and
+	// the close frame on SIGTERM, but when the stop catches the connection
+	// with a write still scheduled, it closes the socket without sending
+	// them (strace: close(fd) and no sendto; its debug log says "Close
+	// after writing remaining buffered data"). The client then sees a plain
+	// drop, which must still be Lost with 1006; the shutdown is asserted on
+	// the first stop that delivers it. Letting the connection go idle
+	// first made the loss vanish in 10 of 10 runs (1 in 3 without).
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			srv.Restart()
+		}
+		rec := newRecorder()
+		s, err := NewWebSocketDialer((&recDial{}).dial, testOpts).Dial(testCtx(t), wsEndpoint(srv, "1001", "crm"), rec.listener())
+		require.NoError(t, err)
+		// Stopping while Prosody still has a write scheduled makes the
+		// loss above likelier: let the connection go idle first.
+		require.NoError(t, s.Ping(testCtx(t)))
+		time.Sleep(100 * time.Millisecond)
+		srv.Stop() // SIGTERM: Prosody ends every stream with system-shutdown
+		err = recv(t, rec.lost, "Lost")
+		_ = s.Close()
+		var ce *ws.CloseError
+		require.ErrorAs(t, err, &ce, "the close code is part of the cause")
+		var se *StreamError
+		if !errors.As(err, &se) && attempt < 4 {
+			assert.Equal(t, ws.CloseAbnormal, ce.Code, "without the stream error, a drop")
+			t.Logf("attempt %d: Prosody's shutdown message was lost: %v", attempt, err)
+			continue
+		}
+		t.Logf("lost: %v", err)
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, "system-shutdown", se.Condition)
+		assert.Contains(t, err.Error(), "system-shutdown")
 		assert.Equal(t, ws.CloseNormal, ce.Code)
+		return
 	}
 }
 

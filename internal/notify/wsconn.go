@@ -53,6 +53,7 @@ type wsConn struct {
 	serverClose bool  // the server sent <close/>
 	sentClose   bool  // we sent <close/>
 	ours        bool  // we are closing the socket, so its end is no failure
+	hurry       bool  // the caller gave up: close without waiting for the server
 
 	termOnce sync.Once
 }
@@ -206,7 +207,16 @@ func (c *wsConn) sendCloseLocked(ctx context.Context) {
 	}
 }
 
-func (c *wsConn) abort(cause error) { c.cancel(cause) }
+// abort with any cause but ErrClosed comes from the caller's context: it
+// has given up, so terminate does not wait for the server's answer.
+func (c *wsConn) abort(cause error) {
+	if cause != ErrClosed {
+		c.smu.Lock()
+		c.hurry = true
+		c.smu.Unlock()
+	}
+	c.cancel(cause)
+}
 
 func (c *wsConn) authFailure() string {
 	c.smu.Lock()
@@ -230,13 +240,16 @@ func (c *wsConn) terminate() {
 	c.termOnce.Do(func() {
 		c.smu.Lock()
 		c.ours = c.end == nil
+		hurry := c.hurry
 		c.smu.Unlock()
 		c.sendClose()
-		t := time.NewTimer(closeTimeout)
-		defer t.Stop()
-		select {
-		case <-c.pumpDone:
-		case <-t.C:
+		if !hurry {
+			t := time.NewTimer(closeTimeout)
+			defer t.Stop()
+			select {
+			case <-c.pumpDone:
+			case <-t.C:
+			}
 		}
 		_ = c.c.Close(ws.CloseNormal, "")
 	})
