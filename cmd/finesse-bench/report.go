@@ -391,6 +391,9 @@ func (r *report) renderNotMeasured(b *strings.Builder) {
 			"Reason: "+r.browser.skipped+".")
 	}
 	b.WriteString("\n## Not measured yet\n\n")
+	if len(missing) == 0 {
+		b.WriteString("Nothing: every figure of SPEC §7 is above.\n")
+	}
 	for _, m := range missing {
 		b.WriteString("- " + m + "\n")
 	}
