@@ -22,7 +22,9 @@ import (
 
 // MaxMessageSize bounds one incoming message. A Finesse Update for a
 // conference dialog with many call variables runs to tens of KB, beyond
-// the library's default of 32 KiB; 1 MiB matches the BOSH body limit.
+// the library's default of 32 KiB. A message is one stanza (RFC 7395
+// §3.3), not a batch like a BOSH body, so 1 MiB leaves ample room; a
+// larger one closes the socket with 1009 and the session is lost.
 const MaxMessageSize = 1 << 20
 
 // Dial opens a WebSocket to url with http.DefaultClient (a ws.DialFunc).
