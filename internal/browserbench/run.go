@@ -77,7 +77,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"Times are the page's own timestamps (`performance.timeOrigin + performance.now()`, wall-clock ms) minus the Go side's `time.Now()` at the fault: one machine, one clock; the bench polls the page only to learn that an event happened.",
 		"Startup rows come from every page the bench opened (failover, flood and idle pages), some of which loaded while S6 and the idle page waited in the background; each page fetches and compiles the .wasm afresh from its own simulator's origin (a new port per run, so Chromium's URL-keyed code cache cannot help).",
 		"The idle page runs in a Chromium of its own, so the renderer main thread it is measured on is its alone.",
-		"Notifications: the flood is published in-process by the simulator (`Pair.Flood`: User `<Update>`s alternating READY / NOT_READY, ~1.5 kB each) and delivered over BOSH in batches of 200, each received before the next is published (the burst row shows why: unpaced, a backlog over the client's 1 MiB BOSH body limit arrives as one body); the rate is counted by a `notification` listener, from the first publish to the last event.",
+		"Notifications: the flood is published in-process by the simulator (`Pair.Flood`: User `<Update>`s alternating READY / NOT_READY, ~1.5 kB each) and delivered over BOSH in batches of 200, each received before the next is published; the burst row is the unpaced case, where the whole backlog arrives as one BOSH body; the rate is counted by a `notification` listener, from the first publish to the last event.",
 	}
 
 	var wg sync.WaitGroup
