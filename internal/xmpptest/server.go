@@ -31,7 +31,7 @@ type Server struct {
 	Domain       string
 	PubSubDomain string // pubsub.<Domain>
 	BOSHURL      string // http://127.0.0.1:<port>/http-bind
-	WebSocketURL string // ws://127.0.0.1:<port>/ws
+	WebSocketURL string // ws://127.0.0.1:<port>/ws (RFC 7395, subprotocol xmpp); Prosody serves /ws/, Finesse's path, too
 	C2SAddr      string // 127.0.0.1:<port>
 	Dir          string // config, data and log
 

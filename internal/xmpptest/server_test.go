@@ -1,9 +1,15 @@
 package xmpptest
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,4 +60,33 @@ func TestServerLifecycle(t *testing.T) {
 	assert.False(t, srv.Running())
 	assert.NotContains(t, srv.Log(), portBusyMarker)
 	assert.True(t, strings.Contains(srv.Log(), "Serving 'bosh'"))
+}
+
+// wsHandshake asks path for an RFC 7395 WebSocket by hand (this package
+// has no WebSocket client) and returns the status line and the selected
+// subprotocol.
+func wsHandshake(t *testing.T, srv *Server, path string) (status, proto string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(srv.httpPort), 5*time.Second)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(5*time.Second)))
+	_, err = fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: xmpp\r\n\r\n", path)
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	return resp.Status, resp.Header.Get("Sec-WebSocket-Protocol")
+}
+
+func TestServerWebSocket(t *testing.T) {
+	srv := Start(t, Options{})
+	u, err := url.Parse(srv.WebSocketURL)
+	require.NoError(t, err)
+	assert.Equal(t, "ws", u.Scheme)
+	for _, path := range []string{u.Path, u.Path + "/"} {
+		status, proto := wsHandshake(t, srv, path)
+		assert.True(t, strings.HasPrefix(status, "101"), "%s: %s", path, status)
+		assert.Equal(t, "xmpp", proto, path)
+	}
 }
