@@ -16,7 +16,7 @@ import (
 
 // Options tunes a Dialer. The BOSH fields tune a BOSHDialer's transport;
 // zero values take the bosh package's defaults (wait 30 s, request timeout
-// wait+10 s, 3 attempts with a 0.5 s doubling backoff, 1 MiB body limit).
+// wait+10 s, 3 attempts with a 0.25 s doubling backoff, 32 MiB body limit).
 type Options struct {
 	Wait          time.Duration
 	RequestMargin time.Duration
