@@ -1,7 +1,8 @@
 // Package notify is the agent's Finesse event stream: an XMPP session over a
-// notification transport (BOSH now, WebSocket later) that logs in, binds a
-// resource, sends presence, keeps itself alive, and hands the failover engine
-// decoded pubsub Updates, the `finesse` user's presence, and a lost signal.
+// notification transport (BOSH, XEP-0206; or WebSocket, RFC 7395, with
+// NewFallbackDialer to try WebSocket first) that logs in, binds a resource,
+// sends presence, keeps itself alive, and hands the failover engine decoded
+// pubsub Updates, the `finesse` user's presence, and a lost signal.
 //
 // The engine consumes only the Dialer and Session interfaces below, so that
 // scenario tests can drive it with fakes in virtual time.
