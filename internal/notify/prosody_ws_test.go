@@ -261,6 +261,7 @@ func TestProsodyFallbackToBOSHOnlyWhenTheSocketCannotOpen(t *testing.T) {
 	require.NoError(t, err, "BOSH takes over when the WebSocket port is closed")
 	require.NoError(t, s.Ping(testCtx(t)))
 	assert.Equal(t, 1, d.count(`mechanism="PLAIN"`), "logged in over BOSH")
+	assert.Equal(t, "bosh", s.(interface{ Transport() string }).Transport(), "the session says which transport it got")
 	require.NoError(t, s.Close())
 
 	// WebSocket reachable, password wrong: the side answered; BOSH is not
@@ -280,4 +281,5 @@ func TestProsodyFallbackToBOSHOnlyWhenTheSocketCannotOpen(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	assert.Zero(t, d.requests())
+	assert.Equal(t, "websocket", s.(interface{ Transport() string }).Transport())
 }
