@@ -108,11 +108,11 @@ func machine() string {
 func (r *report) render() string {
 	var b strings.Builder
 	s := r.settings
-	mode := "`make bench` (quick)"
+	mode := "quick settings, `make bench`"
 	if s.full {
-		mode = "`make bench-full`"
+		mode = "full settings, `make bench-full`"
 	}
-	fmt.Fprintf(&b, "# BENCHMARKS\n\nWritten by %s on %s, in %s (native part %s).\n\n",
+	fmt.Fprintf(&b, "# BENCHMARKS\n\nWritten by cmd/finesse-bench (%s) on %s, in %s (native part %s).\n\n",
 		mode, time.Now().UTC().Format("2006-01-02 15:04 UTC"), r.took.Round(time.Second), r.native.Round(time.Second))
 	fmt.Fprintf(&b, "- Machine: %s. Clients and simulator share this machine and talk over loopback.\n", machine())
 	fmt.Fprintf(&b, "- Command: `go run ./cmd/finesse-bench %s`\n", strings.Join(s.args, " "))
@@ -274,6 +274,20 @@ func (r *report) renderStorm(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %d / %d | %s | %s | %s | %d | %d | %d | %d (%d) | %s | %s | %.1f |\n",
 			jitterLabel(s.jitter), len(s.onB), s.agents, at(50), at(95), last,
 			s.peakRPS, s.peakWork, s.requests, s.status503, s.capacity503, login, s.load, s.cpu.Seconds())
+	}
+	for _, s := range r.storms {
+		if s.capacity503 > 0 {
+			b.WriteString("\n- An agent whose SystemInfo poll of B is refused with 503 (capacity) counts B as not usable and\n")
+			b.WriteString("  polls again after the poll interval (10 s, SPEC §3.3): that is the ~10 s tail of the runs with 503s.")
+			break
+		}
+	}
+	for _, s := range r.storms {
+		if s.capacity503 > 0 {
+			b.WriteString("\n- An agent whose SystemInfo poll of B is refused with 503 (capacity) counts B as not usable and\n")
+			b.WriteString("  polls again after the poll interval (10 s, SPEC §3.3): that is the ~10 s tail of the runs with 503s.")
+			break
+		}
 	}
 	for _, s := range r.storms {
 		if s.err != "" {
