@@ -167,9 +167,33 @@ func TestFallbackDialerFallsBackOnlyWhenTheSocketCannotOpen(t *testing.T) {
 		})
 	}
 
+	// A side reached only over the fallback is dialled over it directly
+	// from then on; a side where both failed is tried over WebSocket again.
+	p, fb := &stubDialer{err: dialErr}, &stubDialer{}
+	fd := NewFallbackDialer(p, fb)
+	for range 3 {
+		_, err := fd.Dial(context.Background(), fakeEP, Listener{})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, p.calls, "WebSocket is not tried again on a side that has none")
+	assert.Equal(t, 3, fb.calls)
+	other := fakeEP
+	other.WebSocketURL = "ws://other.example/ws/"
+	_, err := fd.Dial(context.Background(), other, Listener{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, p.calls, "remembered per WebSocket URL")
+
+	p, fb = &stubDialer{err: dialErr}, &stubDialer{err: errors.Join(ws.ErrDial, errors.New("refused"))}
+	fd = NewFallbackDialer(p, fb)
+	for range 2 {
+		_, err := fd.Dial(context.Background(), fakeEP, Listener{})
+		require.Error(t, err)
+	}
+	assert.Equal(t, 2, p.calls, "a side down on both transports is not marked WebSocket-less")
+
 	// The fallback's error is the one callers act on.
-	p, fb := &stubDialer{err: dialErr}, &stubDialer{err: &AuthError{Condition: "not-authorized"}}
-	_, err := NewFallbackDialer(p, fb).Dial(context.Background(), fakeEP, Listener{})
+	p, fb = &stubDialer{err: dialErr}, &stubDialer{err: &AuthError{Condition: "not-authorized"}}
+	_, err = NewFallbackDialer(p, fb).Dial(context.Background(), fakeEP, Listener{})
 	assert.ErrorIs(t, err, ErrUnauthorized)
 	assert.Contains(t, err.Error(), "connection refused", "the primary's failure is in the message")
 }

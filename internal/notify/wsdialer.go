@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/ws"
@@ -78,17 +79,30 @@ func (d *WebSocketDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Se
 // login (ErrUnauthorized) or a negotiation failure is the side's answer,
 // and retrying it over another transport would spend a second of the five
 // attempts that lock a Finesse account. Nor does it when ctx is done.
-// Each Dial tries the primary afresh, so a side that gains WebSocket is
-// used over it at the next reconnect; a refused port costs one round trip.
+//
+// A side whose socket could not be opened while the fallback then worked
+// has no usable WebSocket, not a passing fault: later Dials to that
+// WebSocketURL go straight to the fallback, so a firewalled port does not
+// add its open timeout to every recovery. A failure of both says nothing
+// about WebSocket (the side is down), so it is not remembered.
 func NewFallbackDialer(primary, fallback Dialer) Dialer {
-	return &fallbackDialer{primary: primary, fallback: fallback}
+	return &fallbackDialer{primary: primary, fallback: fallback, noPrimary: map[string]bool{}}
 }
 
 type fallbackDialer struct {
 	primary, fallback Dialer
+
+	mu        sync.Mutex
+	noPrimary map[string]bool // WebSocketURLs known to need the fallback
 }
 
 func (d *fallbackDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session, error) {
+	d.mu.Lock()
+	skip := d.noPrimary[ep.WebSocketURL]
+	d.mu.Unlock()
+	if skip {
+		return d.fallback.Dial(ctx, ep, l)
+	}
 	s, err := d.primary.Dial(ctx, ep, l)
 	if err == nil || !errors.Is(err, ws.ErrDial) || errors.Is(err, ErrUnauthorized) || ctx.Err() != nil {
 		return s, err
@@ -99,5 +113,8 @@ func (d *fallbackDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Ses
 		// the primary's failure is context for the log.
 		return nil, fmt.Errorf("%w (after: %v)", ferr, err)
 	}
+	d.mu.Lock()
+	d.noPrimary[ep.WebSocketURL] = true
+	d.mu.Unlock()
 	return s, nil
 }
