@@ -34,7 +34,9 @@ type Conn interface {
 	// Write sends msg as one text message.
 	Write(ctx context.Context, msg []byte) error
 	// Close sends a close frame with code and reason and releases the
-	// socket. Calling it more than once is harmless.
+	// socket; a pending Read ends with a *CloseError (the session's reader
+	// waits on a context that is never cancelled, so Close must wake it).
+	// Calling it more than once is harmless.
 	Close(code int, reason string) error
 }
 
