@@ -283,13 +283,6 @@ func (r *report) renderStorm(b *strings.Builder) {
 		}
 	}
 	for _, s := range r.storms {
-		if s.capacity503 > 0 {
-			b.WriteString("\n- An agent whose SystemInfo poll of B is refused with 503 (capacity) counts B as not usable and\n")
-			b.WriteString("  polls again after the poll interval (10 s, SPEC §3.3): that is the ~10 s tail of the runs with 503s.")
-			break
-		}
-	}
-	for _, s := range r.storms {
 		if s.err != "" {
 			fmt.Fprintf(b, "\n- failed storm, jitter %s: %s", jitterLabel(s.jitter), s.err)
 		}
