@@ -277,8 +277,9 @@ func (r *report) renderStorm(b *strings.Builder) {
 	}
 	for _, s := range r.storms {
 		if s.capacity503 > 0 {
-			b.WriteString("\n- An agent whose SystemInfo poll of B is refused with 503 (capacity) counts B as not usable and\n")
-			b.WriteString("  polls again after the poll interval (10 s, SPEC §3.3): that is the ~10 s tail of the runs with 503s.")
+			b.WriteString("\n- A capacity 503 on an agent's SystemInfo poll of B makes that agent count B as not usable until its\n")
+			b.WriteString("  next poll, 10 s later (SPEC §3.3; 503s on other requests are retried sooner): a run whose last agent\n")
+			b.WriteString("  trails its 95% mark by about 10 s shows it.")
 			break
 		}
 	}
