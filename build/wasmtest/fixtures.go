@@ -35,6 +35,18 @@ const (
 	EnvWSSimDomainA = "FINESSE_HA_WSSIM_DOMAIN_A"
 	EnvWSSimControl = "FINESSE_HA_WSSIM_CONTROL"
 	EnvWSSimAgent   = "FINESSE_HA_WSSIM_AGENT"
+	// EnvProsodyWS, EnvProsodyDomain, EnvProsodyAgent and
+	// EnvProsodyPassword are a real Prosody's WebSocket URL (ws://.../ws/),
+	// XMPP domain and agent login, for wasm/jsws; EnvProsodyControl is the
+	// base URL of its control server (prosodyhost.go: publish, kill, stop,
+	// restart). When prosody is not installed outside CI, only
+	// EnvProsodySkip is set, saying why the tests must skip.
+	EnvProsodyWS       = "FINESSE_HA_PROSODY_WS"
+	EnvProsodyDomain   = "FINESSE_HA_PROSODY_DOMAIN"
+	EnvProsodyAgent    = "FINESSE_HA_PROSODY_AGENT"
+	EnvProsodyPassword = "FINESSE_HA_PROSODY_PASSWORD"
+	EnvProsodyControl  = "FINESSE_HA_PROSODY_CONTROL"
+	EnvProsodySkip     = "FINESSE_HA_PROSODY_SKIP"
 )
 
 // A fixture is a host-side server the browser tests need. start returns the
@@ -52,6 +64,7 @@ var fixtures = []fixture{
 	{"closed port", reserveClosedPort},
 	{"simulator", startSim},
 	{"simulator for jsws", startWSSim},
+	{"prosody for jsws", startProsody},
 }
 
 func startFixtures() (env map[string]string, stop func(), err error) {

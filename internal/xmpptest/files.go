@@ -33,7 +33,11 @@ allow_unencrypted_plain_auth = true
 consider_bosh_secure = true
 consider_websocket_secure = true
 authentication = "internal_plain"
--- CORS is on by default for BOSH and WebSocket in 0.12.
+-- CORS is on by default for BOSH and WebSocket in 0.12. mod_websocket 0.12
+-- checks no Origin (cross_domain_websocket is deprecated and ignored), so a
+-- browser page on another origin (build/wasmtest's, another loopback port)
+-- may open /ws: no option is needed, and setting the old one only logs a
+-- deprecation. consider_websocket_secure above lets PLAIN run over ws://.
 
 admins = { %[4]s }
 

@@ -41,7 +41,8 @@ type Server struct {
 	FinesseUser     string
 	FinessePassword string
 
-	t        testing.TB
+	t        testing.TB // nil for a Launch server
+	ownDir   bool       // Launch made Dir; Close removes it
 	c2sPort  int
 	httpPort int
 
@@ -49,6 +50,7 @@ type Server struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	logf   *os.File
+	closed bool
 }
 
 const (
@@ -61,17 +63,82 @@ func envRequire() bool {
 	return os.Getenv("CI") == "true" || os.Getenv("FINESSE_HA_REQUIRE_DEPS") == "1"
 }
 
+// Required says whether a missing `prosody` must be an error rather than a
+// skip: under CI=true or FINESSE_HA_REQUIRE_DEPS=1. Start applies it; callers
+// of Launch (build/wasmtest) apply it themselves.
+func Required() bool { return envRequire() }
+
+// ErrNoProsody is returned by Launch when `prosody` is not on PATH.
+var ErrNoProsody = errors.New("xmpptest: `prosody` is not on PATH; install the Debian package `prosody` " +
+	"(apt-get install prosody, or `make deps`)")
+
 // Start runs a fresh Prosody for the test and stops it when the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("prosody"); err != nil {
-		msg := "xmpptest: `prosody` is not on PATH; install the Debian package `prosody` " +
-			"(apt-get install prosody, or `make deps`)"
 		if envRequire() {
-			t.Fatal(msg + " — required because CI=true or FINESSE_HA_REQUIRE_DEPS=1")
+			t.Fatal(ErrNoProsody.Error() + " — required because CI=true or FINESSE_HA_REQUIRE_DEPS=1")
 		}
-		t.Skip(msg)
+		t.Skip(ErrNoProsody.Error())
 	}
+	s, err := launch(opts, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.t = t
+	t.Cleanup(func() {
+		s.Kill() // nothing to keep; SIGTERM would take up to a second
+		if t.Failed() {
+			t.Logf("xmpptest: prosody log tail:\n%s", s.logTail(40))
+		}
+		s.logf.Close()
+	})
+	return s
+}
+
+// Launch runs a fresh Prosody in a new temporary directory, for callers
+// without a testing.TB (the browser test runner). Close stops it and
+// removes the directory. Unlike Start it never skips: a missing `prosody`
+// is ErrNoProsody, and the caller decides what that means.
+func Launch(opts Options) (*Server, error) {
+	if _, err := exec.LookPath("prosody"); err != nil {
+		return nil, ErrNoProsody
+	}
+	dir, err := os.MkdirTemp("", "xmpptest-")
+	if err != nil {
+		return nil, fmt.Errorf("xmpptest: %w", err)
+	}
+	s, err := launch(opts, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	s.ownDir = true
+	return s, nil
+}
+
+// Close kills Prosody and, for a Launch server, removes its directory.
+// Idempotent. A Start server is closed by its test's cleanup.
+func (s *Server) Close() error {
+	s.Kill()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.logf.Close()
+	if s.ownDir {
+		if rerr := os.RemoveAll(s.Dir); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// launch writes the files into dir and starts Prosody. On error nothing is
+// left running; the error carries the log's tail.
+func launch(opts Options, dir string) (*Server, error) {
 	s := &Server{
 		Domain:          opts.Domain,
 		Agents:          opts.Agents,
@@ -79,8 +146,7 @@ func Start(t testing.TB, opts Options) *Server {
 		AdminPassword:   "adminpw",
 		FinesseUser:     "finesse",
 		FinessePassword: "finessepw",
-		Dir:             t.TempDir(),
-		t:               t,
+		Dir:             dir,
 	}
 	if s.Domain == "" {
 		s.Domain = "finesse.test"
@@ -92,32 +158,29 @@ func Start(t testing.TB, opts Options) *Server {
 
 	logf, err := os.OpenFile(filepath.Join(s.Dir, "prosody.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		t.Fatalf("xmpptest: %v", err)
+		return nil, fmt.Errorf("xmpptest: %w", err)
 	}
 	s.logf = logf
-	t.Cleanup(func() {
-		s.Kill() // nothing to keep; SIGTERM would take up to a second
-		if t.Failed() {
-			t.Logf("xmpptest: prosody log tail:\n%s", s.logTail(40))
-		}
-		logf.Close()
-	})
 
 	// A port found free can be taken before Prosody binds it; Prosody then
 	// keeps running on nothing, so try again with new ports.
 	for attempt := 1; ; attempt++ {
-		if err := s.pickPorts(); err != nil {
-			t.Fatalf("xmpptest: %v", err)
-		}
-		if err := s.writeFiles(); err != nil {
-			t.Fatalf("xmpptest: %v", err)
-		}
-		err := s.start()
+		err := s.pickPorts()
 		if err == nil {
-			return s
+			err = s.writeFiles()
+		}
+		if err != nil {
+			logf.Close()
+			return nil, fmt.Errorf("xmpptest: %w", err)
+		}
+		err = s.start()
+		if err == nil {
+			return s, nil
 		}
 		if !errors.Is(err, errPortBusy) || attempt == 3 {
-			t.Fatalf("xmpptest: %v\n%s", err, s.logTail(40))
+			tail := s.logTail(40)
+			logf.Close()
+			return nil, fmt.Errorf("xmpptest: %w\n%s", err, tail)
 		}
 	}
 }
@@ -256,13 +319,26 @@ func (s *Server) Stop() {
 
 // Restart kills Prosody if it runs and starts it again on the same ports
 // with the same data: accounts, nodes and subscriptions survive, BOSH
-// sessions do not (their next request gets item-not-found).
+// sessions do not (their next request gets item-not-found). A failure
+// fails the test; without a test (Launch), use Relaunch.
 func (s *Server) Restart() {
+	if s.t == nil {
+		panic("xmpptest: Restart on a Launch server; use Relaunch")
+	}
 	s.t.Helper()
+	if err := s.Relaunch(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// Relaunch is Restart returning its error (with the log's tail) instead of
+// failing a test.
+func (s *Server) Relaunch() error {
 	s.Kill()
 	if err := s.start(); err != nil {
-		s.t.Fatalf("xmpptest: restart: %v\n%s", err, s.logTail(40))
+		return fmt.Errorf("xmpptest: restart: %w\n%s", err, s.logTail(40))
 	}
+	return nil
 }
 
 // Running says whether the Prosody process is up.

@@ -3,6 +3,7 @@ package xmpptest
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -89,4 +90,37 @@ func TestServerWebSocket(t *testing.T) {
 		assert.True(t, strings.HasPrefix(status, "101"), "%s: %s", path, status)
 		assert.Equal(t, "xmpp", proto, path)
 	}
+}
+
+// TestLaunchWithoutTest is the runner's path: no testing.TB, Relaunch after
+// a kill keeps the data, Close removes the directory.
+func TestLaunchWithoutTest(t *testing.T) {
+	srv, err := Launch(Options{})
+	if errors.Is(err, ErrNoProsody) && !Required() {
+		t.Skip(err)
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	admin, err := srv.Admin(ctx)
+	require.NoError(t, err)
+	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"))
+	require.NoError(t, admin.Close())
+
+	srv.Kill()
+	assert.False(t, srv.Running())
+	require.NoError(t, srv.Relaunch())
+	assert.True(t, srv.Running())
+	admin, err = srv.Admin(ctx)
+	require.NoError(t, err, "the accounts survive")
+	require.NoError(t, admin.SubscribeOther(ctx, "/finesse/api/User/1001", srv.JID("1001")), "the node survives")
+	require.NoError(t, admin.Close())
+
+	require.NoError(t, srv.Close())
+	assert.False(t, srv.Running())
+	_, err = os.Stat(srv.Dir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "Close removes Launch's directory")
+	assert.NoError(t, srv.Close(), "Close is idempotent")
 }
