@@ -102,6 +102,13 @@ type Policy struct {
 	// Jitter is the upper bound of the random delay before switching or
 	// reconnecting (default 2 s; negative: none).
 	Jitter time.Duration
+	// BusyRetry is how soon the sides are polled again, instead of after
+	// PollInterval, when no side is usable and one answered 503 ("retry in
+	// a few seconds", SPEC §3.2: a side shedding load in a failover storm,
+	// or a CTI failover). It doubles with each such round in a row, up to
+	// PollInterval, and jitter is added so that the clients a side turned
+	// away do not come back together (default 1 s).
+	BusyRetry time.Duration
 	// RestoreAgentState, when true, puts the agent back into the state it
 	// had before a failover (READY, or NOT_READY with its reason code) if the
 	// new side reports something else. Off by default: the host decides.
@@ -155,6 +162,7 @@ func (p Policy) withDefaults() Policy {
 	def(&p.PingInterval, 10*time.Second)
 	def(&p.PingTimeout, 5*time.Second)
 	def(&p.Jitter, 2*time.Second)
+	def(&p.BusyRetry, time.Second)
 	def(&p.ForcedLogoutWindow, 240*time.Second)
 	def(&p.Retry503.Backoff, 2*time.Second)
 	def(&p.RequestWait, 30*time.Second)

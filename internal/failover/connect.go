@@ -240,7 +240,7 @@ func (e *Engine) onSynced(gen uint64, in syncInput, r syncResult) {
 		e.sess, e.sessSide, e.sessToken = r.sess, i, in.token
 	}
 	s := e.sides[i]
-	s.dialFails, s.lastErr = 0, ""
+	s.dialFails, s.lastErr, s.dialBusy = 0, "", false
 	for _, msg := range r.subErrs {
 		e.reportError(ErrCodeSubscribe, i, msg)
 	}
@@ -309,6 +309,7 @@ func (e *Engine) connectFailed(in syncInput, r syncResult) {
 		return
 	}
 	e.sides[i].dialFails++
+	e.sides[i].dialBusy = kind == kindOutOfService
 	e.retryAfterFailure(i)
 }
 

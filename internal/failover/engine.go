@@ -56,6 +56,7 @@ type Engine struct {
 	everConnected bool
 	conn          ConnectionEvent
 	attempt       int
+	busyRounds    int    // rounds in a row that ended with no side usable and one busy
 	reason        string // trigger of the current recovery
 	pollPending   int
 	moving        bool // a maintenance move check is running
@@ -128,8 +129,11 @@ type sideState struct {
 	infoErr   error
 	checkedAt time.Time
 	dialFails int
-	presence  presenceState
-	lastErr   string
+	// pollBusy and dialBusy: the side's last SystemInfo poll, or its last
+	// connection attempt, was answered 503.
+	pollBusy, dialBusy bool
+	presence           presenceState
+	lastErr            string
 }
 
 // New checks cfg and returns an engine that has not started yet.

@@ -54,6 +54,7 @@ type fakeSide struct {
 	doBody       string              // body of a forced status, "" = a short ApiErrors
 	earlyAsync   bool                // POST's async answer arrives before its 202
 	sysInfo401   bool                // SystemInfo itself answers 401
+	sysInfo503   bool                // SystemInfo answers 503: the side sheds load
 	panicOn      string              // op that panics (a bug in an adapter)
 	sessions     []*fakeSession
 	ops          map[string]int
@@ -169,6 +170,8 @@ func (f *fakeSide) gate(ctx context.Context, op string) error {
 		return fmt.Errorf("connection reset: %w", ErrTransport)
 	case op == "SystemInfo" && f.sysInfo401:
 		return fmt.Errorf("401: %w", finesse.ErrUnauthorized)
+	case op == "SystemInfo" && f.sysInfo503:
+		return fmt.Errorf("503: %w", finesse.ErrOutOfService)
 	case op == "SystemInfo":
 		return nil
 	case f.unauthorized:

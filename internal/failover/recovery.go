@@ -70,6 +70,7 @@ func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error) bool {
 	if err == nil && si == nil {
 		err = ErrTransport
 	}
+	s.pollBusy = classify(err) == kindOutOfService
 	if err != nil {
 		s.info, s.infoErr = nil, err
 		s.lastErr = e.scrub(err.Error())
@@ -146,7 +147,28 @@ func (e *Engine) noSide() {
 		s.dialFails = 0
 	}
 	e.setConn(StateDisconnected, e.cur, ReasonNoSideUsable)
-	e.afterStep(e.pol.PollInterval, e.round)
+	e.afterStep(e.nextPoll(), e.round)
+}
+
+// nextPoll is the pause before the next round while no side is usable:
+// PollInterval, or a short, growing, jittered BusyRetry while a side
+// answers 503 (see Policy.BusyRetry).
+func (e *Engine) nextPoll() time.Duration {
+	busy := false
+	for _, s := range e.sides {
+		busy = busy || s.pollBusy || s.dialBusy
+	}
+	if !busy {
+		e.busyRounds = 0
+		return e.pol.PollInterval
+	}
+	d := min(e.pol.BusyRetry<<min(e.busyRounds, 16), e.pol.PollInterval)
+	e.busyRounds++
+	if e.pol.Jitter > 0 {
+		d += e.jitter()
+	}
+	e.record("busy", -1, "a side answered 503: polling again in "+d.String())
+	return d
 }
 
 // prepareSwitch waits the jitter, checks the current side once more (it may

@@ -548,3 +548,47 @@ func distinct(ds []time.Duration) map[time.Duration]bool {
 	}
 	return m
 }
+
+// TestS18_BusySideIsPolledAgainSoon is one agent of the S18 storm: A dies
+// while B, flooded by every other agent, answers SystemInfo with 503. A 503
+// means "retry in a few seconds" (SPEC §3.2), so the agent polls again
+// after a short, growing, jittered pause rather than the 10 s poll
+// interval, and reaches B within seconds of B taking it.
+func TestS18_BusySideIsPolledAgainSoon(t *testing.T) {
+	h := newHarness(t, 18)
+	h.start("A")
+	h.B.with(func() { h.B.sysInfo503 = true })
+	m, at := h.mark(), h.now()
+	h.A.kill()
+	h.run(2500 * time.Millisecond)
+	h.B.with(func() { h.B.sysInfo503 = false })
+	h.run(30 * time.Second)
+	// Pauses of 1 s then 2 s, each plus up to 2 s of jitter, then the
+	// switch's jitter: at most 9 s. The poll interval alone is 10 s.
+	connectedWithin(t, h.eventsSince(m), "B", at, 9*time.Second)
+	busy := 0
+	for _, e := range h.e.History() {
+		if e.What == "busy" {
+			busy++
+		}
+	}
+	assert.Positive(t, busy, "the history says why the poll came early")
+}
+
+// TestS18_BusyPausesGrow: while B keeps refusing, the pauses double up to
+// the poll interval, so the agents a side turned away do not hammer it.
+func TestS18_BusyPausesGrow(t *testing.T) {
+	h := newHarness(t, 19)
+	h.start("A")
+	polls := h.B.count("SystemInfo")
+	h.B.with(func() { h.B.sysInfo503 = true })
+	h.A.kill()
+	h.run(60 * time.Second)
+	assert.False(t, h.connectedTo("B")(), "B refuses every poll")
+	// Pauses of 1, 2, 4, 8, then 10 s, each plus up to 2 s of jitter: 8 to
+	// 11 polls in a minute, where the poll interval alone gives 7 and a
+	// flat 1 s would give 60.
+	n := h.B.count("SystemInfo") - polls
+	assert.GreaterOrEqual(t, n, 8, "polled sooner than the poll interval")
+	assert.LessOrEqual(t, n, 11, "backed off while B stays busy")
+}

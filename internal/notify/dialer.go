@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/finesse-ha/finesse-ha/internal/bosh"
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
 // Options tunes a Dialer. The BOSH fields tune a BOSHDialer's transport;
@@ -144,6 +146,12 @@ func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session
 		MaxBodySize:   d.opts.MaxBodySize,
 	})
 	if err != nil {
+		var he *bosh.HTTPError
+		if errors.As(err, &he) && he.Status == 503 {
+			// A connection manager over its capacity: the same "retry in
+			// a few seconds" as a REST 503, which the engine acts on.
+			return nil, fmt.Errorf("notify: open BOSH session: %w (%w)", err, finesse.ErrOutOfService)
+		}
 		return nil, fmt.Errorf("notify: open BOSH session: %w", err)
 	}
 	return establish(ctx, newBOSHConn(bs, a.domain.Domainpart(), a.origin.String()), a, ep, d.opts, l)
