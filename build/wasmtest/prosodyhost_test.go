@@ -116,3 +116,23 @@ func TestProsodyHostKillAndRestart(t *testing.T) {
 		t.Fatal("no update after the restart")
 	}
 }
+
+// Without prosody the fixture follows xmpptest's rule: an error under CI
+// (like a missing Chromium), a reason to skip elsewhere.
+func TestProsodyFixtureWithoutProsody(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("FINESSE_HA_REQUIRE_DEPS", "")
+
+	t.Setenv("CI", "true")
+	_, _, err := startProsody()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "apt-get install prosody")
+	assert.Contains(t, err.Error(), "CI=true")
+
+	t.Setenv("CI", "")
+	env, stop, err := startProsody()
+	require.NoError(t, err)
+	stop()
+	assert.Contains(t, env[EnvProsodySkip], "prosody is not installed")
+	assert.Empty(t, env[EnvProsodyWS])
+}
