@@ -10,6 +10,12 @@
 // server port" (Prosody does not exit when a port is taken; it keeps running,
 // listening on nothing). The process is stopped by PID in t.Cleanup.
 //
+// Launch does the same without a testing.TB, for build/wasmtest, which runs
+// one Prosody for the browser tests: it returns errors instead of failing,
+// Relaunch replaces Restart, and Close kills Prosody and removes the
+// directory. mod_websocket 0.12 checks no Origin, so a browser page on
+// another loopback port may connect (see the config in files.go).
+//
 // Who is who:
 //   - agents (Options.Agents, default 1001/agentpw and 1002/agentpw2) are the
 //     users the client under test logs in as;
