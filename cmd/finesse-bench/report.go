@@ -277,9 +277,11 @@ func (r *report) renderStorm(b *strings.Builder) {
 	}
 	for _, s := range r.storms {
 		if s.capacity503 > 0 {
-			b.WriteString("\n- A capacity 503 on an agent's SystemInfo poll of B makes that agent count B as not usable until its\n")
-			b.WriteString("  next poll, 10 s later (SPEC §3.3; 503s on other requests are retried sooner): a run whose last agent\n")
-			b.WriteString("  trails its 95% mark by about 10 s shows it.")
+			b.WriteString("\n- An agent that B turns away with a 503 polls again after a short, growing, jittered pause (Policy.BusyRetry:\n")
+			b.WriteString("  1 s, doubling, plus the jitter; SPEC §3.2 \"retry in a few seconds\") rather than the 10 s poll interval.\n")
+			b.WriteString("  Each agent needs about four requests of the kind B's capacity counts (SystemInfo, notification session, User,\n")
+			b.WriteString("  Dialogs), so 2,000 agents arriving within the 0-2 s jitter offer B more than 2,000/s in their busiest second;\n")
+			b.WriteString("  a wider jitter (`policy.jitterMs`) lowers that peak at the cost of single-agent failover time (S1).")
 			break
 		}
 	}
