@@ -74,7 +74,7 @@ bench: deps wasm
 	$(GO) run ./cmd/finesse-bench -runs 5 -blackhole-runs 2 -wasm $(WASM)
 
 bench-full: deps wasm
-	$(GO) run ./cmd/finesse-bench -runs 20 -blackhole-runs 10 -wasm $(WASM)
+	$(GO) run ./cmd/finesse-bench -full -wasm $(WASM)
 
 ## demo: the simulator with the demo page.
 demo: deps wasm

@@ -25,7 +25,7 @@ type browserSection struct {
 }
 
 // browserScenarios are the failover ids browserbench knows.
-var browserScenarios = map[string]bool{"S1": true, "S2": true, "S3": true, "S4": true, "S6": true, "S10": true}
+var browserScenarios = map[string]bool{"S1": true, "S1-WS": true, "S2": true, "S3": true, "S4": true, "S6": true, "S10": true}
 
 // runBrowser runs the browser part. A missing .wasm is a skip with its
 // reason (the native part stands on its own: `go run ./cmd/finesse-bench`

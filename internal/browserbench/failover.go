@@ -22,7 +22,7 @@ type failoverResult struct {
 // with its call variables and was added exactly once.
 func (b *bench) runFailover(ctx context.Context, sc scenario, jitter Jitter) (failoverResult, error) {
 	var res failoverResult
-	r, err := b.openPage(ctx, pageConfig{mode: sc.mode, setup: sc.setup, jitter: jitter})
+	r, err := b.openPage(ctx, pageConfig{mode: sc.mode, setup: sc.setup, jitter: jitter, transport: sc.transport})
 	if err != nil {
 		return res, err
 	}

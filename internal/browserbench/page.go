@@ -1,6 +1,7 @@
 package browserbench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,8 @@ type pageConfig struct {
 	mode   finesse.DeploymentType
 	setup  func(*sim.Pair) error // faults present before the client starts
 	jitter Jitter
+	// transport is the client's notification transport; "bosh" if empty.
+	transport string
 	// harness is the browser to open the page in; nil for the bench's.
 	harness *browserharness.Harness
 }
@@ -74,9 +77,12 @@ func (b *bench) openPage(ctx context.Context, pc pageConfig) (*pageRun, error) {
 		},
 		"agent":         map[string]string{"id": agent, "extension": agent},
 		"auth":          map[string]string{"username": agent, "password": password},
-		"transport":     "bosh",
+		"transport":     cmp.Or(pc.transport, "bosh"),
 		"allowInsecure": true,
 		"wasmURL":       "/" + b.wasmName,
+	}
+	if pc.transport == "websocket" {
+		options["fallback"] = false // a WebSocket failure must show, not hide behind BOSH
 	}
 	if pc.jitter == NoJitter {
 		options["policy"] = map[string]int{"jitterMs": 0}

@@ -14,6 +14,7 @@ import (
 type scenario struct {
 	id, title string
 	mode      finesse.DeploymentType // UCCE if empty
+	transport string                 // the client's notification transport; "bosh" if empty
 	from, to  string
 	// setup runs before the client starts, arm after the call is up and
 	// before the clock starts; inject is the timed fault.
@@ -33,6 +34,9 @@ func pairFault(f sim.Fault) func(*sim.Pair) error {
 
 var scenarios = []scenario{
 	{id: "S1", title: "side A process dies (connection refused)", from: "A", to: "B",
+		inject: onA(sim.FaultKill), target: "p95 ≤ 3 s",
+		anchor: "documented connector: 180-240 s; Cisco desktop polls every 10 s", limit: 30 * time.Second},
+	{id: "S1-WS", title: "side A process dies (connection refused), over WebSocket", transport: "websocket", from: "A", to: "B",
 		inject: onA(sim.FaultKill), target: "p95 ≤ 3 s",
 		anchor: "documented connector: 180-240 s; Cisco desktop polls every 10 s", limit: 30 * time.Second},
 	{id: "S2", title: "A's notification service down, REST up", from: "A", to: "B",
