@@ -14,7 +14,7 @@ DIST := dist
 WASM := $(DIST)/finesse-ha.wasm
 WASM_LDFLAGS := -s -w
 
-.PHONY: all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
+.PHONY: probes all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
 
 all: test
 
@@ -52,11 +52,14 @@ $(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod 
 
 ## size: raw, gzip -9 and brotli sizes of the .wasm, then which packages weigh most and why
 ## crypto/tls is linked (build/wasmsize; any symbol: go run ./build/wasmsize -why SYMBOL).
-size: deps wasm
-	@mkdir -p $(DIST)/probes
-	@for p in xmlonly nethttptypes; do GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS)' -o $(DIST)/probes/$$p.wasm ./build/sizeprobe/$$p; done
+size: deps wasm probes
 	@./build/size.sh $(WASM) web/index.js $(dir $(WASM))wasm_exec.js $(DIST)/probes/xmlonly.wasm $(DIST)/probes/nethttptypes.wasm
 	@$(GO) run ./build/wasmsize -top 20 -why 'crypto/tls.(*Conn).clientHandshake'
+
+# probes: the size probes of build/sizeprobe, for size and bench.
+probes:
+	@mkdir -p $(DIST)/probes
+	@for p in xmlonly nethttptypes; do GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS)' -o $(DIST)/probes/$$p.wasm ./build/sizeprobe/$$p; done
 
 ## fuzz: every fuzz target for a short, fixed time.
 fuzz:
@@ -70,10 +73,10 @@ npm: wasm
 	cd $(DIST)/npm && npm pack --dry-run
 
 ## bench: failover latency and size, written to BENCHMARKS.md (about 5 min); bench-full: more runs.
-bench: deps wasm
+bench: deps wasm probes
 	$(GO) run ./cmd/finesse-bench -runs 5 -blackhole-runs 2 -wasm $(WASM)
 
-bench-full: deps wasm
+bench-full: deps wasm probes
 	$(GO) run ./cmd/finesse-bench -full -wasm $(WASM)
 
 ## demo: the simulator with the demo page.
