@@ -118,24 +118,31 @@ const simPassword = "password"
 // startSim starts a fresh duplex pair (UCCE, one agent, no call generator)
 // on free loopback ports: the browser failover tests expect a clean one.
 func startSim() (map[string]string, func(), error) {
-	p, err := sim.New(sim.Config{Password: simPassword})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := p.Start(); err != nil {
-		return nil, nil, err
-	}
-	env := map[string]string{
-		EnvSimA:        p.A().URL(),
-		EnvSimB:        p.B().URL(),
-		EnvSimControl:  p.ControlURL(),
-		EnvSimPassword: simPassword,
-	}
-	return env, func() { _ = p.Close() }, nil
+	return startPair(func(p *sim.Pair) map[string]string {
+		return map[string]string{
+			EnvSimA:        p.A().URL(),
+			EnvSimB:        p.B().URL(),
+			EnvSimControl:  p.ControlURL(),
+			EnvSimPassword: simPassword,
+		}
+	})
 }
 
 // startWSSim starts the jsws tests' own pair (see EnvWSSimA).
 func startWSSim() (map[string]string, func(), error) {
+	return startPair(func(p *sim.Pair) map[string]string {
+		return map[string]string{
+			EnvWSSimA:       p.A().WSURL(),
+			EnvWSSimDomainA: p.A().Host(),
+			EnvWSSimControl: p.ControlURL(),
+			EnvWSSimAgent:   p.Agents()[0],
+			EnvSimPassword:  simPassword,
+		}
+	})
+}
+
+// startPair starts a fresh simulator pair and describes it with env.
+func startPair(env func(*sim.Pair) map[string]string) (map[string]string, func(), error) {
 	p, err := sim.New(sim.Config{Password: simPassword})
 	if err != nil {
 		return nil, nil, err
@@ -143,12 +150,5 @@ func startWSSim() (map[string]string, func(), error) {
 	if err := p.Start(); err != nil {
 		return nil, nil, err
 	}
-	env := map[string]string{
-		EnvWSSimA:       p.A().WSURL(),
-		EnvWSSimDomainA: p.A().Host(),
-		EnvWSSimControl: p.ControlURL(),
-		EnvWSSimAgent:   p.Agents()[0],
-		EnvSimPassword:  simPassword,
-	}
-	return env, func() { _ = p.Close() }, nil
+	return env(p), func() { _ = p.Close() }, nil
 }

@@ -28,6 +28,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/finesse-ha/finesse-ha/internal/modroot"
 )
 
 func main() {
@@ -35,7 +37,7 @@ func main() {
 }
 
 func run(args []string) int {
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return fail(err)
 	}
@@ -115,18 +117,4 @@ func hasTimeout(args []string) bool {
 		}
 	}
 	return false
-}
-
-// moduleRoot is the directory of the main module's go.mod, so the runner
-// works from any directory inside the repository.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside the finesse-ha module (go env GOMOD is empty)")
-	}
-	return filepath.Dir(gomod), nil
 }

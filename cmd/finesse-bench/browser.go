@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/browserbench"
+	"github.com/finesse-ha/finesse-ha/internal/modroot"
 )
 
 // The browser part of the bench (failover in headless Chromium with the
@@ -36,7 +37,7 @@ func runBrowser(s settings, want map[string]bool) browserSection {
 	if _, err := os.Stat(s.wasm); err != nil {
 		return browserSection{skipped: fmt.Sprintf("no client build at %s (run `make wasm`)", s.wasm)}
 	}
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return browserSection{skipped: err.Error(), failed: true}
 	}

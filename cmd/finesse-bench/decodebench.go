@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/modroot"
 )
 
 // decodeBench is internal/finesse's BenchmarkDecodeNotification, run by go
@@ -67,7 +67,7 @@ func runDecodeBench(wasm bool, benchtime string, count int) decodeRun {
 		cmd = exec.Command("go", append([]string{"test"}, args...)...)
 		run.command = "go test " + shellJoin(args)
 	}
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		run.err = err.Error()
 		return run
@@ -164,18 +164,6 @@ func floatPercentile(xs []float64, p int) float64 {
 		i = 1
 	}
 	return s[i-1]
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("not inside the finesse-ha module")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 func shellJoin(args []string) string {
