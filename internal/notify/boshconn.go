@@ -63,36 +63,26 @@ func (c *boshConn) Write(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, c.readErr()
 	}
-	if err := c.fr.write(p); err != nil {
-		return 0, err
-	}
-	for {
-		kind, frame, ok, err := c.fr.next()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return len(p), nil
-		}
+	err := c.fr.feed(p, func(kind frameKind, frame []byte) (bool, error) {
 		switch kind {
 		case frameOpen:
 			if !c.opened {
 				c.opened = true
-				continue
+				return false, nil
 			}
-			err = c.s.Restart()
+			return false, c.s.Restart()
 		case frameClose:
 			c.terminate()
-			return len(p), nil
-		default:
-			// frame aliases the framer's buffer, which later writes append
-			// to; BOSH keeps the element until its request is sent.
-			err = c.s.Send(bytes.Clone(frame))
+			return true, nil
 		}
-		if err != nil {
-			return 0, err
-		}
+		// frame aliases the framer's buffer, which later writes append to;
+		// BOSH keeps the element until its request is sent.
+		return false, c.s.Send(bytes.Clone(frame))
+	})
+	if err != nil {
+		return 0, err
 	}
+	return len(p), nil
 }
 
 // terminate ends the BOSH session with an unavailable presence (RFC 6121

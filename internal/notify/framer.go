@@ -44,6 +44,24 @@ func (f *framer) write(p []byte) error {
 	return nil
 }
 
+// feed appends p and hands each complete frame to each, in order, until
+// more bytes are needed, each returns an error, or each says stop (the
+// stream is over: what follows <close/> is not sent).
+func (f *framer) feed(p []byte, each func(kind frameKind, frame []byte) (stop bool, err error)) error {
+	if err := f.write(p); err != nil {
+		return err
+	}
+	for {
+		kind, frame, ok, err := f.next()
+		if err != nil || !ok {
+			return err
+		}
+		if stop, err := each(kind, frame); stop || err != nil {
+			return err
+		}
+	}
+}
+
 // next returns the next complete frame, ok=false if more bytes are needed.
 func (f *framer) next() (kind frameKind, frame []byte, ok bool, err error) {
 	for {

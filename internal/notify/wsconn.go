@@ -166,26 +166,18 @@ func (c *wsConn) Write(p []byte) (int, error) {
 	if c.ctx.Err() != nil {
 		return 0, c.abortErr()
 	}
-	if err := c.fr.write(p); err != nil {
-		return 0, err
-	}
-	for {
-		kind, frame, ok, err := c.fr.next()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return len(p), nil
-		}
+	err := c.fr.feed(p, func(kind frameKind, frame []byte) (bool, error) {
 		if kind == frameClose {
 			c.sendCloseLocked(c.ctx)
-			return len(p), nil
+			return true, nil
 		}
 		// <open/> and stanzas alike: one message each (RFC 7395 §3.3).
-		if err := c.c.Write(c.ctx, frame); err != nil {
-			return 0, err
-		}
+		return false, c.c.Write(c.ctx, frame)
+	})
+	if err != nil {
+		return 0, err
 	}
+	return len(p), nil
 }
 
 // sendClose sends <close/> once, unless the socket has already ended.
