@@ -123,11 +123,11 @@ func main() {
 	var bgResults []scenarioResult
 	var bgMu sync.Mutex
 	for _, sc := range scenarios {
-		if !sc.background || !selected(sc.id) {
+		if !sc.TimerBound || !selected(sc.ID) {
 			continue
 		}
 		n := s.runs
-		if sc.blackhole {
+		if sc.Blackhole {
 			n = s.blackholeRuns
 		}
 		for _, jitter := range jitters {
@@ -141,7 +141,7 @@ func main() {
 		}
 	}
 	for _, sc := range scenarios {
-		if sc.background || !selected(sc.id) {
+		if sc.TimerBound || !selected(sc.ID) {
 			continue
 		}
 		for _, jitter := range jitters {
@@ -211,7 +211,7 @@ var jitters = []time.Duration{defaultJitter, noJitter}
 
 func selectedAny(selected func(string) bool) bool {
 	for _, sc := range scenarios {
-		if sc.background && selected(sc.id) {
+		if sc.TimerBound && selected(sc.ID) {
 			return true
 		}
 	}
@@ -225,7 +225,7 @@ func inScenarioOrder(rs []scenarioResult) []scenarioResult {
 	for _, sc := range scenarios {
 		for _, j := range jitters {
 			for _, r := range rs {
-				if r.sc.id == sc.id && r.jitter == j {
+				if r.sc.ID == sc.ID && r.jitter == j {
 					out = append(out, r)
 				}
 			}

@@ -158,20 +158,20 @@ func (r *report) renderLatency(b *strings.Builder) {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.scenarios {
 		target := "—"
-		if s.sc.target > 0 {
-			target = "≤ " + fmtDur(s.sc.target)
+		if s.sc.Target > 0 {
+			target = "≤ " + fmtDur(s.sc.Target)
 			if len(s.latencies) > 0 {
-				target += verdict(percentile(s.latencies, 95) <= s.sc.target)
+				target += verdict(percentile(s.latencies, 95) <= s.sc.Target)
 			}
 		}
 		fmt.Fprintf(b, "| %s %s | %s | %d / %d | %s | %s | %s | %d | %s | %s |\n",
-			s.sc.id, s.sc.title, s.jitterLabel(), len(s.latencies), s.failed,
+			s.sc.ID, s.sc.Title, s.jitterLabel(), len(s.latencies), s.failed,
 			s.stat(50), s.stat(95), s.stat(100),
-			medianInt(s.roundTrips), target, s.sc.anchor)
+			medianInt(s.roundTrips), target, s.sc.Anchor)
 	}
 	for _, s := range r.scenarios {
 		for _, e := range s.errs {
-			fmt.Fprintf(b, "\n- failed run, %s jitter %s: %s", s.sc.id, s.jitterLabel(), e)
+			fmt.Fprintf(b, "\n- failed run, %s jitter %s: %s", s.sc.ID, s.jitterLabel(), e)
 		}
 	}
 	b.WriteString("\n")
@@ -385,15 +385,15 @@ func (r *report) renderNotMeasured(b *strings.Builder) {
 	var missing []string
 	ran := map[string]bool{}
 	for _, s := range r.scenarios {
-		ran[s.sc.id] = true
+		ran[s.sc.ID] = true
 	}
 	if len(r.storms) > 0 {
 		ran["S18"] = true
 	}
 	var skipped []string
 	for _, sc := range scenarios {
-		if !ran[sc.id] {
-			skipped = append(skipped, sc.id)
+		if !ran[sc.ID] {
+			skipped = append(skipped, sc.ID)
 		}
 	}
 	if !ran["S18"] {

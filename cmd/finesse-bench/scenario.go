@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/finesse-ha/finesse-ha/internal/benchscenario"
 	"github.com/finesse-ha/finesse-ha/internal/client"
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
@@ -27,64 +28,10 @@ const (
 	defaultJitter = 0 // zero: the engine's default (0-2 s)
 )
 
-// scenario is one row of SPEC §5 measured as one timed fault. The client
-// starts on side from, with a call up, and must end re-synced on side to.
-type scenario struct {
-	id, title string
-	mode      finesse.DeploymentType // UCCE if empty
-	from, to  string                 // "A" or "B"
-	// setup runs before the client starts (e.g. make B the UCCX master so
-	// that the client starts there); arm runs after the call is up and
-	// before the clock starts; inject is the timed fault.
-	setup, arm func(*sim.Pair) error
-	inject     func(*sim.Pair) error
-	target     time.Duration // SPEC §7 target for p95, 0 where none is set
-	anchor     string
-	limit      time.Duration // a run slower than this counts as failed
-	// background marks rows whose seconds are timer-bound (transport retry
-	// backoff, keepalive) and cost almost no CPU: they run concurrently with
-	// the others to keep `make bench` short (see main).
-	background bool
-	blackhole  bool   // runs -blackhole-runs times (each waits for a keepalive timeout)
-	transport  string // client.TransportWebSocket for the WebSocket rows; BOSH otherwise
-}
+// scenario is one timed row of SPEC §5, shared with the browser bench.
+type scenario = benchscenario.Scenario
 
-// onA is the common case: the client works on A and one fault hits A.
-func onA(fault sim.FaultName) func(*sim.Pair) error {
-	return func(p *sim.Pair) error { return p.Apply(sim.Fault{Name: fault, Side: "A"}) }
-}
-
-func pairFault(f sim.Fault) func(*sim.Pair) error {
-	return func(p *sim.Pair) error { return p.Apply(f) }
-}
-
-var scenarios = []scenario{
-	{id: "S1", title: "side A process dies (connection refused)", from: "A", to: "B",
-		inject: onA(sim.FaultKill), target: 3 * time.Second,
-		anchor: "documented connector: 180-240 s; Cisco desktop polls every 10 s", limit: 30 * time.Second},
-	// S1 again over the WebSocket transport (RFC 7395, the native dialer
-	// internal/ws/native), fallback to BOSH off so that the row is
-	// WebSocket only: issue 8's "S1 latency for both transports".
-	{id: "S1-WS", title: "side A process dies (connection refused), over WebSocket", from: "A", to: "B",
-		inject: onA(sim.FaultKill), target: 3 * time.Second, transport: client.TransportWebSocket,
-		anchor: "documented connector: 180-240 s; Cisco desktop polls every 10 s", limit: 30 * time.Second},
-	{id: "S2", title: "A's notification service down, REST up", from: "A", to: "B",
-		inject: onA(sim.FaultNotificationDown), anchor: "—", limit: 30 * time.Second, background: true},
-	{id: "S3", title: "A's webapp down: `finesse` presence unavailable", from: "A", to: "B",
-		inject: onA(sim.FaultPresenceUnavailable), anchor: "—", limit: 30 * time.Second},
-	{id: "S4", title: "A loses CTI: OUT_OF_SERVICE", from: "A", to: "B",
-		inject: onA(sim.FaultOutOfService), anchor: "—", limit: 30 * time.Second},
-	// S10 as the e2e test runs it: B is made UCCX master before the client
-	// starts (A standby is OUT_OF_SERVICE, so the client settles on B), the
-	// island makes A master too (the client stays on B, S9), and the timed
-	// fault is the heal: B drops mastership and must be left for A.
-	{id: "S10", title: "UCCX island heals, B drops mastership", mode: finesse.DeploymentUCCX, from: "B", to: "A",
-		setup: pairFault(sim.Fault{Name: sim.FaultMaster, Side: "B"}), arm: pairFault(sim.Fault{Name: sim.FaultIsland}),
-		inject: pairFault(sim.Fault{Name: sim.FaultHeal}), anchor: "—", limit: 30 * time.Second},
-	{id: "S6", title: "silent black hole on A", from: "A", to: "B",
-		inject: onA(sim.FaultBlackhole), target: 30 * time.Second,
-		anchor: "none documented", limit: 60 * time.Second, background: true, blackhole: true},
-}
+var scenarios = benchscenario.All
 
 type scenarioResult struct {
 	sc         scenario
@@ -114,7 +61,7 @@ func (r scenarioResult) stat(p int) string {
 
 func (r scenarioResult) summary() string {
 	return fmt.Sprintf("%s jitter %s: %d ok, %d failed, median %s p95 %s max %s",
-		r.sc.id, r.jitterLabel(), len(r.latencies), r.failed,
+		r.sc.ID, r.jitterLabel(), len(r.latencies), r.failed,
 		r.stat(50), r.stat(95), r.stat(100))
 }
 
@@ -197,7 +144,7 @@ func (w *watcher) on(ev failover.Event) {
 }
 
 func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
-	p, err := sim.New(sim.Config{Mode: sc.mode, Password: password, BOSHMaxWait: 30 * time.Second})
+	p, err := sim.New(sim.Config{Mode: sc.Mode, Password: password, BOSHMaxWait: 30 * time.Second})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -208,8 +155,8 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	if err := p.SignIn(agent, true); err != nil {
 		return 0, 0, err
 	}
-	if sc.setup != nil {
-		if err := sc.setup(p); err != nil {
+	if sc.Setup != nil {
+		if err := sc.Setup(p); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -222,7 +169,7 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	w.counter = counter
 	cfg := clientConfig(p, agent, jitter)
 	var opts []client.Option
-	if sc.transport == client.TransportWebSocket {
+	if sc.Transport == client.TransportWebSocket {
 		cfg.Transport, cfg.NoFallback = client.TransportWebSocket, true
 		cfg.Sides[0].WebSocket, cfg.Sides[1].WebSocket = p.A().WSURL(), p.B().WSURL()
 		// Through doer, so that the upgrade is counted as a round trip.
@@ -235,8 +182,8 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	c.Start()
 	defer func() { _ = c.Close() }()
 
-	if _, err := waitFor(w.connected[sc.from], 15*time.Second); err != nil {
-		return 0, 0, fmt.Errorf("initial connect on %s: %w", sc.from, err)
+	if _, err := waitFor(w.connected[sc.From], 15*time.Second); err != nil {
+		return 0, 0, fmt.Errorf("initial connect on %s: %w", sc.From, err)
 	}
 	if _, err := p.OfferCall(agent); err != nil {
 		return 0, 0, err
@@ -245,27 +192,27 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if sc.arm != nil {
-		if err := sc.arm(p); err != nil {
+	if sc.Arm != nil {
+		if err := sc.Arm(p); err != nil {
 			return 0, 0, err
 		}
 	}
 
 	counter.armed.Store(true)
 	t0 := time.Now()
-	if err := sc.inject(p); err != nil {
+	if err := sc.Inject(p); err != nil {
 		return 0, 0, err
 	}
-	t1, err := waitFor(w.connected[sc.to], sc.limit)
+	t1, err := waitFor(w.connected[sc.To], sc.Limit)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s: not connected on %s: %w", sc.id, sc.to, err)
+		return 0, 0, fmt.Errorf("%s: not connected on %s: %w", sc.ID, sc.To, err)
 	}
 	w.mu.Lock()
-	trips := int(w.trips[sc.to])
-	transport := w.transport[sc.to]
+	trips := int(w.trips[sc.To])
+	transport := w.transport[sc.To]
 	w.mu.Unlock()
-	if want := cmp.Or(sc.transport, client.TransportBOSH); transport != want {
-		return 0, 0, fmt.Errorf("%s: connected on %s over %q, want %q", sc.id, sc.to, transport, want)
+	if want := cmp.Or(sc.Transport, client.TransportBOSH); transport != want {
+		return 0, 0, fmt.Errorf("%s: connected on %s over %q, want %q", sc.ID, sc.To, transport, want)
 	}
 
 	snap := c.Snapshot()
@@ -276,13 +223,13 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 		}
 	}
 	if !found {
-		return 0, 0, fmt.Errorf("%s: the call or its call variables are missing after failover", sc.id)
+		return 0, 0, fmt.Errorf("%s: the call or its call variables are missing after failover", sc.ID)
 	}
 	w.mu.Lock()
 	adds := w.added[callKey]
 	w.mu.Unlock()
 	if adds != 1 {
-		return 0, 0, fmt.Errorf("%s: call added %d times, want 1", sc.id, adds)
+		return 0, 0, fmt.Errorf("%s: call added %d times, want 1", sc.ID, adds)
 	}
 	return t1.Sub(t0), trips, nil
 }

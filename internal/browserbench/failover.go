@@ -22,12 +22,12 @@ type failoverResult struct {
 // with its call variables and was added exactly once.
 func (b *bench) runFailover(ctx context.Context, sc scenario, jitter Jitter) (failoverResult, error) {
 	var res failoverResult
-	r, err := b.openPage(ctx, pageConfig{mode: sc.mode, setup: sc.setup, jitter: jitter, transport: sc.transport})
+	r, err := b.openPage(ctx, pageConfig{mode: sc.Mode, setup: sc.Setup, jitter: jitter, transport: sc.Transport})
 	if err != nil {
 		return res, err
 	}
 	defer r.close()
-	first, err := r.waitConnected(ctx, sc.from, 0, firstConnectLimit)
+	first, err := r.waitConnected(ctx, sc.From, 0, firstConnectLimit)
 	if err != nil {
 		return res, fmt.Errorf("initial connect: %w", err)
 	}
@@ -43,17 +43,17 @@ func (b *bench) runFailover(ctx context.Context, sc scenario, jitter Jitter) (fa
 		return res, r.explain(fmt.Errorf("the offered call never reached the client: %w", err))
 	}
 	callKey := ds[0].CallKey
-	if sc.arm != nil {
-		if err := sc.arm(r.pair); err != nil {
+	if sc.Arm != nil {
+		if err := sc.Arm(r.pair); err != nil {
 			return res, err
 		}
 	}
 
 	t0 := time.Now()
-	if err := sc.inject(r.pair); err != nil {
+	if err := sc.Inject(r.pair); err != nil {
 		return res, err
 	}
-	at, err := r.waitConnected(ctx, sc.to, pageMillis(t0), sc.limit)
+	at, err := r.waitConnected(ctx, sc.To, pageMillis(t0), sc.Limit)
 	if err != nil {
 		return res, err
 	}

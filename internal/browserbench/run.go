@@ -182,11 +182,11 @@ func exists(path string) bool {
 func (b *bench) selected(slow bool) []scenario {
 	var out []scenario
 	for _, sc := range scenarios {
-		if sc.slow != slow {
+		if sc.Blackhole != slow {
 			continue
 		}
 		if len(b.o.Scenarios) > 0 && !slices.ContainsFunc(b.o.Scenarios, func(id string) bool {
-			return strings.EqualFold(strings.TrimSpace(id), sc.id)
+			return strings.EqualFold(strings.TrimSpace(id), sc.ID)
 		}) {
 			continue
 		}
@@ -201,26 +201,26 @@ func (b *bench) jitters(sc scenario) []Jitter {
 	if len(b.o.Jitters) > 0 {
 		return b.o.Jitters
 	}
-	if sc.id == "S1" {
+	if sc.ID == "S1" {
 		return []Jitter{DefaultJitter, NoJitter}
 	}
 	return []Jitter{NoJitter}
 }
 
 func (b *bench) failoverFigure(ctx context.Context, sc scenario, j Jitter, runs int) Figure {
-	f := Figure{ID: sc.id, Name: sc.id + " " + sc.title, Jitter: string(j), Unit: Seconds,
-		Target: sc.target, Anchor: sc.anchor}
+	f := Figure{ID: sc.ID, Name: sc.ID + " " + sc.Title, Jitter: string(j), Unit: Seconds,
+		Target: sc.TargetText(), Anchor: sc.Anchor}
 	for i := 0; i < runs && ctx.Err() == nil; i++ {
 		res, err := b.runFailover(ctx, sc, j)
 		b.addStartup(res.startup)
 		if err != nil {
 			f.Failed++
 			f.Errors = append(f.Errors, err.Error())
-			b.logf("browser %s jitter %s run %d/%d: failed: %v", sc.id, j, i+1, runs, err)
+			b.logf("browser %s jitter %s run %d/%d: failed: %v", sc.ID, j, i+1, runs, err)
 			continue
 		}
 		f.Values = append(f.Values, res.latency.Seconds())
-		b.logf("browser %s jitter %s run %d/%d: connected on %s after %v", sc.id, j, i+1, runs, sc.to, res.latency.Round(time.Millisecond))
+		b.logf("browser %s jitter %s run %d/%d: connected on %s after %v", sc.ID, j, i+1, runs, sc.To, res.latency.Round(time.Millisecond))
 	}
 	return f
 }
