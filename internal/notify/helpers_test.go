@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
 )
@@ -146,4 +149,31 @@ func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// waitDialogPost waits up to 10 s for the POST of dialogID on the agent's
+// Dialogs node, the event Finesse sends for a new call, and returns the
+// dialog after checking that its call variables came with it.
+func waitDialogPost(t *testing.T, rec *recorder, agent, dialogID string) finesse.Dialog {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case u := <-rec.updates:
+			if u.Node != "/finesse/api/User/"+agent+"/Dialogs" {
+				continue
+			}
+			ds, err := u.Dialogs()
+			require.NoError(t, err)
+			require.Len(t, ds.Dialogs, 1)
+			d := ds.Dialogs[0]
+			assert.Equal(t, dialogID, d.ID)
+			assert.Equal(t, finesse.EventPost, u.Event)
+			require.NotNil(t, d.MediaProperties)
+			assert.NotEmpty(t, d.MediaProperties.CallVariables, "call variables travel with the event")
+			return d
+		case <-deadline:
+			t.Fatal("no dialog event from the simulator within 10s")
+		}
+	}
 }

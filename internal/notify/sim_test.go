@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -38,25 +37,6 @@ func TestSimulatorDeliversDialogEvent(t *testing.T) {
 	dialogID, err := p.OfferCall(agent)
 	require.NoError(t, err)
 
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case u := <-rec.updates:
-			if u.Node != "/finesse/api/User/"+agent+"/Dialogs" {
-				continue
-			}
-			ds, err := u.Dialogs()
-			require.NoError(t, err)
-			require.Len(t, ds.Dialogs, 1)
-			d := ds.Dialogs[0]
-			assert.Equal(t, dialogID, d.ID)
-			assert.Equal(t, finesse.EventPost, u.Event)
-			require.NotNil(t, d.MediaProperties)
-			assert.NotEmpty(t, d.MediaProperties.CallVariables, "call variables travel with the event")
-			assert.Contains(t, d.CallKey(), "ck:", "the simulator sends a CCE call key")
-			return
-		case <-deadline:
-			t.Fatal("no dialog event from the simulator within 10s")
-		}
-	}
+	d := waitDialogPost(t, rec, agent, dialogID)
+	assert.Contains(t, d.CallKey(), "ck:", "the simulator sends a CCE call key")
 }

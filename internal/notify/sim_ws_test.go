@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
 )
@@ -45,27 +44,8 @@ func TestSimulatorWebSocketDeliversDialogEvent(t *testing.T) {
 
 	dialogID, err := p.OfferCall(agent)
 	require.NoError(t, err)
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case u := <-rec.updates:
-			if u.Node != "/finesse/api/User/"+agent+"/Dialogs" {
-				continue
-			}
-			ds, err := u.Dialogs()
-			require.NoError(t, err)
-			require.Len(t, ds.Dialogs, 1)
-			d := ds.Dialogs[0]
-			assert.Equal(t, dialogID, d.ID)
-			assert.Equal(t, finesse.EventPost, u.Event)
-			require.NotNil(t, d.MediaProperties)
-			assert.NotEmpty(t, d.MediaProperties.CallVariables)
-			assert.Equal(t, 1, rd.n, "one socket")
-			return
-		case <-deadline:
-			t.Fatal("no dialog event from the simulator within 10s")
-		}
-	}
+	waitDialogPost(t, rec, agent, dialogID)
+	assert.Equal(t, 1, rd.n, "one socket")
 }
 
 func TestSimulatorWebSocketFaults(t *testing.T) {
