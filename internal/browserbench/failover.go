@@ -22,18 +22,12 @@ type failoverResult struct {
 // with its call variables and was added exactly once.
 func (b *bench) runFailover(ctx context.Context, sc scenario, jitter Jitter) (failoverResult, error) {
 	var res failoverResult
-	r, err := b.openPage(ctx, pageConfig{mode: sc.Mode, setup: sc.Setup, jitter: jitter, transport: sc.Transport})
+	r, startup, err := b.openConnected(ctx, pageConfig{mode: sc.Mode, setup: sc.Setup, jitter: jitter, transport: sc.Transport}, sc.From)
 	if err != nil {
 		return res, err
 	}
 	defer r.close()
-	first, err := r.waitConnected(ctx, sc.From, 0, firstConnectLimit)
-	if err != nil {
-		return res, fmt.Errorf("initial connect: %w", err)
-	}
-	if res.startup, err = r.startupSample(first); err != nil {
-		return res, err
-	}
+	res.startup = startup
 
 	if _, err := r.pair.OfferCall(agent); err != nil {
 		return res, err

@@ -34,18 +34,12 @@ func (b *bench) runIdle(ctx context.Context, idle time.Duration) (idleResult, er
 		return res, err
 	}
 	defer h.Close()
-	r, err := b.openPage(ctx, pageConfig{jitter: NoJitter, harness: h})
+	r, startup, err := b.openConnected(ctx, pageConfig{jitter: NoJitter, harness: h}, "A")
 	if err != nil {
 		return res, err
 	}
 	defer r.close()
-	first, err := r.waitConnected(ctx, "A", 0, firstConnectLimit)
-	if err != nil {
-		return res, fmt.Errorf("initial connect: %w", err)
-	}
-	if res.startup, err = r.startupSample(first); err != nil {
-		return res, err
-	}
+	res.startup = startup
 	if err := chromedp.Run(r.tab.Ctx, performance.Enable()); err != nil {
 		return res, err
 	}

@@ -49,18 +49,12 @@ func (r *pageRun) readMemory() (memoryReading, error) {
 // them (from the flood's start to the page's last `notification` event).
 func (b *bench) runMemory(ctx context.Context, n int) (memoryResult, error) {
 	var res memoryResult
-	r, err := b.openPage(ctx, pageConfig{jitter: NoJitter})
+	r, startup, err := b.openConnected(ctx, pageConfig{jitter: NoJitter}, "A")
 	if err != nil {
 		return res, err
 	}
 	defer r.close()
-	first, err := r.waitConnected(ctx, "A", 0, firstConnectLimit)
-	if err != nil {
-		return res, fmt.Errorf("initial connect: %w", err)
-	}
-	if res.startup, err = r.startupSample(first); err != nil {
-		return res, err
-	}
+	res.startup = startup
 	if res.before, err = r.readMemory(); err != nil {
 		return res, err
 	}

@@ -101,6 +101,27 @@ func (b *bench) openPage(ctx context.Context, pc pageConfig) (*pageRun, error) {
 	return r, nil
 }
 
+// openConnected opens a page (openPage), waits for the client's first
+// `connected` on side and takes its start-up sample. On error the page is
+// already closed.
+func (b *bench) openConnected(ctx context.Context, pc pageConfig, side string) (*pageRun, *startupSample, error) {
+	r, err := b.openPage(ctx, pc)
+	if err != nil {
+		return nil, nil, err
+	}
+	first, err := r.waitConnected(ctx, side, 0, firstConnectLimit)
+	if err != nil {
+		r.close()
+		return nil, nil, fmt.Errorf("initial connect: %w", err)
+	}
+	st, err := r.startupSample(first)
+	if err != nil {
+		r.close()
+		return nil, nil, err
+	}
+	return r, st, nil
+}
+
 func (r *pageRun) close() {
 	if r.tab != nil {
 		r.tab.Close()
