@@ -22,12 +22,12 @@ type fakeWS struct {
 
 	toClient   chan wsItem
 	fromClient chan []byte
+	sentLog    // what the client wrote
 
 	mu         sync.Mutex
-	sent       []string // what the client wrote
-	end        error    // sticky once the socket ended
-	clientCode int      // code of the client's Close, 0 if none
-	silent     bool     // answer nothing (a server that hangs)
+	end        error // sticky once the socket ended
+	clientCode int   // code of the client's Close, 0 if none
+	silent     bool  // answer nothing (a server that hangs)
 	done       chan struct{}
 }
 
@@ -82,7 +82,7 @@ func (f *fakeWS) Write(_ context.Context, msg []byte) error {
 	if f.end != nil || f.clientCode != 0 {
 		return errors.New("fakeWS: write on a closed socket")
 	}
-	f.sent = append(f.sent, string(msg))
+	f.add(string(msg))
 	f.fromClient <- msg
 	return nil
 }
@@ -105,18 +105,6 @@ func (f *fakeWS) endWith(err error) {
 	case f.toClient <- wsItem{err: err}:
 	default:
 	}
-}
-
-func (f *fakeWS) count(s string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, m := range f.sent {
-		if strings.Contains(m, s) {
-			n++
-		}
-	}
-	return n
 }
 
 func (f *fakeWS) closedByClient() int {

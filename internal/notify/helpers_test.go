@@ -35,9 +35,10 @@ func failDial(context.Context, string) (ws.Conn, error) {
 type recDoer struct {
 	c *http.Client
 
-	mu     sync.Mutex
-	bodies []string
-	gate   chan struct{} // nil: open
+	sentLog // request bodies
+
+	mu   sync.Mutex
+	gate chan struct{} // nil: open
 }
 
 func newRecDoer() *recDoer { return &recDoer{c: &http.Client{}} }
@@ -45,8 +46,8 @@ func newRecDoer() *recDoer { return &recDoer{c: &http.Client{}} }
 func (d *recDoer) Do(r *http.Request) (*http.Response, error) {
 	b, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(b))
+	d.add(string(b))
 	d.mu.Lock()
-	d.bodies = append(d.bodies, string(b))
 	gate := d.gate
 	d.mu.Unlock()
 	if gate != nil {
@@ -76,23 +77,39 @@ func (d *recDoer) open() {
 	}
 }
 
-// count returns how many request bodies contained s.
-func (d *recDoer) count(s string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// requests returns how many requests were sent.
+func (d *recDoer) requests() int { return d.len() }
+
+// sentLog records what a test double sent (request bodies, WebSocket
+// messages), so that tests can count them afterwards.
+type sentLog struct {
+	lmu   sync.Mutex
+	items []string
+}
+
+func (l *sentLog) add(s string) {
+	l.lmu.Lock()
+	l.items = append(l.items, s)
+	l.lmu.Unlock()
+}
+
+// count returns how many of the items contained s.
+func (l *sentLog) count(s string) int {
+	l.lmu.Lock()
+	defer l.lmu.Unlock()
 	n := 0
-	for _, b := range d.bodies {
-		if strings.Contains(b, s) {
+	for _, m := range l.items {
+		if strings.Contains(m, s) {
 			n++
 		}
 	}
 	return n
 }
 
-func (d *recDoer) requests() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.bodies)
+func (l *sentLog) len() int {
+	l.lmu.Lock()
+	defer l.lmu.Unlock()
+	return len(l.items)
 }
 
 // recorder is a Listener that turns callbacks into channel values.

@@ -40,9 +40,10 @@ func dialWS(t *testing.T, ep Endpoint, rd *recDial, opts Options) (Session, *rec
 
 // recDial opens native sockets and records every message written.
 type recDial struct {
-	mu   sync.Mutex
-	sent []string
-	n    int // sockets opened
+	sentLog // messages written
+
+	mu sync.Mutex
+	n  int // sockets opened
 }
 
 func (d *recDial) dial(ctx context.Context, url string) (ws.Conn, error) {
@@ -56,23 +57,7 @@ func (d *recDial) dial(ctx context.Context, url string) (ws.Conn, error) {
 	return &recConn{Conn: c, d: d}, nil
 }
 
-func (d *recDial) count(s string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, m := range d.sent {
-		if strings.Contains(m, s) {
-			n++
-		}
-	}
-	return n
-}
-
-func (d *recDial) messages() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.sent)
-}
+func (d *recDial) messages() int { return d.len() }
 
 type recConn struct {
 	ws.Conn
@@ -80,9 +65,7 @@ type recConn struct {
 }
 
 func (c *recConn) Write(ctx context.Context, msg []byte) error {
-	c.d.mu.Lock()
-	c.d.sent = append(c.d.sent, string(msg))
-	c.d.mu.Unlock()
+	c.d.add(string(msg))
 	return c.Conn.Write(ctx, msg)
 }
 
