@@ -54,8 +54,22 @@ func dial(t *testing.T, path string) ws.Conn {
 // get fetches a test host URL (path) and returns status and body.
 func get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(testCtx(t), http.MethodGet, env(t, "FINESSE_HA_TESTHOST")+path, nil)
+	return fetch(t, http.MethodGet, env(t, "FINESSE_HA_TESTHOST")+path, "", "")
+}
+
+// fetch sends one request through the fetch Doer and returns status and
+// body; contentType is set when body is not empty. It bounds itself rather
+// than using testCtx, so that it also works in t.Cleanup (restoring a
+// fault after the test).
+func fetch(t *testing.T, method, url, contentType, body string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
 	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	resp, err := (&jsfetch.Transport{}).Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()

@@ -4,17 +4,14 @@ package jsws
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
-	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,15 +69,8 @@ func dialProsody(t *testing.T, ep notify.Endpoint) (notify.Session, *prosodyEven
 // prosodyControl posts to the runner's Prosody control server.
 func prosodyControl(t *testing.T, path, body string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(testCtx(t), http.MethodPost,
-		env(t, "FINESSE_HA_PROSODY_CONTROL")+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/xml")
-	resp, err := (&jsfetch.Transport{}).Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusNoContent, resp.StatusCode, "%s: %s", path, b)
+	status, b := fetch(t, http.MethodPost, env(t, "FINESSE_HA_PROSODY_CONTROL")+path, "application/xml", body)
+	require.Equal(t, http.StatusNoContent, status, "%s: %s", path, b)
 }
 
 func TestProsodySessionUpdateAndPing(t *testing.T) {

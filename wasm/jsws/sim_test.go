@@ -3,16 +3,11 @@
 package jsws
 
 import (
-	"bytes"
-	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/ws"
-	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,18 +20,8 @@ import (
 // simControl posts a control API request to the jsws simulator.
 func simControl(t *testing.T, path, body string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, env(t, "FINESSE_HA_WSSIM_CONTROL")+path, bytes.NewBufferString(body))
-	require.NoError(t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := (&jsfetch.Transport{}).Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	require.Less(t, resp.StatusCode, 300, "%s: %s", path, b)
+	status, b := fetch(t, http.MethodPost, env(t, "FINESSE_HA_WSSIM_CONTROL")+path, "application/json", body)
+	require.Less(t, status, 300, "%s: %s", path, b)
 }
 
 // killSideA kills the simulator's side A and restores it when the test ends.
