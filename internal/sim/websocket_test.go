@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,23 +60,9 @@ func wsEnd(t *testing.T, c *wstest.Client) (condition string, sawClose bool, sta
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for {
-		e, err := c.Next(ctx)
-		if err != nil {
-			require.NotErrorIs(t, err, wstest.ErrTimeout, "the socket stayed open")
-			var ce websocket.CloseError
-			if errors.As(err, &ce) {
-				reason = ce.Reason
-			}
-			return condition, sawClose, websocket.CloseStatus(err), reason
-		}
-		if cond := e.StreamError(); cond != "" {
-			condition = cond
-		}
-		if e.Is(wstest.NSFraming, "close") {
-			sawClose = true
-		}
-	}
+	end, err := c.ReadToEnd(ctx)
+	require.NoError(t, err, "the socket stayed open")
+	return end.Condition, end.SawClose, end.Status, end.Reason
 }
 
 func TestWebSocketLoginAndEventsAcrossSides(t *testing.T) {

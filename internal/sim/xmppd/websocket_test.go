@@ -2,7 +2,6 @@ package xmppd
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,23 +60,9 @@ func wsLogin(t *testing.T, url, user, resource string) *wstest.Client {
 // before it and the close status.
 func wsEnd(t *testing.T, c *wstest.Client) (condition string, sawClose bool, status websocket.StatusCode, reason string) {
 	t.Helper()
-	for {
-		e, err := c.Next(ctx(t))
-		if err != nil {
-			require.NotErrorIs(t, err, wstest.ErrTimeout)
-			var ce websocket.CloseError
-			if errors.As(err, &ce) {
-				reason = ce.Reason
-			}
-			return condition, sawClose, websocket.CloseStatus(err), reason
-		}
-		if c := e.StreamError(); c != "" {
-			condition = c
-		}
-		if e.Is(wstest.NSFraming, "close") {
-			sawClose = true
-		}
-	}
+	end, err := c.ReadToEnd(ctx(t))
+	require.NoError(t, err)
+	return end.Condition, end.SawClose, end.Status, end.Reason
 }
 
 func TestWebSocketLoginPresenceAndEvent(t *testing.T) {

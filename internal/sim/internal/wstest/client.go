@@ -183,6 +183,42 @@ func (c *Client) Until(ctx context.Context, match func(*Elem) bool) (*Elem, erro
 	}
 }
 
+// Ending is how a socket ended: the stream error condition seen before it
+// (empty if none), whether <close/> came, and the close frame's status
+// and reason.
+type Ending struct {
+	Condition string
+	SawClose  bool
+	Status    websocket.StatusCode
+	Reason    string
+}
+
+// ReadToEnd reads until the socket closes and says how it ended. It fails
+// with ErrTimeout if ctx ends first: the socket stayed open.
+func (c *Client) ReadToEnd(ctx context.Context) (Ending, error) {
+	var end Ending
+	for {
+		e, err := c.Next(ctx)
+		if errors.Is(err, ErrTimeout) {
+			return end, err
+		}
+		if err != nil {
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				end.Reason = ce.Reason
+			}
+			end.Status = websocket.CloseStatus(err)
+			return end, nil
+		}
+		if cond := e.StreamError(); cond != "" {
+			end.Condition = cond
+		}
+		if e.Is(NSFraming, "close") {
+			end.SawClose = true
+		}
+	}
+}
+
 // Send writes one element as one text message.
 func (c *Client) Send(ctx context.Context, elem string) error {
 	return c.Conn.Write(ctx, websocket.MessageText, []byte(elem))
