@@ -65,11 +65,10 @@ probes:
 fuzz:
 	@./build/fuzz.sh $(FUZZTIME)
 
-## npm: the packable npm folder in dist/npm, and what `npm pack` would ship.
+## npm: the packable npm folder in dist/npm (build/npm.sh; layout in build/npm/README.md),
+## and what `npm pack` would ship.
 npm: wasm
-	rm -rf $(DIST)/npm && mkdir -p $(DIST)/npm
-	cp web/package.json web/index.js web/index.d.ts web/README.md $(DIST)/npm/
-	cp $(WASM) $(DIST)/wasm_exec.js $(DIST)/npm/
+	./build/npm.sh $(DIST)/npm $(DIST)
 	cd $(DIST)/npm && npm pack --dry-run
 
 ## bench: failover latency and size, written to BENCHMARKS.md (about 5 min); bench-full: more runs.

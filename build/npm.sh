@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# npm.sh OUT WASMDIR: assembles the npm package in OUT from web/ (the
+# client), gadget/ (CRM adapters, postMessage bridge, gadget loader: copied,
+# not moved, so they stay next to their tests) and build/npm/ (types and
+# entry points only the package has), with finesse-ha.wasm and wasm_exec.js
+# from WASMDIR (`make wasm`'s dist/). `make npm` runs it; so do the package
+# tests in internal/e2e, on the .wasm they build. The layout is described in
+# build/npm/README.md; package.json's `files` and `exports` name every file.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -eq 2 ] || { echo "usage: $0 OUT WASMDIR" >&2; exit 2; }
+out=$1
+wasmdir=$(cd "$2" && pwd)
+for f in finesse-ha.wasm wasm_exec.js; do
+	[ -f "$wasmdir/$f" ] || { echo "npm: $wasmdir/$f is missing (make wasm)" >&2; exit 1; }
+done
+
+rm -rf "$out"
+mkdir -p "$out/crm" "$out/gadget"
+out=$(cd "$out" && pwd)
+cd "$root"
+
+# ship SRC DST: copies a JavaScript file, first line the SPDX identifier that
+# license scanners look for, unless the source has one.
+ship() {
+	if head -n 3 "$1" | grep -q 'SPDX-License-Identifier'; then
+		cp "$1" "$2"
+	else
+		{ echo '// SPDX-License-Identifier: Apache-2.0'; cat "$1"; } > "$2"
+	fi
+}
+
+cp web/package.json web/README.md web/index.d.ts "$out/"
+ship web/index.js "$out/index.js"
+# The worker script, when web/ has one (index.js starts it by URL, next to itself).
+for f in web/worker*.js; do
+	[ -e "$f" ] && ship "$f" "$out/$(basename "$f")"
+done
+
+cp "$wasmdir/finesse-ha.wasm" "$out/"
+# Go's runtime glue keeps the Go authors' BSD license; it says so in its header.
+{ echo '// SPDX-License-Identifier: BSD-3-Clause'; cat "$wasmdir/wasm_exec.js"; } > "$out/wasm_exec.js"
+
+for f in gadget/adapters/*.js; do ship "$f" "$out/crm/$(basename "$f")"; done
+ship gadget/postmessage-bridge.js "$out/postmessage-bridge.js"
+ship gadget/desktop-follower.js "$out/gadget/desktop-follower.js"
+ship gadget/gadget.js "$out/gadget/gadget.js"
+cp gadget/gadget.css gadget/finesse-ha.xml "$out/gadget/"
+
+cp build/npm/crm/*.d.ts "$out/crm/"
+cp build/npm/postmessage-bridge.d.ts "$out/"
+cp build/npm/gadget/index.js build/npm/gadget/index.d.ts "$out/gadget/"
