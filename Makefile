@@ -13,6 +13,10 @@ FUZZTIME ?= 10s
 DIST := dist
 WASM := $(DIST)/finesse-ha.wasm
 WASM_LDFLAGS := -s -w
+# client.version is the npm package's version, stamped into the .wasm
+# (build/npm.sh refuses a .wasm that reports another). Evaluated only by the
+# rules that use it, so targets without the wasm build do not need node.
+VERSION = $(shell node -p 'require("./web/package.json").version')
 
 .PHONY: probes all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
 
@@ -45,9 +49,9 @@ test-js:
 ## wasm: the browser build, with wasm_exec.js from the same toolchain (never committed).
 wasm: $(WASM)
 
-$(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod go.sum
+$(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod go.sum web/package.json
 	@mkdir -p $(DIST)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS)' -o $@ ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS) -X main.version=$(VERSION)' -o $@ ./wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
 
 ## size: raw, gzip -9 and brotli sizes of the .wasm, then which packages weigh most and why

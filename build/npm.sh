@@ -30,7 +30,7 @@ ship() {
 	fi
 }
 
-cp web/package.json web/README.md web/index.d.ts "$out/"
+cp web/package.json web/README.md web/index.d.ts LICENSE CHANGELOG.md "$out/"
 ship web/index.js "$out/index.js"
 # The worker script, when web/ has one (index.js starts it by URL, next to itself).
 for f in web/worker*.js; do
@@ -50,3 +50,6 @@ cp gadget/gadget.css gadget/finesse-ha.xml "$out/gadget/"
 cp build/npm/crm/*.d.ts "$out/crm/"
 cp build/npm/postmessage-bridge.d.ts "$out/"
 cp build/npm/gadget/index.js build/npm/gadget/index.d.ts "$out/gadget/"
+
+# The .wasm must report the version it is packed as.
+node build/npm-version.mjs "$out"

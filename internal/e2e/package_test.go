@@ -159,7 +159,7 @@ func TestPackageFiles(t *testing.T) {
 		got = append(got, f.Path)
 	}
 	want := []string{
-		"README.md", "package.json",
+		"CHANGELOG.md", "LICENSE", "README.md", "package.json",
 		"index.js", "index.d.ts", "finesse-ha.wasm", "wasm_exec.js",
 		"crm/common.js", "crm/dynamics-cif.js", "crm/dynamics-cif.d.ts",
 		"crm/salesforce-opencti.js", "crm/salesforce-opencti.d.ts",
@@ -176,6 +176,53 @@ func TestPackageFiles(t *testing.T) {
 	sort.Strings(got)
 	sort.Strings(want)
 	assert.Equal(t, want, got)
+}
+
+// TestPackageLicense: the tarball carries the repository's LICENSE, says
+// Apache-2.0 in package.json, and every JavaScript file it ships names its
+// license on the first line (Go's wasm_exec.js keeps Go's BSD license).
+func TestPackageLicense(t *testing.T) {
+	p := npmPackage(t)
+	dir := t.TempDir()
+	extractPackage(t, p, dir)
+	pkgDir := filepath.Join(dir, "node_modules", "finesse-ha")
+
+	want, err := os.ReadFile(filepath.Join(moduleRoot(t), "LICENSE"))
+	require.NoError(t, err)
+	require.Contains(t, string(want), "Apache License\n                           Version 2.0")
+	got, err := os.ReadFile(filepath.Join(pkgDir, "LICENSE"))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	var meta struct {
+		License string            `json:"license"`
+		Engines map[string]string `json:"engines"`
+	}
+	raw, err := os.ReadFile(filepath.Join(pkgDir, "package.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &meta))
+	assert.Equal(t, "Apache-2.0", meta.License)
+	assert.NotContains(t, meta.Engines, "node", "a browser-only package names no Node.js engine")
+
+	var scripts int
+	require.NoError(t, filepath.WalkDir(pkgDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".js" {
+			return err
+		}
+		scripts++
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		first, _, _ := strings.Cut(string(src), "\n")
+		want := "SPDX-License-Identifier: Apache-2.0"
+		if filepath.Base(path) == "wasm_exec.js" {
+			want = "SPDX-License-Identifier: BSD-3-Clause"
+		}
+		assert.Contains(t, first, want, "first line of %s", path)
+		return nil
+	}))
+	assert.GreaterOrEqual(t, scripts, 9, "JavaScript files in the package")
 }
 
 // TestPackagePublint: publint --strict finds nothing (exports, types,
