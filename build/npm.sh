@@ -51,5 +51,16 @@ cp build/npm/crm/*.d.ts "$out/crm/"
 cp build/npm/postmessage-bridge.d.ts "$out/"
 cp build/npm/gadget/index.js build/npm/gadget/index.d.ts "$out/gadget/"
 
+# The classic-script build, for hosts that cannot load ES modules: one file
+# that defines the global finesseHA (createClient, Client), wasm_exec.js
+# inside, finesse-ha.wasm found next to the script (build/npm/classic-script-url.js).
+tools=$(build/npm-ci.sh build/npm-tools)
+version=$(node -p 'require("./web/package.json").version')
+"$tools/node_modules/.bin/esbuild" "$out/index.js" --bundle --format=iife --global-name=finesseHA \
+	--target=es2020 --log-level=warning \
+	--inject:build/npm/classic-script-url.js --define:import.meta.url=scriptURL \
+	--banner:js="/*! finesse-ha $version, classic script: defines finesseHA.createClient | SPDX-License-Identifier: Apache-2.0 AND BSD-3-Clause (includes Go's wasm_exec.js, Copyright The Go Authors) */" \
+	--outfile="$out/finesse-ha.global.js"
+
 # The .wasm must report the version it is packed as.
 node build/npm-version.mjs "$out"
