@@ -18,7 +18,7 @@ WASM_LDFLAGS := -s -w
 # rules that use it, so targets without the wasm build do not need node.
 VERSION = $(shell node -p 'require("./web/package.json").version')
 
-.PHONY: probes all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
+.PHONY: probes all deps test test-native test-wasm test-js test-bundlers check wasm size fuzz demo bench bench-full npm clean
 
 all: test
 
@@ -45,6 +45,13 @@ test-wasm:
 test-js:
 	cd web && node --test test/*.test.mjs
 	cd gadget && node --test test/*.test.mjs
+
+## test-bundlers: the npm package tests alone (also part of test-native): npm pack contents, publint,
+## types under tsc --strict, the READMEs' TypeScript, the classic script and the Vite, esbuild and
+## webpack 5 builds connecting in Chromium. npm dev dependencies install from the npm registry by
+## lockfile into .cache/npm (build/npm-ci.sh).
+test-bundlers:
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -run 'TestPackage|TestClassicScript|TestBundler|TestReadme' ./internal/e2e
 
 ## wasm: the browser build, with wasm_exec.js from the same toolchain (never committed).
 wasm: $(WASM)

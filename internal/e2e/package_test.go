@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -268,3 +269,30 @@ func writeTSConfig(t *testing.T, dir, module, resolution string, files ...string
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "tsconfig.json"), raw, 0o644))
 }
+
+// TestReadmeTypeScriptCompiles: every ```ts block of README.md and
+// web/README.md (the quick starts) compiles under tsc --strict against the
+// packed package, as a module of its own.
+func TestReadmeTypeScriptCompiles(t *testing.T) {
+	p := npmPackage(t)
+	tsc := filepath.Join(npmTools(t), "node_modules", ".bin", "tsc")
+	dir := t.TempDir()
+	extractPackage(t, p, dir)
+	var files []string
+	for _, readme := range []string{"README.md", filepath.Join("web", "README.md")} {
+		raw, err := os.ReadFile(filepath.Join(moduleRoot(t), readme))
+		require.NoError(t, err)
+		blocks := tsBlock.FindAllStringSubmatch(string(raw), -1)
+		require.NotEmpty(t, blocks, "%s has a ```ts quick start", readme)
+		for i, b := range blocks {
+			name := strings.NewReplacer("/", "-", ".md", "").Replace(readme) + "-" + string(rune('a'+i)) + ".ts"
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(b[1]), 0o644))
+			files = append(files, name)
+		}
+	}
+	writeTSConfig(t, dir, "esnext", "bundler", files...)
+	run(t, dir, nil, tsc, "-p", "tsconfig.json")
+}
+
+// tsBlock is a fenced TypeScript block of a Markdown file.
+var tsBlock = regexp.MustCompile("(?s)\n```ts\n(.*?)\n```\n")
