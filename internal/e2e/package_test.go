@@ -163,7 +163,7 @@ func TestPackageFiles(t *testing.T) {
 	want := []string{
 		"CHANGELOG.md", "LICENSE", "README.md", "package.json",
 		"index.js", "index.d.ts", "finesse-ha.global.js", "finesse-ha.wasm", "wasm_exec.js",
-		"crm/common.js", "crm/dynamics-cif.js", "crm/dynamics-cif.d.ts",
+		"crm/common.js", "crm/common.d.ts", "crm/dynamics-cif.js", "crm/dynamics-cif.d.ts",
 		"crm/salesforce-opencti.js", "crm/salesforce-opencti.d.ts",
 		"postmessage-bridge.js", "postmessage-bridge.d.ts",
 		"gadget/index.js", "gadget/index.d.ts", "gadget/desktop-follower.js", "gadget/gadget.js",

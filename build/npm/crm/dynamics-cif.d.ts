@@ -2,7 +2,10 @@
 // Types of finesse-ha/crm/dynamics (gadget/adapters/dynamics-cif.js): the
 // Dynamics 365 Channel Integration Framework adapter.
 
-import type { Client, Dialog } from '../index.js';
+import type { Dialog } from '../index.js';
+import type { AdapterOptions, AdapterStats, AgentIdentity } from './common.js';
+
+export type { AdapterStats, AgentIdentity };
 
 /** The part of `Microsoft.CIFramework` (msdyn_ciLibrary.js) the adapter uses. */
 export interface CIFramework {
@@ -20,40 +23,22 @@ export interface DynamicsSearch {
   query: string;
 }
 
-/** The agent calls are made for (MAKE_CALL's fromAddress). */
-export interface AgentIdentity {
-  agentId: string;
-  extension: string;
-}
-
 /** The window the CIF library raises `CIFInitDone` on. */
 export interface CIFWindow {
   addEventListener(type: string, listener: () => void): void;
   removeEventListener(type: string, listener: () => void): void;
 }
 
-export interface DynamicsCIFOptions extends AgentIdentity {
-  /** A finesse-ha client (or the gadget's desktop follower). */
-  client: Pick<Client, 'on' | 'request' | 'snapshot'>;
+export interface DynamicsCIFOptions extends AdapterOptions {
   /** `Microsoft.CIFramework`, or a promise of it (waitForCIFInit()). Default: wait for CIFInitDone here. */
   cif?: CIFramework | Promise<CIFramework>;
   /** Where CIFInitDone is raised when `cif` is not given. Default `globalThis`. */
   window?: CIFWindow;
   /** The screen-pop search for a call; null pops nothing. Default {@link defaultSearch}. */
   search?: (dialog: Dialog, agent: AgentIdentity) => DynamicsSearch | null;
-  /** Which calls pop a record. Default: every call that is not internal. */
-  shouldPop?: (dialog: Dialog) => boolean;
-  /** Errors of click-to-act and screen pops. Default `console.error`. */
-  onError?: (err: Error) => void;
 }
 
-/** What the adapter did so far. */
-export interface DynamicsCIFStats {
-  clicks: number;
-  calls: number;
-  pops: number;
-  errors: number;
-}
+export type DynamicsCIFStats = AdapterStats;
 
 export interface DynamicsCIFAdapter {
   /** Stops dialing and popping; idempotent. */

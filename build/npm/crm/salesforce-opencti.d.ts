@@ -2,7 +2,10 @@
 // Types of finesse-ha/crm/salesforce (gadget/adapters/salesforce-opencti.js):
 // the Salesforce Open CTI (Lightning) adapter.
 
-import type { Client, Dialog } from '../index.js';
+import type { Dialog } from '../index.js';
+import type { AdapterOptions, AdapterStats, AgentIdentity } from './common.js';
+
+export type { AdapterStats, AgentIdentity };
 
 /** Open CTI's callback argument. */
 export interface OpenCTIResponse {
@@ -34,31 +37,15 @@ export interface ScreenPop {
   defaultFieldValues?: Record<string, string>;
 }
 
-/** The agent calls are made for (MAKE_CALL's fromAddress). */
-export interface AgentIdentity {
-  agentId: string;
-  extension: string;
-}
-
-export interface SalesforceOpenCTIOptions extends AgentIdentity {
-  /** A finesse-ha client (or the gadget's desktop follower). */
-  client: Pick<Client, 'on' | 'request' | 'snapshot'>;
+export interface SalesforceOpenCTIOptions extends AdapterOptions {
   /** `sforce.opencti`. Default `globalThis.sforce.opencti`. */
   opencti?: OpenCTI;
   /** The screen pop for a call; null pops nothing. Default {@link defaultScreenPop}. */
   screenPop?: (dialog: Dialog, agent: AgentIdentity) => ScreenPop | null;
-  /** Which calls pop. Default: every call that is not internal. */
-  shouldPop?: (dialog: Dialog) => boolean;
-  /** Errors of click-to-dial and screen pops. Default `console.error`. */
-  onError?: (err: Error) => void;
 }
 
 /** What the adapter did so far. */
-export interface SalesforceOpenCTIStats {
-  clicks: number;
-  calls: number;
-  pops: number;
-  errors: number;
+export interface SalesforceOpenCTIStats extends AdapterStats {
   /** Whether notifyInitializationComplete was called (at the first `connected`). */
   initialized: boolean;
 }

@@ -8,7 +8,7 @@ import type {
   EventMap, EventType, HistoryEntry, NotificationEvent, RequestResult, Side, SideName, Snapshot,
 } from 'finesse-ha';
 import { attachDynamicsCIF, defaultSearch, odataString, waitForCIFInit } from 'finesse-ha/crm/dynamics';
-import type { CIFramework, DynamicsCIFAdapter, DynamicsSearch } from 'finesse-ha/crm/dynamics';
+import type { AgentIdentity, CIFramework, DynamicsCIFAdapter, DynamicsSearch } from 'finesse-ha/crm/dynamics';
 import { attachSalesforceOpenCTI, defaultScreenPop } from 'finesse-ha/crm/salesforce';
 import type { OpenCTI, SalesforceOpenCTIAdapter, ScreenPop } from 'finesse-ha/crm/salesforce';
 import { CHANNEL, connectToSoftphone, createPostMessageBridge, normalizeOrigins } from 'finesse-ha/bridge';
@@ -50,8 +50,9 @@ export async function everyExport(password: string, cifLibrary: CIFramework, ope
 
   const search: DynamicsSearch | null = defaultSearch(snap.dialogs[0]!, { extension: '1001001' });
   const cif: CIFramework = await Promise.race([waitForCIFInit({ timeoutMs: 1000 }), Promise.resolve(cifLibrary)]);
+  const agent: AgentIdentity = { agentId: '1001001', extension: '1001001' };
   const dynamics: DynamicsCIFAdapter = await attachDynamicsCIF({
-    client, cif, agentId: '1001001', extension: '1001001',
+    client, cif, ...agent,
     search: (dialog) => ({ entity: 'contact', query: '?$filter=telephone1 eq ' + odataString(dialog.ani) }),
   });
   console.log(search, dynamics.stats().pops);

@@ -1,6 +1,6 @@
-// webpack 5 defaults: entry ./src/index.js is named here only because the
-// fixtures share src/main.js; nothing is needed for the .wasm (webpack emits
-// it from index.js's new URL('./finesse-ha.wasm', import.meta.url)).
+// Only where the fixtures keep their code (src/main.js, not webpack's default
+// src/index.js) and their output. Nothing for the .wasm: webpack emits it as
+// an asset from index.js's new URL('./finesse-ha.wasm', import.meta.url).
 import { fileURLToPath } from 'node:url';
 
 export default {
