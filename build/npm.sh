@@ -37,6 +37,35 @@ for f in web/worker*.js; do
 	[ -e "$f" ] && ship "$f" "$out/$(basename "$f")"
 done
 
+# finesse-ha.wasm links the Go runtime and standard library and the modules
+# below; their licenses travel with it.
+command -v go >/dev/null 2>&1 || export PATH=/usr/local/go/bin:$PATH
+{
+	echo "# Third-party notices"
+	echo
+	echo "finesse-ha.wasm (and wasm_exec.js) contain code of the Go project and of the Go modules below,"
+	echo "each under its license, reproduced here. The rest of finesse-ha is under the Apache License 2.0 (LICENSE)."
+	echo
+	echo "## The Go project ($(go env GOVERSION)): runtime, standard library, wasm_exec.js"
+	echo
+	echo '```'
+	cat "$(go env GOROOT)/LICENSE"
+	echo '```'
+	GOOS=js GOARCH=wasm go list -deps -f '{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}} {{.Dir}}{{end}}{{end}}' ./wasm | sort -u |
+		while read -r path version moddir; do
+			echo
+			echo "## $path $version"
+			for lic in "$moddir"/LICENSE* "$moddir"/COPYING* "$moddir"/NOTICE*; do
+				[ -f "$lic" ] || continue
+				echo
+				[ "$(basename "$lic")" = LICENSE ] || echo "$(basename "$lic"):"
+				echo '```'
+				cat "$lic"
+				echo '```'
+			done
+		done
+} > "$out/THIRD-PARTY-NOTICES.md"
+
 cp "$wasmdir/finesse-ha.wasm" "$out/"
 # Go's runtime glue keeps the Go authors' BSD license; it says so in its header.
 { echo '// SPDX-License-Identifier: BSD-3-Clause'; cat "$wasmdir/wasm_exec.js"; } > "$out/wasm_exec.js"

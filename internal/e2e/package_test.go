@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -161,7 +162,7 @@ func TestPackageFiles(t *testing.T) {
 		got = append(got, f.Path)
 	}
 	want := []string{
-		"CHANGELOG.md", "LICENSE", "README.md", "package.json",
+		"CHANGELOG.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "README.md", "package.json",
 		"index.js", "index.d.ts", "finesse-ha.global.js", "finesse-ha.wasm", "wasm_exec.js",
 		"crm/common.js", "crm/common.d.ts", "crm/dynamics-cif.js", "crm/dynamics-cif.d.ts",
 		"crm/salesforce-opencti.js", "crm/salesforce-opencti.d.ts",
@@ -196,6 +197,23 @@ func TestPackageLicense(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got))
 
+	// The Go runtime's and every linked module's license travel with the .wasm.
+	notices, err := os.ReadFile(filepath.Join(pkgDir, "THIRD-PARTY-NOTICES.md"))
+	require.NoError(t, err)
+	goLicense, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "LICENSE"))
+	require.NoError(t, err)
+	assert.Contains(t, string(notices), string(goLicense))
+	list := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}}{{end}}{{end}}", "./wasm")
+	list.Dir = moduleRoot(t)
+	list.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	mods, err := list.Output()
+	require.NoError(t, err)
+	require.Contains(t, string(mods), "mellium.im/xmpp ")
+	for _, mod := range strings.Fields(strings.ReplaceAll(string(mods), " ", "@")) {
+		heading := "## " + strings.Replace(mod, "@", " ", 1) + "\n\n```\n"
+		assert.Contains(t, string(notices), heading, "a license for %s", mod)
+	}
+
 	var meta struct {
 		License string            `json:"license"`
 		Engines map[string]string `json:"engines"`
@@ -225,6 +243,31 @@ func TestPackageLicense(t *testing.T) {
 		return nil
 	}))
 	assert.GreaterOrEqual(t, scripts, 10, "JavaScript files in the package")
+}
+
+// TestPackageEntryPointsLoad: every entry point of the installed package
+// loads as an ES module (under Node, which resolves `exports` as bundlers
+// do) and exports exactly what its types declare.
+func TestPackageEntryPointsLoad(t *testing.T) {
+	p := npmPackage(t)
+	dir := t.TempDir()
+	extractPackage(t, p, dir)
+	script := `const out = {};
+for (const entry of ['finesse-ha', 'finesse-ha/crm/dynamics', 'finesse-ha/crm/salesforce', 'finesse-ha/bridge', 'finesse-ha/gadget']) {
+  out[entry] = Object.keys(await import(entry)).sort();
+}
+console.log(JSON.stringify(out));`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "load.mjs"), []byte(script), 0o644))
+	out := run(t, dir, nil, "node", "load.mjs")
+	var got map[string][]string
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, map[string][]string{
+		"finesse-ha":                {"Client", "createClient"},
+		"finesse-ha/crm/dynamics":   {"attachDynamicsCIF", "defaultSearch", "odataString", "waitForCIFInit"},
+		"finesse-ha/crm/salesforce": {"attachSalesforceOpenCTI", "defaultScreenPop"},
+		"finesse-ha/bridge":         {"CHANNEL", "connectToSoftphone", "createPostMessageBridge", "normalizeOrigins"},
+		"finesse-ha/gadget":         {"STATUS_MAP", "createDesktopFollower", "default", "mapDesktopStatus", "start"},
+	}, got, "every-export.ts imports each of these, so the types declare them")
 }
 
 // TestPackagePublint: publint --strict finds nothing (exports, types,
