@@ -13,8 +13,12 @@ FUZZTIME ?= 10s
 DIST := dist
 WASM := $(DIST)/finesse-ha.wasm
 WASM_LDFLAGS := -s -w
+# client.version is the npm package's version, stamped into the .wasm
+# (build/npm.sh refuses a .wasm that reports another). Evaluated only by the
+# rules that use it, so targets without the wasm build do not need node.
+VERSION = $(shell node -p 'require("./web/package.json").version')
 
-.PHONY: probes all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
+.PHONY: probes all deps test test-native test-wasm test-js test-bundlers check wasm size fuzz demo bench bench-full npm clean
 
 all: test
 
@@ -42,12 +46,19 @@ test-js:
 	cd web && node --test test/*.test.mjs
 	cd gadget && node --test test/*.test.mjs
 
+## test-bundlers: the npm package tests alone (also part of test-native): npm pack contents, publint,
+## types under tsc --strict, the READMEs' TypeScript, the classic script and the Vite, esbuild and
+## webpack 5 builds connecting in Chromium. npm dev dependencies install from the npm registry by
+## lockfile into .cache/npm (build/npm-ci.sh).
+test-bundlers:
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -run 'TestPackage|TestClassicScript|TestBundler|TestReadme' ./internal/e2e
+
 ## wasm: the browser build, with wasm_exec.js from the same toolchain (never committed).
 wasm: $(WASM)
 
-$(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod go.sum
+$(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod go.sum web/package.json
 	@mkdir -p $(DIST)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS)' -o $@ ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='$(WASM_LDFLAGS) -X main.version=$(VERSION)' -o $@ ./wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
 
 ## size: raw, gzip -9 and brotli sizes of the .wasm, then which packages weigh most and why
@@ -65,11 +76,10 @@ probes:
 fuzz:
 	@./build/fuzz.sh $(FUZZTIME)
 
-## npm: the packable npm folder in dist/npm, and what `npm pack` would ship.
+## npm: the packable npm folder in dist/npm (build/npm.sh; layout in build/npm/README.md),
+## and what `npm pack` would ship.
 npm: wasm
-	rm -rf $(DIST)/npm && mkdir -p $(DIST)/npm
-	cp web/package.json web/index.js web/index.d.ts web/README.md $(DIST)/npm/
-	cp $(WASM) $(DIST)/wasm_exec.js $(DIST)/npm/
+	./build/npm.sh $(DIST)/npm $(DIST)
 	cd $(DIST)/npm && npm pack --dry-run
 
 ## bench: failover latency and size, written to BENCHMARKS.md (about 5 min); bench-full: more runs.

@@ -2,6 +2,7 @@ package browserharness
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,15 +18,20 @@ const WasmBuildTimeout = 4 * time.Minute
 
 // BuildWasm builds the module's ./wasm (root is the module root) into
 // dir/finesse-ha.wasm and copies the toolchain's wasm_exec.js next to it,
-// as `make wasm` does for dist/: the two must come from one toolchain.
+// as `make wasm` does for dist/: the two must come from one toolchain. Like
+// `make wasm` it stamps web/package.json's version (client.version).
 func BuildWasm(ctx context.Context, root, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	version, err := PackageVersion(root)
+	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, WasmBuildTimeout)
 	defer cancel()
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-ldflags=-s -w",
+	cmd := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-ldflags=-s -w -X main.version="+version,
 		"-o", filepath.Join(dir, "finesse-ha.wasm"), "./wasm")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
@@ -37,4 +43,20 @@ func BuildWasm(ctx context.Context, root, dir string) error {
 		return fmt.Errorf("wasm_exec.js: %w", err)
 	}
 	return os.WriteFile(filepath.Join(dir, "wasm_exec.js"), glue, 0o644)
+}
+
+// PackageVersion is the npm package's version (web/package.json under root),
+// which the .wasm reports as client.version.
+func PackageVersion(root string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(root, "web", "package.json"))
+	if err != nil {
+		return "", err
+	}
+	var pkg struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil || pkg.Version == "" {
+		return "", fmt.Errorf("web/package.json: no version (%v)", err)
+	}
+	return pkg.Version, nil
 }

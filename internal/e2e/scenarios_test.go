@@ -100,6 +100,16 @@ func startScenario(t *testing.T, cfg sim.Config, before func(*sim.Pair)) *scenar
 		chromedp.Navigate(pair.ControlURL()+"/e2e/scenario.html"),
 		chromedp.Poll(`!!window.scenario`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 	))
+	var startErr string
+	require.NoError(t, evalJS(ctx, `window.scenario.start(`+simClientOptions(t, pair)+`)`, &startErr))
+	require.Empty(t, startErr, "createClient rejected")
+	return &scenarioRun{t: t, ctx: ctx, pair: pair}
+}
+
+// simClientOptions is createClient's options for pair, as JSON: the
+// simulator's agent over BOSH with a 1 s SystemInfo poll and no jitter.
+func simClientOptions(t *testing.T, pair *sim.Pair) string {
+	t.Helper()
 	opts := map[string]any{
 		"sides": []any{
 			map[string]string{"rest": pair.A().URL(), "bosh": pair.A().BOSHURL()},
@@ -113,10 +123,7 @@ func startScenario(t *testing.T, cfg sim.Config, before func(*sim.Pair)) *scenar
 	}
 	raw, err := json.Marshal(opts)
 	require.NoError(t, err)
-	var startErr string
-	require.NoError(t, evalJS(ctx, `window.scenario.start(`+string(raw)+`)`, &startErr))
-	require.Empty(t, startErr, "createClient rejected")
-	return &scenarioRun{t: t, ctx: ctx, pair: pair}
+	return string(raw)
 }
 
 func (r *scenarioRun) snapshot() scenarioSnapshot {
