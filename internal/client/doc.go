@@ -1,3 +1,5 @@
+//go:generate go run ../../build/dtsgen -dir . -dts ../../web/index.d.ts
+
 // Package client wires the finished layers into one finesse-ha client: it
 // validates the page's options (the JSON of web/BRIDGE.md), builds one
 // finesse.Client and one BOSH dialer per side, and runs a failover.Engine
