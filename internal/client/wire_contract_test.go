@@ -143,3 +143,17 @@ func TestBrowserBridgeImportsOnlyTheClient(t *testing.T) {
 		}
 	}
 }
+
+// TestWireGoldenEnums writes every closed set of strings, for the JS tests
+// (the gadget follower's states, reasons, history kinds and error codes
+// must be members).
+func TestWireGoldenEnums(t *testing.T) {
+	sets := map[string][]string{}
+	for _, ty := range wireModel(t).Types {
+		if ty.Members != nil {
+			sets[ty.Name] = wireModel(t).Enum(ty.Name)
+		}
+	}
+	require.Contains(t, sets, "HistoryKind")
+	checkGolden(t, "enums.json", sets)
+}
