@@ -191,3 +191,25 @@ func TestNewValidatesGoConfigs(t *testing.T) {
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "options.sides", oe.Field)
 }
+
+// FuzzParseOptions: any input decodes to a Config or an *OptionError naming
+// an options field, never a panic, and no error quotes a value.
+func FuzzParseOptions(f *testing.F) {
+	f.Add([]byte(`{"sides":["https://a.example"],"agent":{"id":"1"},"auth":{"username":"u","password":"` + testPassword + `"},"transport":"bosh"}`))
+	f.Add([]byte(`{"sides":[{"rest":"https://a.example","bosh":1}],"policy":{"jitterMs":"x"}}`))
+	f.Add([]byte(`{"sides":[42],"agent":null,"fallback":"no"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := checked(data)
+		if err == nil {
+			require.NotEmpty(t, cfg.Sides)
+			return
+		}
+		var oe *OptionError
+		require.ErrorAs(t, err, &oe)
+		require.True(t, strings.HasPrefix(oe.Field, "options"), oe.Field)
+		if !strings.Contains(oe.Reason, "unknown option") { // which quotes the page's key, not a value
+			require.NotContains(t, oe.Reason, testPassword)
+		}
+	})
+}
