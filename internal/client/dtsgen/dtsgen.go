@@ -314,14 +314,9 @@ func quote(s string) string {
 
 // Splice replaces the generated section of a .d.ts file with section.
 func Splice(file, section []byte) ([]byte, error) {
-	i := bytes.Index(file, []byte(Begin))
-	j := bytes.Index(file, []byte(End))
-	if i < 0 || j < i {
-		return nil, fmt.Errorf("no generated section (%q ... %q)", Begin, End)
-	}
-	j += len(End)
-	if j < len(file) && file[j] == '\n' {
-		j++
+	i, j, err := bounds(file)
+	if err != nil {
+		return nil, err
 	}
 	out := append([]byte{}, file[:i]...)
 	out = append(out, section...)
@@ -330,14 +325,23 @@ func Splice(file, section []byte) ([]byte, error) {
 
 // Section is the generated section of a .d.ts file.
 func Section(file []byte) ([]byte, error) {
+	i, j, err := bounds(file)
+	if err != nil {
+		return nil, err
+	}
+	return file[i:j], nil
+}
+
+// bounds locates the generated section: from Begin to the end of the End line.
+func bounds(file []byte) (int, int, error) {
 	i := bytes.Index(file, []byte(Begin))
 	j := bytes.Index(file, []byte(End))
 	if i < 0 || j < i {
-		return nil, fmt.Errorf("no generated section (%q ... %q)", Begin, End)
+		return 0, 0, fmt.Errorf("no generated section (%q ... %q)", Begin, End)
 	}
 	j += len(End)
 	if j < len(file) && file[j] == '\n' {
 		j++
 	}
-	return file[i:j], nil
+	return i, j, nil
 }
