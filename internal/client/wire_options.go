@@ -1,9 +1,9 @@
 package client
 
-// Options is the page's options object as the Go side receives it
-// (createClient's options minus the loader's own, JSON-encoded by web/index.js).
-// ParseOptions decodes it strictly: an unknown key is an error, so that a
-// typo such as "allowInsecur" does not silently weaken security.
+// Options are createClient's options as the Go side receives them: all of
+// them but the loader's own (wasmURL, wasmModule). An unknown key is an
+// error, so that a typo such as "allowInsecur" does not silently weaken
+// security; an error names the field, e.g. options.sides[1].
 type Options struct {
 	// One or two sides: side A first, then side B. A string is the side's REST base URL (the notification URLs are derived as Finesse does); the object form names every URL, for reverse proxies and the simulator.
 	//
@@ -45,8 +45,8 @@ type AgentOptions struct {
 	Extension string `json:"extension,omitempty"`
 }
 
-// AuthOptions holds either Username and Password (Basic) or Token (SSO
-// Bearer; also the XMPP password).
+// AuthOptions are the credentials: username and password (Basic), or token
+// (SSO Bearer; also the XMPP password).
 type AuthOptions struct {
 	Username string `json:"username,omitempty"`
 	Password string `json:"password,omitempty"`
