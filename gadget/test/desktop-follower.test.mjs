@@ -405,3 +405,23 @@ test('snapshot().agent is null until the User has loaded, then the Go AgentView'
   user().change('NOT_READY', -1);
   assert.equal(follower.snapshot().agent.reasonCode, '', "Finesse's -1 is '' as in the Go client");
 });
+
+test('call variables a side lost in a failover are restored as the Go client restores them (restore.json)', (t) => {
+  // restore.json is recorded from the Go client against the simulator: the
+  // call's variables before, what the new side served, and the Go result.
+  const { before, served, after } = golden('restore.json');
+  const { hub, events, user } = setup(t);
+  hub.deliver('finesse.info.connection', { status: 'connected' });
+  user().load();
+  const d = new FakeDialog('16777217', { callKeyCallId: '1', ...before.callVariables });
+  user().dialogCallbacks.onCollectionAdd(d);
+  assert.deepEqual(events.dialog.at(-1).dialog.callVariables, before.callVariables);
+  hub.deliver('finesse.info.connection', { status: 'failing' });
+  hub.deliver('finesse.info.connection', { status: 'recovered' });
+  d.change({ mp: { callKeyCallId: '1', ...served.callVariables } });
+  const got = events.dialog.at(-1).dialog;
+  assert.deepEqual(
+    { callVariables: got.callVariables, restored: got.restored, restoredFields: [...got.restoredFields].sort() },
+    { ...after, restoredFields: [...after.restoredFields].sort() },
+  );
+});

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -262,4 +263,64 @@ func TestWrongPasswordStopsUnauthorized(t *testing.T) {
 	hist, err := json.Marshal(c.History())
 	require.NoError(t, err)
 	assert.NotContains(t, string(hist), wrong)
+}
+
+// TestWireGoldenRestore records, from the real stack against the simulator,
+// how the Go client restores call variables a side lost in a failover
+// (side B serves the call with every variable emptied). The gadget's
+// desktop follower, which restores the same way from finesse.js's objects,
+// is tested against this file (gadget/test/desktop-follower.test.mjs).
+func TestWireGoldenRestore(t *testing.T) {
+	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, pair.Start())
+	t.Cleanup(func() { _ = pair.Close() })
+	cfg := Config{
+		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		AgentID:       simAgent,
+		Auth:          finesse.Auth{Username: simAgent, Password: testPassword},
+		AllowInsecure: true,
+		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, HealthTimeout: time.Second, TransportBackoff: 50 * time.Millisecond},
+	}
+	rec := newRecorder()
+	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	require.NoError(t, err)
+	c.Start()
+	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
+	rec.waitFor(t, 10*time.Second, "connected on A", connectedOn(SideA))
+	require.NoError(t, pair.SignIn(simAgent, true))
+	dialogID, err := pair.OfferCall(simAgent)
+	require.NoError(t, err)
+	before := rec.waitFor(t, 5*time.Second, "dialog added", func(ev Event) bool {
+		d, ok := ev.(DialogEvent)
+		return ok && d.Action == DialogAdded && d.Dialog.ID == dialogID
+	}).(DialogEvent).Dialog
+
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultNullCallVariables, Side: "B"}))
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultKill, Side: "A"}))
+	after := rec.waitFor(t, 15*time.Second, "the call restored on B", func(ev Event) bool {
+		d, ok := ev.(DialogEvent)
+		return ok && d.Side == SideB && d.Dialog.CallKey == before.CallKey && d.Dialog.Restored
+	}).(DialogEvent).Dialog
+
+	served := map[string]string{}
+	for name := range before.CallVariables {
+		served[name] = "" // what side B serves: the names, no values
+	}
+	slices.Sort(after.RestoredFields)
+	type callData struct {
+		CallVariables  map[string]string `json:"callVariables"`
+		Restored       bool              `json:"restored"`
+		RestoredFields []string          `json:"restoredFields"`
+	}
+	checkGolden(t, "restore.json", struct {
+		Before callData `json:"before"`
+		Served callData `json:"served"`
+		After  callData `json:"after"`
+	}{
+		Before: callData{before.CallVariables, before.Restored, before.RestoredFields},
+		Served: callData{served, false, []string{}},
+		After:  callData{after.CallVariables, after.Restored, after.RestoredFields},
+	})
+	assert.Equal(t, before.CallVariables, after.CallVariables, "every variable restored")
 }
