@@ -393,20 +393,8 @@ export interface Snapshot {
 
 /** HistoryKind is what a history() entry records. */
 export type HistoryKind =
-  /** the state became connecting. */
-  | 'connecting'
-  /** the state became connected. */
-  | 'connected'
-  /** the state became reconnecting. */
-  | 'reconnecting'
-  /** the state became failing-over. */
-  | 'failing-over'
-  /** the state became disconnected. */
-  | 'disconnected'
-  /** a side refused the credentials; detail says where. */
-  | 'unauthorized'
-  /** the client was closed. */
-  | 'closed'
+  /** the connection state became this one (unauthorized also: a side refused the credentials; detail says where). */
+  | ConnState
   /** a recovery began; detail is its Reason. */
   | 'trigger'
   /** both sides' SystemInfo was polled; detail summarises them. */

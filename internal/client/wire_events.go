@@ -366,23 +366,11 @@ type Snapshot struct {
 }
 
 // HistoryKind is what a history() entry records.
+//
+// dts-includes: ConnState the connection state became this one (unauthorized also: a side refused the credentials; detail says where).
 type HistoryKind string
 
 const (
-	// HistoryConnecting: the state became connecting.
-	HistoryConnecting HistoryKind = "connecting"
-	// HistoryConnected: the state became connected.
-	HistoryConnected HistoryKind = "connected"
-	// HistoryReconnecting: the state became reconnecting.
-	HistoryReconnecting HistoryKind = "reconnecting"
-	// HistoryFailingOver: the state became failing-over.
-	HistoryFailingOver HistoryKind = "failing-over"
-	// HistoryDisconnected: the state became disconnected.
-	HistoryDisconnected HistoryKind = "disconnected"
-	// HistoryUnauthorized: a side refused the credentials; detail says where.
-	HistoryUnauthorized HistoryKind = "unauthorized"
-	// HistoryClosed: the client was closed.
-	HistoryClosed HistoryKind = "closed"
 	// HistoryTrigger: a recovery began; detail is its Reason.
 	HistoryTrigger HistoryKind = "trigger"
 	// HistoryPoll: both sides' SystemInfo was polled; detail summarises them.

@@ -8,7 +8,9 @@
 // omitempty makes a field optional; a pointer is `T | null`); a string type
 // with constants becomes a union of their values, each member documented by
 // its constant's comment; a string type without constants is `string`; a
-// "dts: <type>" line in a type's or field's doc replaces the derived type.
+// "dts: <type>" line in a type's or field's doc replaces the derived type;
+// a "dts-includes: <Type> <meaning>" line in a closed set's doc makes every
+// member of that other closed set a member of this one.
 // An interface type (Event) becomes the union of the structs that have a
 // Kind method.
 package dtsgen
@@ -49,11 +51,12 @@ type Field struct {
 
 // Type is one exported wire type.
 type Type struct {
-	Name    string
-	Doc     string
-	Members []Member // a closed set of strings
-	Fields  []Field  // a struct
-	TS      string   // otherwise: the type it is declared as
+	Name     string
+	Doc      string
+	Members  []Member // a closed set of strings
+	Includes []Member // closed sets whose members are members too (Const is the type)
+	Fields   []Field  // a struct
+	TS       string   // otherwise: the type it is declared as
 }
 
 // Model is the wire types of one package, in source order.
@@ -66,6 +69,9 @@ func (m *Model) Enum(name string) []string {
 	for _, t := range m.Types {
 		if t.Name == name && t.Members != nil {
 			var out []string
+			for _, inc := range t.Includes {
+				out = append(out, m.Enum(inc.Const)...)
+			}
 			for _, mb := range t.Members {
 				out = append(out, mb.Value)
 			}
@@ -170,11 +176,23 @@ func override(doc string) string {
 	return ""
 }
 
-// prose is doc without its "dts:" line, on one line.
+// includes are the "dts-includes:" lines of doc.
+func includes(doc string) []Member {
+	var out []Member
+	for _, line := range strings.Split(doc, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "dts-includes:"); ok {
+			name, meaning, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			out = append(out, Member{Const: name, Doc: strings.TrimSpace(meaning)})
+		}
+	}
+	return out
+}
+
+// prose is doc without its "dts:" lines, on one line.
 func prose(doc string) string {
 	var keep []string
 	for _, line := range strings.Split(doc, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "dts:") {
+		if l := strings.TrimSpace(line); !strings.HasPrefix(l, "dts:") && !strings.HasPrefix(l, "dts-includes:") {
 			keep = append(keep, line)
 		}
 	}
@@ -211,6 +229,7 @@ func describe(t *Type, expr ast.Expr) error {
 			return fmt.Errorf("unsupported underlying type %s", e.Name)
 		}
 		t.TS = "string"
+		t.Includes = includes(t.Doc)
 	default:
 		return fmt.Errorf("unsupported type %T", expr)
 	}
@@ -269,6 +288,9 @@ func (m *Model) TypeScript() []byte {
 		switch {
 		case t.Members != nil:
 			fmt.Fprintf(&b, "export type %s =\n", t.Name)
+			for _, inc := range t.Includes {
+				fmt.Fprintf(&b, "  /** %s */\n  | %s\n", inc.Doc, inc.Const)
+			}
 			for _, mb := range t.Members {
 				fmt.Fprintf(&b, "  /** %s */\n  | %s\n", mb.Doc, quote(mb.Value))
 			}

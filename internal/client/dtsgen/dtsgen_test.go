@@ -30,6 +30,16 @@ const (
 	Blue Color = "blue"
 )
 
+// Mood includes the colours.
+//
+// dts-includes: Color any colour, as a mood.
+type Mood string
+
+const (
+	// Calm: no colour at all.
+	Calm Mood = "calm"
+)
+
 // Open is an open set.
 type Open string
 
@@ -52,10 +62,12 @@ func (Box) Kind() string { return "" }
 	require.NoError(t, err)
 	assert.Equal(t, []string{"red", "blue"}, m.Enum("Color"))
 	assert.Nil(t, m.Enum("Open"))
+	assert.Equal(t, []string{"red", "blue", "calm"}, m.Enum("Mood"))
 	got := string(m.TypeScript())
 	for _, want := range []string{
 		"export type Color =\n  /** warm. */\n  | 'red'\n  /** cold. */\n  | 'blue';",
 		"export type Open = string;",
+		"export type Mood =\n  /** any colour, as a mood. */\n  | Color\n  /** no colour at all. */\n  | 'calm';",
 		"  /** The colour. */\n  color: Color;",
 		"  size: number | null;",
 		"  note?: string;",
