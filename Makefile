@@ -41,8 +41,16 @@ test-native:
 test-wasm:
 	$(GO) run ./build/wasmtest -timeout $(WASM_TEST_TIMEOUT) ./wasm/...
 
-# The npm wrapper and the gadget/CRM adapters, with node's built-in runner (no npm dependencies).
-test-js:
+# The npm wrapper and the gadget/CRM adapters, with node's built-in runner. The one npm
+# dependency is web/'s devDependency typescript (tsc --strict over index.d.ts, in
+# web/test/types.test.mjs), installed from the npm registry into web/node_modules.
+TSC := web/node_modules/typescript/bin/tsc
+
+$(TSC): web/package.json
+	cd web && npm install --no-audit --no-fund --no-package-lock
+	@touch $@
+
+test-js: $(TSC)
 	cd web && node --test test/*.test.mjs
 	cd gadget && node --test test/*.test.mjs
 

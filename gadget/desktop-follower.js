@@ -11,7 +11,15 @@
 // finesse.js REST objects, and requests go through finesse.js's
 // ClientServices.makeRequest (the gadget container's proxy). What a page gets
 // has the same shape as createClient's Client: on/off/once, snapshot(),
-// history(), request(), close(), and the same event payloads.
+// history(), request(), close(), and the same event payloads: the Go wire
+// types of internal/client, declared in web/index.d.ts. The tests check
+// every shape against the JSON those Go types produce
+// (internal/client/testdata/wire).
+//
+// What the follower computes itself, because finesse.js hands it raw
+// objects: a call's identity (callKey, the Go client's finesse.Dialog.CallKey)
+// and, after a desktop failover, which call data the new side lost
+// (restoredFields, with the Go client's field names).
 //
 // A classic script (no import/export), loaded with <script src> after
 // finesse.js, as Cisco's gadget samples load theirs: module scripts resolve
@@ -79,7 +87,7 @@
     }
   }
 
-  /** The call key as the Go client computes it (internal/finesse Dialog.CallKey). */
+  /** The call key: internal/finesse Dialog.CallKey, checked against callkeys.json. */
   function callKeyOf(id, mp) {
     if (mp.callKeyCallId) {
       return 'ck:' + str(mp.callKeyPrefix) + ':' + str(mp.callKeyCallId) + ':' + str(mp.callKeySequenceNum);
@@ -87,10 +95,11 @@
     return 'id:' + str(id);
   }
 
-  /** A finesse.js Dialog as a finesse-ha Dialog (see web/index.d.ts). */
+  /** A finesse.js Dialog as a finesse-ha Dialog (web/index.d.ts Dialog). */
   function toDialog(d) {
     var id = str(call(d, 'getId'));
     var mp = call(d, 'getMediaProperties') || {};
+    var data = call(d, 'getData') || {};
     var callVariables = {};
     Object.keys(mp).forEach(function (k) {
       // callVariable1..10 and ECC variables (user.*), as in the XML's
@@ -102,12 +111,19 @@
       id: id,
       callKey: callKeyOf(id, mp),
       state: str(call(d, 'getState')),
+      uri: str(data.uri),
+      associatedDialogUri: str(data.associatedDialogUri),
+      mediaType: str(data.mediaType),
       callType: str(mp.callType),
       fromAddress: fromAddress,
       toAddress: str(call(d, 'getToAddress')),
       // Finesse has no separate ANI field: the calling party is fromAddress.
       ani: fromAddress,
       dnis: str(mp.DNIS),
+      dialedNumber: str(mp.dialedNumber),
+      queueName: str(mp.queueName),
+      queueNumber: str(mp.queueNumber),
+      wrapUpReason: str(mp.wrapUpReason),
       callVariables: callVariables,
       restored: false,
       restoredFields: [],
@@ -117,32 +133,35 @@
           mediaAddress: str(p.mediaAddress),
           mediaAddressType: str(p.mediaAddressType),
           state: str(p.state),
-          stateCause: str(p.stateCause),
           startTime: str(p.startTime),
-          stateChangeTime: str(p.stateChangeTime),
           actions: list(p.actions && p.actions.action).map(str),
         };
       }),
     };
   }
 
+  /** The call data the Go client restores after a failover (failover/calls.go merge), by wire name. */
+  var RESTORABLE = ['fromAddress', 'toAddress', 'callType', 'dnis', 'dialedNumber'];
+
   /**
    * After a failover the server's copy of a call may have lost its data
-   * (SPEC §3.5). Keep what we knew, and say so.
+   * (SPEC §3.5). Keep what we knew, and say so, with the names the Go
+   * client uses: the field, or the call variable's own name.
    */
   function restoreFrom(known, fresh) {
     var restored = [];
-    ['ani', 'dnis', 'callType', 'fromAddress', 'toAddress'].forEach(function (f) {
+    RESTORABLE.forEach(function (f) {
       if (fresh[f] === '' && known[f] !== '') {
         fresh[f] = known[f];
         restored.push(f);
       }
     });
+    fresh.ani = fresh.fromAddress;
     Object.keys(known.callVariables).forEach(function (name) {
       var v = fresh.callVariables[name];
       if ((v === undefined || v === '') && known.callVariables[name] !== '') {
         fresh.callVariables[name] = known.callVariables[name];
-        restored.push('callVariables.' + name);
+        restored.push(name);
       }
     });
     fresh.restoredFields = restored;
@@ -150,11 +169,31 @@
     return fresh;
   }
 
-  /** The User's reason code (ReasonCode/code), '' when none. */
-  function reasonCodeOf(user) {
+  /** Finesse's "no reason" is -1; the wire says ''. */
+  function reasonCode(code) {
+    code = str(code);
+    return code === '-1' ? '' : code;
+  }
+
+  /** The User's reason code (ReasonCode/code, else reasonCodeId), '' when none. */
+  function reasonCodeOf(data) {
+    if (data.reasonCode && data.reasonCode.code !== undefined) return reasonCode(data.reasonCode.code);
+    return reasonCode(data.reasonCodeId);
+  }
+
+  /** A finesse.js User as snapshot().agent (web/index.d.ts AgentView). */
+  function agentViewOf(user, previous) {
     var data = call(user, 'getData') || {};
-    if (data.reasonCode && data.reasonCode.code !== undefined) return str(data.reasonCode.code);
-    return '';
+    return {
+      loginId: str(data.loginId),
+      extension: str(data.extension),
+      state: str(call(user, 'getState')),
+      pendingState: str(data.pendingState),
+      reasonCode: reasonCodeOf(data),
+      reasonLabel: str(data.reasonCode && data.reasonCode.label),
+      previous: previous,
+      stateChangeTime: str(data.stateChangeTime),
+    };
   }
 
   function newRequestId() {
@@ -202,9 +241,10 @@
     var attempt = 0;
     var inGap = false;
     var connection = {
-      state: 'connecting', side: '', host: str(deps.host), reason: 'waiting for the desktop', since: now().toISOString(), attempt: 0,
+      state: 'connecting', side: '', host: str(deps.host), reason: 'start', since: now().toISOString(), attempt: 0,
     };
-    var agent = { state: '', reasonCode: '', previous: '', synthetic: false, forcedLogout: false };
+    var agent = { state: '', reasonCode: '', reasonLabel: '', previous: '', synthetic: false, forcedLogout: false, side: '' };
+    var agentView = null; // snapshot().agent: null until the User has loaded
     var calls = new Map(); // callKey -> {dialog, stale}
     var keyById = new Map(); // finesse.js dialog id -> callKey
     var history = [];
@@ -219,7 +259,7 @@
         } catch (err) {
           try { console.error("finesse-ha: '" + type + "' listener threw", err); } catch (e) { /* ignore */ }
           if (type !== 'error') {
-            emit('error', { message: "finesse-ha: a '" + type + "' listener threw: " + (err && err.message ? err.message : String(err)), code: 'listener', fatal: false });
+            emit('error', { code: 'listener', message: "finesse-ha: a '" + type + "' listener threw: " + (err && err.message ? err.message : String(err)), side: '', requestId: '', fatal: false });
           }
         }
       });
@@ -230,14 +270,15 @@
       if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT);
     }
 
-    function setConnection(state, reason) {
+    /** reason is a Reason of web/index.d.ts; detail, for history(), is free text. */
+    function setConnection(state, reason, detail) {
       if (state === 'reconnecting' || state === 'failing-over') attempt++;
       else if (state === 'connected') attempt = 0;
       connection = {
         state: state, side: '', host: str(deps.host), reason: reason, since: now().toISOString(),
         attempt: state === 'reconnecting' || state === 'failing-over' ? attempt : 0,
       };
-      record(state, reason);
+      record(state, detail);
       emit('connection', Object.assign({}, connection));
     }
 
@@ -258,7 +299,7 @@
       } else if (state === 'connected') {
         inGap = false;
       }
-      setConnection(state, 'desktop ' + status);
+      setConnection(state, status === 'conflict' ? 'conflict' : 'desktop', 'desktop ' + status);
     }
 
     function onNotification(topic, data) {
@@ -272,19 +313,22 @@
         source: str(update.source),
         requestId: str(update.requestId),
         xml: lt > 0 ? content.slice(lt) : content,
+        side: '',
       });
     }
 
     function updateAgent(user) {
-      var state = str(call(user, 'getState'));
-      var reasonCode = reasonCodeOf(user);
-      if (state === agent.state && reasonCode === agent.reasonCode) return;
+      var view = agentViewOf(user, agent.state);
+      if (view.state === agent.state && view.reasonCode === agent.reasonCode) return;
+      agentView = view;
       agent = {
-        state: state,
-        reasonCode: reasonCode,
+        state: view.state,
+        reasonCode: view.reasonCode,
+        reasonLabel: view.reasonLabel,
         previous: agent.state,
         synthetic: false,
-        forcedLogout: state === 'LOGOUT' && reasonCode === '255',
+        forcedLogout: view.state === 'LOGOUT' && view.reasonCode === '255',
+        side: '',
       };
       emit('agent', Object.assign({}, agent));
     }
@@ -299,7 +343,7 @@
         calls.delete(key);
         keyById.delete(fresh.id);
         if (known) restoreFrom(known.dialog, fresh);
-        emit('dialog', { action: 'removed', dialog: fresh, synthetic: false });
+        emit('dialog', { action: 'removed', dialog: fresh, synthetic: false, side: '' });
         return;
       }
       // Keep restoring while the server still lacks what it lost (restored
@@ -310,7 +354,7 @@
       var kind = known ? 'updated' : 'added';
       calls.set(key, { dialog: fresh, stale: false });
       keyById.set(fresh.id, key);
-      emit('dialog', { action: kind, dialog: JSON.parse(JSON.stringify(fresh)), synthetic: false });
+      emit('dialog', { action: kind, dialog: JSON.parse(JSON.stringify(fresh)), synthetic: false, side: '' });
     }
 
     function watchDialog(d) {
@@ -343,7 +387,7 @@
         },
         onChange: function (u) { updateAgent(u || user); },
         onError: function (rsp) {
-          emit('error', { message: 'finesse-ha: could not read the User from Finesse (HTTP ' + str(rsp && rsp.status) + ')', code: 'user', fatal: false });
+          emit('error', { code: 'user', message: 'finesse-ha: could not read the User from Finesse (HTTP ' + str(rsp && rsp.status) + ')', side: '', requestId: '', fatal: false });
         },
       });
     }
@@ -386,7 +430,15 @@
             reject(new Error('finesse-ha: request ' + method + ' ' + path + ' failed: ' + (list(rsp.errors).join('; ') || 'no response')));
             return;
           }
-          resolve(deepFreeze({ status: Number(rsp.rc), headers: flattenHeaders(rsp.headers), body: str(rsp.text), requestId: requestId }));
+          var status = Number(rsp.rc);
+          var result = {
+            status: status, headers: flattenHeaders(rsp.headers), body: str(rsp.text), requestId: requestId, side: '',
+            // As the Go client: a 202 is confirmed by its notification, which
+            // the follower does not wait for; any other answer is final.
+            confirmed: status !== 202,
+          };
+          if (status < 200 || status > 299) result.error = 'HTTP ' + status;
+          resolve(deepFreeze(result));
         }, params);
       });
     }
@@ -398,7 +450,7 @@
           try { hub.unsubscribe(id); } catch (e) { /* the hub is going away too */ }
         });
         subscriptions = [];
-        connection = { state: 'closed', side: '', host: str(deps.host), reason: 'close()', since: now().toISOString(), attempt: 0 };
+        connection = { state: 'closed', side: '', host: str(deps.host), reason: 'closed', since: now().toISOString(), attempt: 0 };
         record('closed', 'close()');
         emit('connection', Object.assign({}, connection));
       }
@@ -419,7 +471,7 @@
         calls.forEach(function (c) { dialogs.push(c.dialog); });
         return deepFreeze(JSON.parse(JSON.stringify({
           connection: connection,
-          agent: agent,
+          agent: agentView,
           dialogs: dialogs,
           sides: [],
         })));

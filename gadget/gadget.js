@@ -40,7 +40,7 @@
     }
     var snap = follower.snapshot();
     showConnection(snap.connection);
-    if (snap.agent.state) showAgent(snap.agent);
+    if (snap.agent && snap.agent.state) showAgent(snap.agent); // null until the User has loaded
     showCalls();
     follower.on('connection', showConnection);
     follower.on('agent', showAgent);

@@ -186,7 +186,7 @@ function renderPhone(doc, { client, stop }, agent) {
 
   const snap = client.snapshot();
   showConnection(snap.connection);
-  showAgent(snap.agent);
+  if (snap.agent) showAgent(snap.agent); // null until the User has been read
   showCalls();
   client.on('connection', showConnection);
   client.on('agent', showAgent);

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/client"
-	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
 	"github.com/hack-pad/safejs"
 )
@@ -45,14 +44,14 @@ func newHandle(emit safejs.Value) *handle {
 
 // onEvent forwards one engine event to the page. The engine calls it in
 // order, one at a time; it must not block, and calling into JS does not.
-func (h *handle) onEvent(ev failover.Event) {
-	data, err := client.MarshalEvent(ev)
+func (h *handle) onEvent(ev client.Event) {
+	data, err := jsonString(ev)
 	if err != nil {
-		h.send("error", fmt.Sprintf(`{"code":"internal","message":"finesse-ha: cannot encode a %s event","fatal":false}`, ev.Kind()))
+		h.send(string(client.EventError), fmt.Sprintf(`{"code":"internal","message":"finesse-ha: cannot encode a %s event","side":"","requestId":"","fatal":false}`, ev.Kind()))
 	} else {
-		h.send(ev.Kind(), string(data))
+		h.send(string(ev.Kind()), data)
 	}
-	if c, ok := ev.(failover.ConnectionEvent); ok && c.State == failover.StateClosed {
+	if c, ok := ev.(client.ConnectionEvent); ok && c.State == client.StateClosed {
 		h.seenOnce.Do(func() { close(h.closedSeen) })
 	}
 }
@@ -68,8 +67,8 @@ func (h *handle) send(kind, data string) {
 // jsObject builds the JS handle {snapshot, history, request, close}.
 func (h *handle) jsObject() (safejs.Value, error) {
 	methods := map[string]func(args []safejs.Value) any{
-		"snapshot": func([]safejs.Value) any { return h.jsonOrError(client.MarshalSnapshot(h.c.Snapshot())) },
-		"history":  func([]safejs.Value) any { return h.jsonOrError(client.MarshalHistory(h.c.History())) },
+		"snapshot": func([]safejs.Value) any { return h.jsonOrError(jsonString(h.c.Snapshot())) },
+		"history":  func([]safejs.Value) any { return h.jsonOrError(jsonString(h.c.History())) },
 		"request":  h.request,
 		"close":    h.close,
 	}
@@ -89,11 +88,11 @@ func (h *handle) jsObject() (safejs.Value, error) {
 	return obj, nil
 }
 
-func (h *handle) jsonOrError(data []byte, err error) any {
+func (h *handle) jsonOrError(data string, err error) any {
 	if err != nil {
 		return jsutil.NewError("finesse-ha: cannot encode: " + err.Error())
 	}
-	return string(data)
+	return data
 }
 
 // request(method, path, body?) -> Promise<string> of client.Result JSON.
@@ -205,6 +204,6 @@ func (l *liveHandles) recheckAll() {
 func reportPanic(pe *jsutil.PanicError) {
 	fmt.Fprintf(os.Stderr, "finesse-ha: recovered panic\n%s\n", pe.Stack)
 	for _, h := range live.list() {
-		h.send("error", `{"code":"internal","message":"finesse-ha: internal error (recovered); the client keeps running","fatal":false}`)
+		h.send(string(client.EventError), `{"code":"internal","message":"finesse-ha: internal error (recovered); the client keeps running","side":"","requestId":"","fatal":false}`)
 	}
 }

@@ -1,9 +1,9 @@
-// Type definitions for finesse-ha (hand-written; SPEC §4 is the contract and
-// BRIDGE.md the JSON the Go side emits). Keep them in step with index.js and
-// with the Go bridge's JSON field names.
-
-/** Side names: 'A' is `options.sides[0]`, 'B' is `options.sides[1]`. */
-export type SideName = 'A' | 'B';
+// Type definitions for finesse-ha. SPEC §4 is the contract. The section
+// between the GENERATED markers is written by `go generate ./internal/client`
+// from the Go wire types (internal/client/wire_*.go), and a Go test fails
+// while this file differs from what they generate; the rest (the loader's
+// options, the Client class) is written by hand. web/test/types checks the
+// whole file with `tsc --strict` against the golden JSON the Go types emit.
 
 /**
  * One Finesse side, as given in `options.sides`.
@@ -14,16 +14,6 @@ export type SideName = 'A' | 'B';
  * The object form names every URL, for reverse proxies and the simulator.
  */
 export type Side = string | SideURLs;
-
-/** Explicit URLs of one side. */
-export interface SideURLs {
-  /** REST base URL, e.g. `https://fin-a.example.com:8445`. */
-  rest: string;
-  /** BOSH URL, e.g. `https://fin-a.example.com:7443/http-bind/`. */
-  bosh?: string;
-  /** WebSocket URL. Default: `/ws/` on the REST host and port, e.g. `wss://fin-a.example.com:8445/ws/`. */
-  websocket?: string;
-}
 
 /** Basic authentication (the agent's Finesse credentials). */
 export interface PasswordAuth {
@@ -36,44 +26,8 @@ export interface TokenAuth {
   token: string;
 }
 
-/** Opt-in behaviour of the failover engine (SPEC §3). */
-export interface Policy {
-  /** SystemInfo poll interval while recovering, in ms. Default 10000 (Cisco's desktop value). */
-  pollIntervalMs?: number;
-  /** Upper bound of the random delay before switching or reconnecting, in ms. Default 2000. */
-  jitterMs?: number;
-  /** Put the agent back into the state held before a failover. Default false. */
-  restoreAgentState?: boolean;
-  /** Sign the agent in again after a forced logout (reason code 255) by the old side. Default false. */
-  reloginAfterForcedLogout?: boolean;
-  /** Retry POST requests (MAKE_CALL) on 503 or during a switch. Default false: a retried POST can dial twice. */
-  retryPost?: boolean;
-}
-
-/** Options of {@link createClient}. Errors name the bad field, e.g. `options.sides[1]`. */
-export interface ClientOptions {
-  /** One or two sides: side A first, then side B. */
-  sides: Side[];
-  /** The agent whose desktop this is. */
-  agent: { id: string; extension: string };
-  /** Credentials. Never echoed in events, history, errors or logs. */
-  auth: PasswordAuth | TokenAuth;
-  /**
-   * Notification transport: `'websocket'` (XMPP over WebSocket, RFC 7395: Finesse 12.5 and later,
-   * where BOSH is deprecated) or `'bosh'` (XEP-0206 long polling, every release).
-   */
-  transport: 'websocket' | 'bosh';
-  /**
-   * With `transport: 'websocket'`: dial a side over BOSH when its WebSocket cannot be opened
-   * (refused, no `/ws/`, no `xmpp` subprotocol). A session that was open and then fails is not
-   * silently replaced. Default true. Only valid with `'websocket'`.
-   */
-  fallback?: boolean;
-  /** Allow `http:`/`ws:` side URLs (simulator, lab). Without it a non-https side is rejected. */
-  allowInsecure?: boolean;
-  /** XMPP resource. Never `desktop`: that one belongs to the Finesse desktop. */
-  resource?: string;
-  policy?: Policy;
+/** Options of {@link createClient}: the Go side's {@link Options} and the loader's own. Errors name the bad field, e.g. `options.sides[1]`. */
+export interface ClientOptions extends Options {
   /**
    * Where to load finesse-ha.wasm from. Default: `new URL('./finesse-ha.wasm', import.meta.url)`,
    * next to this module. A relative string resolves against the page, as `fetch` does.
@@ -84,195 +38,10 @@ export interface ClientOptions {
   wasmModule?: WebAssembly.Module;
 }
 
-/**
- * Connection states, and their counterparts in finesse.js's vocabulary
- * (the `status` of the desktop's `finesse.info.connection` hub topic):
- *
- * | finesse-ha     | finesse.js                          | meaning |
- * |----------------|-------------------------------------|---------|
- * | `connecting`   | `connecting`                        | first connection under way |
- * | `connected`    | `connected`, or `recovered` after a failover | notifications flow; the state is re-synced |
- * | `reconnecting` | `reconnecting`                      | lost the connection, reconnecting to the same side |
- * | `failing-over` | `failing`                           | switching to the other side |
- * | `disconnected` | `disconnected`                      | no side usable; still trying on the poll schedule |
- * | `unauthorized` | `unauthorized` (and `conflict`, see below) | stopped: credentials refused (never retried: Finesse locks the account) |
- * | `closed`       | `disconnecting` / `unloading`       | stopped by `close()` |
- *
- * finesse.js's `conflict` (another session took the `desktop` resource) has
- * no state of its own: this client never uses that resource. In a Finesse
- * gadget (gadget/desktop-follower.js) a desktop `conflict` is reported as
- * `unauthorized` with `reason: 'conflict'`, because the desktop stops too.
- */
-export type ConnectionState =
-  | 'connecting'
-  | 'connected'
-  | 'reconnecting'
-  | 'failing-over'
-  | 'disconnected'
-  | 'unauthorized'
-  | 'closed';
-
-/** `connection` event. */
-export interface ConnectionEvent {
-  state: ConnectionState;
-  /** The side in use (or being tried); `''` when none. */
-  side: SideName | '';
-  /** Host name of that side. */
-  host: string;
-  /** Why the state changed, for people (e.g. `'connection refused'`, `'OUT_OF_SERVICE'`). */
-  reason: string;
-  /** When the client entered this state (ISO 8601). */
-  since: string;
-  /** Attempt number within this state (reconnects, polls); 0 when not retrying. */
-  attempt: number;
-  /**
-   * On `connected`: the notification transport in use. With `transport: 'websocket'` and the
-   * fallback on, `'bosh'` here means the side's WebSocket could not be opened.
-   */
-  transport?: 'websocket' | 'bosh';
-}
-
-/** Finesse agent states; other strings may appear with newer Finesse versions. */
-export type AgentState =
-  | 'LOGIN'
-  | 'LOGOUT'
-  | 'NOT_READY'
-  | 'READY'
-  | 'RESERVED'
-  | 'RESERVED_OUTBOUND'
-  | 'RESERVED_OUTBOUND_PREVIEW'
-  | 'TALKING'
-  | 'HOLD'
-  | 'WORK'
-  | 'WORK_READY'
-  | 'UNKNOWN'
-  | (string & {});
-
-/** `agent` event, and `snapshot().agent`. */
-export interface AgentEvent {
-  /** Current state; `''` before the first User is read. */
-  state: AgentState | '';
-  /** Not Ready / Logout reason code (`'255'`: forced logout); `''` when none. */
-  reasonCode: string;
-  /**
-   * The state before this change. After a failover it is the state held
-   * before the failover, so the host can offer "restore Ready" (SPEC §3.5).
-   */
-  previous: AgentState | '';
-  /** True when the change was found by a re-sync after a reconnect, not seen live (SPEC §3.4). */
-  synthetic: boolean;
-  /** True for a logout the old side forced after a switch (reason code 255). */
-  forcedLogout: boolean;
-}
-
-/** One party of a call. */
-export interface Participant {
-  mediaAddress: string;
-  mediaAddressType?: string;
-  state: string;
-  stateCause?: string;
-  startTime?: string;
-  stateChangeTime?: string;
-  /** Actions this agent may take on the call (ANSWER, DROP, ...). */
-  actions: string[];
-}
-
-/** One call. */
-export interface Dialog {
-  /** Finesse dialog id (may differ on the other side). */
-  id: string;
-  /** Stable identity across failovers: the CCE call key when present, else the dialog id. */
-  callKey: string;
-  /** ALERTING, ACTIVE, HELD, WRAP_UP, DROPPED, FAILED, ... */
-  state: string;
-  /** mediaProperties callType: ACD_IN, OUT, CONSULT, ... */
-  callType: string;
-  fromAddress: string;
-  toAddress: string;
-  /** Caller's number, for screen pops. */
-  ani: string;
-  dnis: string;
-  /** callVariable1..10 and ECC variables (`user.*`), by name. */
-  callVariables: Record<string, string>;
-  /** True when some call data came from the client's cache because the server's copy lost it after a failover. */
-  restored: boolean;
-  /** Which fields were restored: call variable names as on the wire (e.g. `'callVariable1'`, `'user.CustomerId'`) and fields such as `'fromAddress'` or `'dnis'`. */
-  restoredFields: string[];
-  participants: Participant[];
-}
-
-/** `dialog` event. A call gets exactly one `added`, across failovers and re-syncs. */
-export interface DialogEvent {
-  action: 'added' | 'updated' | 'removed';
-  dialog: Dialog;
-  /** True when found by a re-sync (the call started or ended during a gap). */
-  synthetic: boolean;
-}
-
-/** `notification` event: every raw Finesse Update. */
-export interface NotificationEvent {
-  /** The pubsub node, e.g. `/finesse/api/User/1001001/Dialogs`. */
-  node: string;
-  /** POST, PUT or DELETE. */
-  event: string;
-  /** The source URI of the update. */
-  source: string;
-  /** The requestId of the REST request that caused it; `''` when none. */
-  requestId: string;
-  /** The Update XML as received. */
-  xml: string;
-}
-
-/** `error` event. */
-export interface ErrorEvent {
-  message: string;
-  /**
-   * A short machine-readable code. The wrapper itself emits `'listener'` (a
-   * listener threw), `'bad-event'` (malformed event JSON) and
-   * `'runtime-exit'` (the Go runtime stopped; fatal).
-   */
-  code: string;
-  /** True when the client stopped and must be recreated. */
-  fatal: boolean;
-}
-
-/** The state of one configured side, in `snapshot().sides`. */
-export interface SideStatus {
-  side: SideName;
-  host: string;
-  /** Last SystemInfo status seen (`IN_SERVICE`, `OUT_OF_SERVICE`, ...); `''` before the first check. */
-  status: string;
-  /** True for the side in use. */
-  active: boolean;
-}
-
-/** `client.snapshot()`. */
-export interface Snapshot {
-  connection: ConnectionEvent;
-  /** The agent's last known state; null until the first one has arrived after createClient. */
-  agent: AgentEvent | null;
-  dialogs: Dialog[];
-  sides: SideStatus[];
-}
-
-/** One entry of the failover timeline. */
-export interface HistoryEntry {
-  /** ISO 8601 time. */
-  at: string;
-  /** What happened, e.g. `'failing-over'`, `'connected'`, `'resync'`. */
-  what: string;
-  side: SideName | '';
-  detail: string;
-}
-
-/** What `client.request` resolves with. Non-2xx statuses resolve too; transport failures reject. */
-export interface RequestResult {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  /** The requestId the client sent (Finesse echoes it in the resulting notification). */
-  requestId: string;
-}
+/** Former names, kept for pages written against them. */
+export type ConnectionState = ConnState;
+export type Policy = PolicyOptions;
+export type RequestResult = Result;
 
 /** Event types and their payloads. */
 export interface EventMap {
@@ -282,8 +51,6 @@ export interface EventMap {
   notification: NotificationEvent;
   error: ErrorEvent;
 }
-
-export type EventType = keyof EventMap;
 
 /**
  * A client connected to a Finesse duplex pair. Events, snapshots and results
@@ -311,7 +78,7 @@ export declare class Client {
    * only with `policy.retryPost`. Rejects with an Error on failure.
    * @example client.request('PUT', '/finesse/api/User/1001001', '<User><state>READY</state></User>')
    */
-  request(method: string, path: string, body?: string): Promise<RequestResult>;
+  request(method: string, path: string, body?: string): Promise<Result>;
   /** Stops the client; idempotent. Resolves after the `closed` connection event. */
   close(): Promise<void>;
 }
@@ -325,3 +92,433 @@ export declare class Client {
  * after it resolves, so listeners added right after `await` see them.
  */
 export declare function createClient(options: ClientOptions): Promise<Client>;
+
+// ---- BEGIN GENERATED from internal/client/wire_*.go by `go generate ./internal/client`; do not edit ----
+
+/** Event is one of ConnectionEvent, AgentEvent, DialogEvent, NotificationEvent or ErrorEvent. Kind is the page-side event type. */
+export type Event = AgentEvent | ConnectionEvent | DialogEvent | ErrorEvent | NotificationEvent;
+
+/** EventType names an event channel: the first argument of client.on(). */
+export type EventType =
+  /** the connection state changed. */
+  | 'connection'
+  /** the agent's state changed. */
+  | 'agent'
+  /** a call appeared, changed or ended. */
+  | 'dialog'
+  /** a raw Finesse Update arrived. */
+  | 'notification'
+  /** a problem the client handled or that stopped it. */
+  | 'error';
+
+/** SideName is a side as the page names it. */
+export type SideName =
+  /** the first of options.sides. */
+  | 'A'
+  /** the second of options.sides. */
+  | 'B'
+  /** no side (not yet connected, or the entry concerns both). */
+  | '';
+
+/** ConnState is the connection state. Mapping to finesse.js's ClientServices vocabulary (the status of the desktop's finesse.info.connection hub topic): connecting -> connecting; connected -> connected, or recovered after a failover; reconnecting -> reconnecting; failing-over -> failing; disconnected -> disconnected; unauthorized -> unauthorized (and conflict, in the gadget follower); closed -> disconnecting / unloading. */
+export type ConnState =
+  /** first connection attempt under way. */
+  | 'connecting'
+  /** notifications flow and the state is re-synced. */
+  | 'connected'
+  /** connection lost; reconnecting to the same side. */
+  | 'reconnecting'
+  /** switching to the other side. */
+  | 'failing-over'
+  /** no side usable; still trying on the poll schedule. */
+  | 'disconnected'
+  /** credentials refused; stopped until new ones are given. */
+  | 'unauthorized'
+  /** stopped by close(). */
+  | 'closed';
+
+/** Reason says why the connection state changed (ConnectionEvent.reason). */
+export type Reason =
+  /** the first connection after createClient. */
+  | 'start'
+  /** the notification session ended or failed. */
+  | 'notification-lost'
+  /** SystemInfo reported the side OUT_OF_SERVICE. */
+  | 'out-of-service'
+  /** the side's finesse user went unavailable (Finesse is shutting down). */
+  | 'presence-unavailable'
+  /** a ping went unanswered (a black hole). */
+  | 'keepalive-timeout'
+  /** the side entered maintenance mode (finesseMMode). */
+  | 'maintenance'
+  /** neither side could be connected; polling. */
+  | 'no-side-usable'
+  /** connected again to the same side. */
+  | 'recovered'
+  /** connected to the other side. */
+  | 'switched'
+  /** a side refused the credentials. */
+  | 'unauthorized'
+  /** close() was called. */
+  | 'closed'
+  /** (gadget follower only) the Finesse desktop reported this state; detail in history. */
+  | 'desktop'
+  /** (gadget follower only) another session took the desktop's resource; the desktop stopped. */
+  | 'conflict';
+
+/** Transport is a notification transport. */
+export type Transport =
+  /** XMPP over WebSocket (RFC 7395), Finesse 12.5 and later. */
+  | 'websocket'
+  /** XMPP over BOSH (XEP-0206), every Finesse release. */
+  | 'bosh';
+
+/** ConnectionEvent is the connection event, and snapshot().connection. */
+export interface ConnectionEvent {
+  state: ConnState;
+  /** The side connected to, being tried, or (when disconnected) last used. */
+  side: SideName;
+  /** Host name of that side. */
+  host: string;
+  reason: Reason;
+  /** When this state began (ISO 8601). */
+  since: string;
+  /** Connection attempts since the client was last connected: 0 when a recovery begins, 1 on the first try; on connected, how many it took. */
+  attempt: number;
+  /** On connected: the transport in use. With transport 'websocket' and the fallback on, 'bosh' here means the side's WebSocket could not be opened. */
+  transport?: Transport;
+}
+
+/** AgentState is a Finesse agent state (LOGIN, LOGOUT, NOT_READY, READY, RESERVED, TALKING, HOLD, WORK, WORK_READY, ...); newer Finesse releases may add others, and the empty string means not known yet. */
+export type AgentState = 'LOGIN' | 'LOGOUT' | 'NOT_READY' | 'READY' | 'RESERVED' | 'RESERVED_OUTBOUND' | 'RESERVED_OUTBOUND_PREVIEW' | 'TALKING' | 'HOLD' | 'WORK' | 'WORK_READY' | 'UNKNOWN' | "" | (string & {});
+
+/** AgentEvent is the agent event. */
+export interface AgentEvent {
+  state: AgentState;
+  /** Not Ready / Logout reason code ('255': forced logout); '' when none (Finesse's '-1' included). */
+  reasonCode: string;
+  /** The reason code's label; '' when none. */
+  reasonLabel: string;
+  /** The state before this change; after a failover, the state held before it, so the host can offer to restore it. */
+  previous: AgentState;
+  /** True when a re-sync after a gap found the change, rather than a notification. */
+  synthetic: boolean;
+  /** True for a LOGOUT with reason code 255 after a switch: the old side signed the agent out. */
+  forcedLogout: boolean;
+  /** The side that reported it. */
+  side: SideName;
+}
+
+/** DialogAction says what happened to a call. */
+export type DialogAction =
+  /** a call appeared; exactly once per call, across failovers and re-syncs. */
+  | 'added'
+  /** a call changed (state, participants, call data). */
+  | 'updated'
+  /** a call ended. */
+  | 'removed';
+
+/** DialogEvent is the dialog event. */
+export interface DialogEvent {
+  action: DialogAction;
+  dialog: Dialog;
+  /** True when a re-sync found it (the call started or ended during a gap). */
+  synthetic: boolean;
+  /** The side that reported it. */
+  side: SideName;
+}
+
+/** Dialog is one call. */
+export interface Dialog {
+  /** Finesse dialog id (may differ on the other side). */
+  id: string;
+  /** Stable identity across failovers: 'ck:<callKeyPrefix>:<callKeyCallId>:<callKeySequenceNum>' from the CCE call key when Finesse gives one, else 'id:<dialog id>'. Opaque: compare, do not parse. */
+  callKey: string;
+  /** ALERTING, INITIATING, INITIATED, ACTIVE, HELD, WRAP_UP, DROPPED, FAILED, ... */
+  state: string;
+  /** The dialog's REST URI. */
+  uri: string;
+  /** A consult call's original call (its URI); '' otherwise. */
+  associatedDialogUri: string;
+  /** Voice, or a non-voice media type. */
+  mediaType: string;
+  /** mediaProperties callType: ACD_IN, OUT, CONSULT, PREROUTE_ACD_IN, ... */
+  callType: string;
+  fromAddress: string;
+  toAddress: string;
+  /** Caller's number, for screen pops (Finesse has no ANI field: it is fromAddress). */
+  ani: string;
+  dnis: string;
+  dialedNumber: string;
+  queueName: string;
+  queueNumber: string;
+  wrapUpReason: string;
+  /** callVariable1..10 and ECC variables (user.*), by name. */
+  callVariables: Record<string, string>;
+  /** True when some call data came from the client's cache because the server's copy lost it in a failover. */
+  restored: boolean;
+  /** Which fields were restored: 'fromAddress', 'toAddress', 'callType', 'dnis', 'dialedNumber', or a call variable's name as on the wire (e.g. 'callVariable1', 'user.CustomerId'). */
+  restoredFields: string[];
+  participants: Participant[];
+}
+
+/** Participant is one party of a call. */
+export interface Participant {
+  mediaAddress: string;
+  mediaAddressType: string;
+  /** ALERTING, ACTIVE, HELD, DROPPED, ... */
+  state: string;
+  startTime: string;
+  /** Actions this agent may take on the call (ANSWER, DROP, HOLD, ...). */
+  actions: string[];
+}
+
+/** NotificationEvent is one raw Finesse Update, as received. */
+export interface NotificationEvent {
+  /** The pubsub node, e.g. /finesse/api/User/1001001/Dialogs. */
+  node: string;
+  /** POST, PUT or DELETE. */
+  event: string;
+  /** The source URI of the update. */
+  source: string;
+  /** The requestId of the REST request that caused it; '' when none. */
+  requestId: string;
+  /** The Update XML as received. */
+  xml: string;
+  /** The side it came from. */
+  side: SideName;
+}
+
+/** ErrorCode is the machine-readable code of an error event. */
+export type ErrorCode =
+  /** a side refused the credentials (fatal until new ones are given). */
+  | 'unauthorized'
+  /** reading the agent or calls after a reconnect failed. */
+  | 'resync-failed'
+  /** a pubsub subscription could not be made or removed. */
+  | 'subscribe-failed'
+  /** signing the agent in again (after a switch or forced logout) failed. */
+  | 'signin-failed'
+  /** putting the agent back into its pre-failover state failed. */
+  | 'restore-state-failed'
+  /** a notification or REST answer could not be decoded. */
+  | 'decode-failed'
+  /** Finesse reported an API error for a request (requestId says which). */
+  | 'api-error'
+  /** an internal error was recovered; the client keeps running. */
+  | 'internal'
+  /** (JS wrapper) a listener threw. */
+  | 'listener'
+  /** (JS wrapper) the Go side sent malformed event JSON. */
+  | 'bad-event'
+  /** (JS wrapper) the Go runtime stopped; fatal. */
+  | 'runtime-exit'
+  /** (gadget follower) finesse.js could not read the User. */
+  | 'user';
+
+/** ErrorEvent is the error event. Message never holds credentials. */
+export interface ErrorEvent {
+  code: ErrorCode;
+  message: string;
+  /** The side concerned; '' when none. */
+  side: SideName;
+  /** The requestId of the request concerned; '' when none. */
+  requestId: string;
+  /** True when the client stopped and must be recreated (or given new credentials). */
+  fatal: boolean;
+}
+
+/** AgentView is snapshot().agent: the agent's last known state. */
+export interface AgentView {
+  loginId: string;
+  extension: string;
+  state: AgentState;
+  /** The state Finesse will move to when the current call ends; '' when none. */
+  pendingState: AgentState;
+  /** '' when none (Finesse's '-1' included). */
+  reasonCode: string;
+  reasonLabel: string;
+  /** The state before the last failover; '' when none. */
+  previous: AgentState;
+  /** Finesse's stateChangeTime (ISO 8601); '' when not given. */
+  stateChangeTime: string;
+}
+
+/** NotificationStatus says whether the client holds a notification session to a side. */
+export type NotificationStatus =
+  /** a session to this side is open. */
+  | 'up'
+  /** no session to this side. */
+  | 'down';
+
+/** Presence is the presence of Finesse's own 'finesse' XMPP user on a side. */
+export type Presence =
+  /** Finesse is up on that side. */
+  | 'available'
+  /** Finesse is going down on that side. */
+  | 'unavailable'
+  /** no session to that side, or no presence seen yet. */
+  | 'unknown';
+
+/** SideStatus is one configured side in snapshot().sides. */
+export interface SideStatus {
+  side: SideName;
+  host: string;
+  /** SystemInfo's status as last seen (IN_SERVICE, OUT_OF_SERVICE, ...); '' before the first check; 'UNREACHABLE' when the last check failed. */
+  status: string;
+  /** SystemInfo's deploymentType; '' when unknown. */
+  deploymentType: string;
+  /** True while the side is in maintenance mode. */
+  maintenance: boolean;
+  notification: NotificationStatus;
+  finessePresence: Presence;
+  /** True for the side in use. */
+  active: boolean;
+  /** When SystemInfo was last checked (ISO 8601); '' never. */
+  checkedAt: string;
+  /** The last error talking to this side (no credentials); '' when none. */
+  lastError: string;
+  /** The node name SystemInfo reports for this side; informational, never used to build URLs. */
+  reportedHost: string;
+}
+
+/** Snapshot is client.snapshot(). */
+export interface Snapshot {
+  connection: ConnectionEvent;
+  /** The agent's last known state; null until the User has been read. */
+  agent: AgentView | null;
+  dialogs: Dialog[];
+  sides: SideStatus[];
+}
+
+/** HistoryKind is what a history() entry records. */
+export type HistoryKind =
+  /** the connection state became this one (unauthorized also: a side refused the credentials; detail says where). */
+  | ConnState
+  /** a recovery began; detail is its Reason. */
+  | 'trigger'
+  /** both sides' SystemInfo was polled; detail summarises them. */
+  | 'poll'
+  /** a side answered 503; polling again sooner. */
+  | 'busy'
+  /** a random delay before switching or reconnecting; detail is its length. */
+  | 'jitter'
+  /** a connection attempt to a side began. */
+  | 'connect'
+  /** a connection attempt failed; detail says at which stage. */
+  | 'connect-failed'
+  /** the client moved to the other side. */
+  | 'switch'
+  /** the agent was signed in again after a reconnect. */
+  | 'signin'
+  /** the notification session ended. */
+  | 'notification-lost'
+  /** the side's finesse user changed presence. */
+  | 'finesse-presence'
+  /** a keepalive ping failed or went unanswered. */
+  | 'ping'
+  /** a health check was requested (tab visible again, back online). */
+  | 'recheck'
+  /** the old side signed the agent out (reason code 255). */
+  | 'forced-logout'
+  /** the agent was signed in again after a forced logout. */
+  | 'relogin'
+  /** the agent's pre-failover state is being or was restored. */
+  | 'restore-state'
+  /** a page request is retried (503, or no usable side); detail says when. */
+  | 'request-retry'
+  /** Finesse refused one object with 401 while the agent's own User still reads: the session is kept. */
+  | 'request-401'
+  /** an error event was emitted; detail is code and message. */
+  | 'error'
+  /** (gadget follower) the desktop reported a status this client does not know. */
+  | 'unknown-status';
+
+/** HistoryEntry is one line of client.history(), the failover timeline. */
+export interface HistoryEntry {
+  /** ISO 8601 time. */
+  at: string;
+  what: HistoryKind;
+  /** The side concerned; '' when none or both. */
+  side: SideName;
+  /** Free text for people; never credentials. */
+  detail: string;
+}
+
+/** Result is what client.request() resolves with. A non-2xx answer is a Result too, not an error: the page decides what a 400 means; only "no answer" (transport failure, timeout, closed, no usable side) rejects. */
+export interface Result {
+  status: number;
+  /** The response's headers, first value each under canonical names, without Set-Cookie and auth headers. */
+  headers: Record<string, string>;
+  /** The response body; a non-2xx body is scrubbed of the client's credentials. */
+  body: string;
+  /** The requestId the client sent (Finesse echoes it in the resulting notification). */
+  requestId: string;
+  /** The side that answered. */
+  side: SideName;
+  /** True when a PUT/POST answered 202 was confirmed by the notification carrying its requestId. */
+  confirmed: boolean;
+  /** On a non-2xx: a one-line description; absent otherwise. */
+  error?: string;
+}
+
+/** Options are createClient's options as the Go side receives them: all of them but the loader's own (wasmURL, wasmModule). An unknown key is an error, so that a typo such as "allowInsecur" does not silently weaken security; an error names the field, e.g. options.sides[1]. */
+export interface Options {
+  /** One or two sides: side A first, then side B. A string is the side's REST base URL (the notification URLs are derived as Finesse does); the object form names every URL, for reverse proxies and the simulator. */
+  sides: (string | SideURLs)[];
+  /** The agent whose desktop this is. */
+  agent: AgentOptions;
+  /** Credentials: {username, password} or {token} (SSO). Never echoed in events, history, errors or logs. */
+  auth: PasswordAuth | TokenAuth;
+  /** Notification transport: 'websocket' (Finesse 12.5 and later, where BOSH is deprecated) or 'bosh' (every release). */
+  transport: Transport;
+  /** With transport 'websocket': dial a side over BOSH when its WebSocket cannot be opened (refused, no /ws/, no xmpp subprotocol); a session that was open and then fails is not silently replaced. Default true. Only valid with 'websocket'. */
+  fallback?: boolean;
+  /** Allow http:/ws: side URLs (simulator, lab). Without it a non-https side is rejected. */
+  allowInsecure?: boolean;
+  /** XMPP resource: up to 64 letters, digits or . _ -; never 'desktop' (the Finesse desktop's). Default: a random one per session. */
+  resource?: string;
+  /** Opt-in behaviour and timings of the failover engine. */
+  policy?: PolicyOptions;
+}
+
+/** SideURLs are the URLs of one side. */
+export interface SideURLs {
+  /** REST base URL, e.g. https://fin-a.example.com:8445. */
+  rest: string;
+  /** BOSH URL. Default: https://<host>:7443/http-bind/ (http://<host>:7071/http-bind/ for an http: side). */
+  bosh?: string;
+  /** WebSocket URL. Default: /ws/ on the REST host and port, e.g. wss://fin-a.example.com:8445/ws/. */
+  websocket?: string;
+}
+
+/** AgentOptions names the agent. */
+export interface AgentOptions {
+  /** The agent's loginId: up to 64 letters, digits or . _ -. */
+  id: string;
+  /** The agent's extension; used to sign the agent in again after a switch or forced logout (without it the client never signs in). */
+  extension?: string;
+}
+
+/** AuthOptions are the credentials: username and password (Basic), or token (SSO Bearer; also the XMPP password). */
+export interface AuthOptions {
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+/** PolicyOptions are options.policy; an absent field takes its default. */
+export interface PolicyOptions {
+  /** SystemInfo poll interval while recovering, in ms (1000 to 600000). Default 10000, Cisco's desktop value. */
+  pollIntervalMs?: number;
+  /** Upper bound of the random delay before switching or reconnecting, in ms (0 to 60000); 0 means no delay. Default 2000. */
+  jitterMs?: number;
+  /** Put the agent back into the state held before a failover. Default false. */
+  restoreAgentState?: boolean;
+  /** Sign the agent in again after a forced logout (reason code 255) by the old side. Default false. */
+  reloginAfterForcedLogout?: boolean;
+  /** Retry POST requests (MAKE_CALL) on 503 or during a switch. Default false: a retried POST can dial twice. */
+  retryPost?: boolean;
+}
+
+// ---- END GENERATED ----

@@ -97,6 +97,8 @@ async function startRuntime(wasmURL, wasmModule) {
         dispatch('error', JSON.stringify({
           message: PREFIX + 'the Go runtime stopped (' + why + '); create a new client',
           code: 'runtime-exit',
+          side: '',
+          requestId: '',
           fatal: true,
         }));
       }
@@ -292,6 +294,8 @@ class EventHub {
       this.deliver('error', JSON.stringify({
         message: PREFIX + 'unknown event type from the Go runtime: ' + String(type),
         code: 'bad-event',
+        side: '',
+        requestId: '',
         fatal: false,
       }));
       return;
@@ -307,6 +311,8 @@ class EventHub {
       this.deliver('error', JSON.stringify({
         message: PREFIX + 'malformed ' + type + ' event from the Go runtime: ' + errorMessage(err),
         code: 'bad-event',
+        side: '',
+        requestId: '',
         fatal: false,
       }));
       return;
@@ -323,6 +329,8 @@ class EventHub {
           this.deliver('error', JSON.stringify({
             message: PREFIX + "a '" + type + "' listener threw: " + errorMessage(err),
             code: 'listener',
+            side: '',
+            requestId: '',
             fatal: false,
           }));
         }

@@ -116,26 +116,27 @@ func newWatcher() *watcher {
 	}
 }
 
-func (w *watcher) on(ev failover.Event) {
+func (w *watcher) on(ev client.Event) {
 	now := time.Now()
 	switch e := ev.(type) {
-	case failover.ConnectionEvent:
-		if e.State == failover.StateConnected {
+	case client.ConnectionEvent:
+		if e.State == client.StateConnected {
 			w.mu.Lock()
+			side := string(e.Side)
 			if w.counter != nil {
-				w.trips[e.Side] = w.counter.n.Load()
+				w.trips[side] = w.counter.n.Load()
 			}
-			w.transport[e.Side] = e.Transport
+			w.transport[side] = string(e.Transport)
 			w.mu.Unlock()
-			if ch, ok := w.connected[e.Side]; ok {
+			if ch, ok := w.connected[side]; ok {
 				select {
 				case ch <- now:
 				default:
 				}
 			}
 		}
-	case failover.DialogEvent:
-		if e.Action == failover.DialogAdded {
+	case client.DialogEvent:
+		if e.Action == client.DialogAdded {
 			w.mu.Lock()
 			w.added[e.Dialog.CallKey]++
 			w.mu.Unlock()
@@ -169,7 +170,7 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	w.counter = counter
 	cfg := clientConfig(p, agent, jitter)
 	var opts []client.Option
-	if sc.Transport == client.TransportWebSocket {
+	if sc.Transport == string(client.TransportWebSocket) {
 		cfg.Transport, cfg.NoFallback = client.TransportWebSocket, true
 		cfg.Sides[0].WebSocket, cfg.Sides[1].WebSocket = p.A().WSURL(), p.B().WSURL()
 		// Through doer, so that the upgrade is counted as a round trip.
@@ -211,7 +212,7 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 	trips := int(w.trips[sc.To])
 	transport := w.transport[sc.To]
 	w.mu.Unlock()
-	if want := cmp.Or(sc.Transport, client.TransportBOSH); transport != want {
+	if want := cmp.Or(sc.Transport, string(client.TransportBOSH)); transport != want {
 		return 0, 0, fmt.Errorf("%s: connected on %s over %q, want %q", sc.ID, sc.To, transport, want)
 	}
 

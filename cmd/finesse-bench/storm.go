@@ -14,7 +14,6 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/internal/client"
 	"github.com/finesse-ha/finesse-ha/internal/clock"
-	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -253,21 +252,21 @@ func (r *stormResult) collectMetrics(before, after sim.Metrics) {
 	r.capacity503 = after.CapacityRejected - before.CapacityRejected
 }
 
-func (a *stormAgent) on(ev failover.Event) {
-	e, ok := ev.(failover.ConnectionEvent)
+func (a *stormAgent) on(ev client.Event) {
+	e, ok := ev.(client.ConnectionEvent)
 	if !ok {
 		return
 	}
 	a.onA.Store(false)
 	switch {
-	case e.State == failover.StateConnected && e.Side == "A":
+	case e.State == client.StateConnected && e.Side == client.SideA:
 		a.onA.Store(true)
 		a.aOnce.Do(func() { close(a.aSignal) })
-	case e.State == failover.StateConnected && e.Side == "B":
+	case e.State == client.StateConnected && e.Side == client.SideB:
 		if a.killed.Load() {
 			a.onBAt.CompareAndSwap(0, time.Now().UnixNano())
 		}
-	case e.State == failover.StateUnauthorized:
+	case e.State == client.StateUnauthorized:
 		a.unauth.Store(true)
 	}
 }

@@ -5,9 +5,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../desktop-follower.js';
 import '../gadget.js';
+import { golden } from './fakes.mjs';
 
 const { createDesktopFollower, mapDesktopStatus, STATUS_MAP, start } = globalThis.finesseHAGadget;
-const CONNECTION_STATES = ['connecting', 'connected', 'reconnecting', 'failing-over', 'disconnected', 'unauthorized', 'closed'];
+// The Go client's closed sets and shapes (internal/client/testdata/wire).
+const ENUMS = golden('enums.json');
+const CONNECTION_STATES = ENUMS.ConnState;
+const GOLDEN_EVENTS = golden('events.json');
+const GOLDEN_SNAPSHOT = golden('snapshot.json');
+const keys = (o) => Object.keys(o).sort();
+/** The keys of the first golden event of type, and of its value at path. */
+function goldenKeys(type, pick = (e) => e, where = () => true) {
+  const e = GOLDEN_EVENTS.find((g) => g.type === type && where(g.event));
+  assert.ok(e, 'golden has a ' + type + ' event');
+  return keys(pick(e.event));
+}
 
 /** gadgets.Hub stand-in: records subscriptions and publishes. */
 class FakeHub {
@@ -109,13 +121,14 @@ test('desktop connection changes become connection events, duplicates dropped', 
     hub.deliver('finesse.info.connection', { status, resourceID: 'desktop' });
   }
   assert.deepEqual(events.connection.map((e) => [e.state, e.reason, e.attempt]), [
-    ['connected', 'desktop connected', 0],
-    ['failing-over', 'desktop failing', 1],
-    ['connected', 'desktop recovered', 0],
-    ['reconnecting', 'desktop reconnecting', 1],
-    ['connected', 'desktop connected', 0],
-    ['unauthorized', 'desktop conflict', 0],
+    ['connected', 'desktop', 0],
+    ['failing-over', 'desktop', 1],
+    ['connected', 'desktop', 0],
+    ['reconnecting', 'desktop', 1],
+    ['connected', 'desktop', 0],
+    ['unauthorized', 'conflict', 0],
   ]);
+  assert.deepEqual(follower.history().map((h) => h.detail).slice(0, 2), ['desktop connected', 'desktop failing'], 'the desktop status is history detail');
   assert.ok(events.connection.every((e) => e.side === '' && e.host === 'fin-a.example.com' && Object.isFrozen(e)));
   assert.deepEqual(follower.history().map((h) => h.what), ['failing-over', 'connected', 'reconnecting', 'connected', 'unauthorized'].reduce((acc, s) => acc.concat(s), ['connected']));
   assert.equal(follower.snapshot().connection.state, 'unauthorized');
@@ -155,15 +168,22 @@ test('dialogs: one added per call, updates, removal, and the Dialog shape', (t) 
     id: '16777217',
     callKey: 'ck:150:16777217:1',
     state: 'ALERTING',
+    uri: '',
+    associatedDialogUri: '',
+    mediaType: '',
     callType: 'ACD_IN',
     fromAddress: '5550101',
     toAddress: '1001001',
     ani: '5550101',
     dnis: '8000',
+    dialedNumber: '',
+    queueName: 'Sales',
+    queueNumber: '',
+    wrapUpReason: '',
     callVariables: { callVariable1: 'acct-42', 'user.tier': 'gold' },
     restored: false,
     restoredFields: [],
-    participants: [{ mediaAddress: '1001001', mediaAddressType: '', state: 'ALERTING', stateCause: '', startTime: '', stateChangeTime: '', actions: ['ANSWER'] }],
+    participants: [{ mediaAddress: '1001001', mediaAddressType: '', state: 'ALERTING', startTime: '', actions: ['ANSWER'] }],
   });
   assert.ok(Object.isFrozen(events.dialog[0].dialog.callVariables));
   assert.equal(follower.snapshot().dialogs.length, 1);
@@ -193,7 +213,8 @@ test('call data lost by the server across a desktop failover is restored and mar
   assert.equal(after.restored, true);
   assert.deepEqual(after.callVariables, { callVariable1: 'acct-42', 'user.tier': 'gold' });
   assert.equal(after.dnis, '8000');
-  assert.deepEqual([...after.restoredFields].sort(), ['callVariables.callVariable1', 'callVariables.user.tier', 'dnis']);
+  // The Go client's names: the field, or the call variable's own name.
+  assert.deepEqual([...after.restoredFields].sort(), ['callVariable1', 'dnis', 'user.tier']);
   // The server sends the data again: no longer restored.
   d.change({ mp: { ...MP } });
   assert.equal(events.dialog.at(-1).dialog.restored, false);
@@ -221,6 +242,7 @@ test('raw updates from the hub become notification events', (t) => {
     source: '/finesse/api/Dialog/1',
     requestId: 'r-7',
     xml: '<Update><data/><event>PUT</event><requestId>r-7</requestId><source>/finesse/api/Dialog/1</source></Update>',
+    side: '',
   }]);
 });
 
@@ -240,7 +262,12 @@ test('request() goes through ClientServices.makeRequest with a requestId', async
   assert.equal(made[0].params.HEADERS['Content-Type'], 'application/xml');
   assert.equal(made[0].params.HEADERS.requestId, res.requestId);
   assert.ok(res.requestId.length >= 8);
-  assert.deepEqual({ ...res, requestId: '' }, { status: 202, headers: { requestId: 'x', 'content-length': '0' }, body: '', requestId: '' });
+  assert.deepEqual({ ...res, requestId: '' }, { status: 202, headers: { requestId: 'x', 'content-length': '0' }, body: '', requestId: '', side: '', confirmed: false });
+  assert.deepEqual(keys(res), keys(golden('result.json')[0]), 'a 2xx result has the Go Result\'s fields');
+  answer = { rc: 400, text: '<ApiErrors/>', headers: {} };
+  const bad = await follower.request('PUT', '/finesse/api/User/1001001', '<User/>');
+  assert.deepEqual([bad.status, bad.confirmed, bad.error], [400, true, 'HTTP 400']);
+  assert.deepEqual(keys(bad), keys(golden('result.json')[1]), 'a non-2xx result has the Go Result\'s fields');
   answer = { rc: 0, errors: ['proxy: connection refused'] };
   await assert.rejects(follower.request('GET', '/finesse/api/User/1001001'), /request GET \/finesse\/api\/User\/1001001 failed: proxy: connection refused/);
   await assert.rejects(follower.request('GET', 'finesse/api/User'), /path must start with "\/"/);
@@ -296,11 +323,105 @@ test('gadget.js starts ClientServices as a non-master and renders the desktop st
   assert.deepEqual(inits, [[finesse.gadget.Config, false]]);
   assert.equal(env.finesseHA, follower);
   hub.deliver('finesse.info.connection', { status: 'failing' });
-  assert.equal(elements.get('fha-connection').textContent, 'failing-over (desktop failing)');
+  assert.equal(elements.get('fha-connection').textContent, 'failing-over (desktop)');
   assert.equal(elements.get('fha-connection').className, 'fha-state fha-failing-over');
   finesse.users[0].load();
   assert.equal(elements.get('fha-agent').textContent, 'NOT_READY');
   finesse.users[0].dialogCallbacks.onCollectionAdd(new FakeDialog('d', { callVariable1: 'x' }));
   assert.equal(elements.get('fha-calls').textContent, 'ALERTING 5550101');
   assert.ok(heightAdjusted >= 2);
+});
+
+// The follower against the Go client's golden JSON: every payload it emits
+// has exactly the fields the Go wire types give the same payload, and every
+// closed-set value it uses is a member of the Go set.
+
+test('call identity: the follower computes the Go client\'s callKey (callkeys.json)', (t) => {
+  const { events, user } = setup(t);
+  user().load();
+  const cases = golden('callkeys.json');
+  assert.ok(cases.length >= 3);
+  for (const c of cases) user().dialogCallbacks.onCollectionAdd(new FakeDialog(c.id, { ...c.mediaProperties }));
+  assert.deepEqual(events.dialog.map((e) => e.dialog.callKey), cases.map((c) => c.callKey));
+});
+
+test('every payload has the fields of the Go wire type, and every closed-set value is a Go member', async (t) => {
+  const { hub, events, user, follower } = setup(t);
+  hub.deliver('finesse.info.connection', { status: 'connected' });
+  hub.deliver('finesse.info.connection', { status: 'failing' });
+  hub.deliver('finesse.info.connection', { status: 'hibernating' });
+  hub.deliver('finesse.info.connection', { status: 'conflict' });
+  user().load();
+  user().change('LOGOUT', 255);
+  const d = new FakeDialog('16777217', { ...MP });
+  user().dialogCallbacks.onCollectionAdd(d);
+  hub.deliver('finesse.api.User.1001001', { content: '<Update/>', object: { Update: {} } });
+  user().opts.onError({ status: 500 });
+  follower.on('agent', () => { throw new Error('bug'); });
+  const realError = console.error;
+  console.error = () => {};
+  t.after(() => { console.error = realError; });
+  user().change('READY');
+
+  const noTransport = (e) => e.transport === undefined;
+  for (const e of events.connection) assert.deepEqual(keys(e), goldenKeys('connection', (g) => g, noTransport));
+  for (const e of events.agent) assert.deepEqual(keys(e), goldenKeys('agent'));
+  for (const e of events.dialog) {
+    assert.deepEqual(keys(e), goldenKeys('dialog'));
+    assert.deepEqual(keys(e.dialog), goldenKeys('dialog', (g) => g.dialog));
+    for (const p of e.dialog.participants) assert.deepEqual(keys(p), goldenKeys('dialog', (g) => g.dialog.participants[0]));
+  }
+  for (const e of events.notification) assert.deepEqual(keys(e), goldenKeys('notification'));
+  assert.equal(events.error.length, 2);
+  for (const e of events.error) assert.deepEqual(keys(e), goldenKeys('error'));
+
+  for (const e of events.connection) {
+    assert.ok(ENUMS.ConnState.includes(e.state), e.state);
+    assert.ok(ENUMS.Reason.includes(e.reason), e.reason);
+  }
+  for (const e of events.error) assert.ok(ENUMS.ErrorCode.includes(e.code), e.code);
+  for (const e of events.dialog) assert.ok(ENUMS.DialogAction.includes(e.action), e.action);
+  for (const h of follower.history()) {
+    assert.ok(ENUMS.HistoryKind.includes(h.what), h.what);
+    assert.deepEqual(keys(h), keys(golden('history.json')[0]));
+  }
+  for (const state of Object.values(STATUS_MAP)) assert.ok(ENUMS.ConnState.includes(state), state);
+
+  const snap = follower.snapshot();
+  assert.deepEqual(keys(snap), keys(GOLDEN_SNAPSHOT));
+  assert.deepEqual(keys(snap.agent), keys(GOLDEN_SNAPSHOT.agent));
+  assert.deepEqual(keys(snap.dialogs[0]), keys(GOLDEN_SNAPSHOT.dialogs[0]));
+  assert.deepEqual(keys(snap.connection), goldenKeys('connection', (g) => g, noTransport));
+  assert.deepEqual(snap.sides, [], 'the desktop owns the sides: none to report');
+});
+
+test('snapshot().agent is null until the User has loaded, then the Go AgentView', (t) => {
+  const { user, follower } = setup(t);
+  assert.equal(follower.snapshot().agent, null);
+  assert.equal(golden('snapshot-empty.json').agent, null, 'as the Go client before its first User read');
+  user().load();
+  const a = follower.snapshot().agent;
+  assert.deepEqual([a.state, a.reasonCode, a.previous], ['NOT_READY', '', '']);
+  user().change('NOT_READY', -1);
+  assert.equal(follower.snapshot().agent.reasonCode, '', "Finesse's -1 is '' as in the Go client");
+});
+
+test('call variables a side lost in a failover are restored as the Go client restores them (restore.json)', (t) => {
+  // restore.json is recorded from the Go client against the simulator: the
+  // call's variables before, what the new side served, and the Go result.
+  const { before, served, after } = golden('restore.json');
+  const { hub, events, user } = setup(t);
+  hub.deliver('finesse.info.connection', { status: 'connected' });
+  user().load();
+  const d = new FakeDialog('16777217', { callKeyCallId: '1', ...before.callVariables });
+  user().dialogCallbacks.onCollectionAdd(d);
+  assert.deepEqual(events.dialog.at(-1).dialog.callVariables, before.callVariables);
+  hub.deliver('finesse.info.connection', { status: 'failing' });
+  hub.deliver('finesse.info.connection', { status: 'recovered' });
+  d.change({ mp: { callKeyCallId: '1', ...served.callVariables } });
+  const got = events.dialog.at(-1).dialog;
+  assert.deepEqual(
+    { callVariables: got.callVariables, restored: got.restored, restoredFields: [...got.restoredFields].sort() },
+    { ...after, restoredFields: [...after.restoredFields].sort() },
+  );
 });

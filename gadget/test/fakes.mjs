@@ -1,18 +1,24 @@
 // Test doubles for the gadget code: a finesse-ha client, and windows that
 // talk through postMessage with the browser's origin rules.
 
+import { readFileSync } from 'node:fs';
+
+/**
+ * The JSON the Go client's wire types produce (internal/client/testdata/wire,
+ * written by its golden tests): payloads here come from it, so the gadget's
+ * tests break when the Go contract changes.
+ */
+export function golden(name) {
+  return JSON.parse(readFileSync(new URL('../../internal/client/testdata/wire/' + name, import.meta.url), 'utf8'));
+}
+
 /** A finesse-ha Client stand-in whose events the test emits. */
 export class FakeClient {
   listeners = new Map(['connection', 'agent', 'dialog', 'notification', 'error'].map((t) => [t, new Set()]));
   requests = [];
   closed = 0;
-  state = {
-    connection: { state: 'connecting', side: '', host: '', reason: '', since: '', attempt: 0 },
-    agent: { state: '', reasonCode: '', previous: '', synthetic: false, forcedLogout: false },
-    dialogs: [],
-    sides: [],
-  };
-  requestImpl = async (method, path) => ({ status: 202, headers: {}, body: '', requestId: 'r' + this.requests.length });
+  state = golden('snapshot-empty.json');
+  requestImpl = async () => ({ ...golden('result.json')[0], requestId: 'r' + this.requests.length });
   on(type, fn) {
     const set = this.listeners.get(type);
     if (!set) throw new TypeError('unknown type ' + type);
@@ -30,7 +36,7 @@ export class FakeClient {
     return n;
   }
   snapshot() { return structuredClone(this.state); }
-  history() { return [{ at: '2025-01-01T00:00:00Z', what: 'connected', side: 'A', detail: '' }]; }
+  history() { return golden('history.json'); }
   request(method, path, body) {
     this.requests.push(body === undefined ? [method, path] : [method, path, body]);
     return this.requestImpl(method, path, body);
@@ -38,18 +44,10 @@ export class FakeClient {
   async close() { this.closed++; }
 }
 
-/** A dialog event as the client emits it. */
+/** A dialog event as the Go client emits it (the golden "added"), with dialog fields overridden. */
 export function dialogEvent(action, overrides = {}) {
-  return {
-    action,
-    synthetic: false,
-    dialog: {
-      id: 'd1', callKey: 'ck:1:100:1', state: 'ALERTING', callType: 'ACD_IN',
-      fromAddress: '5550101', toAddress: '1001001', ani: '5550101', dnis: '8000',
-      callVariables: { callVariable1: 'acct-42' }, restored: false, restoredFields: [], participants: [],
-      ...overrides,
-    },
-  };
+  const e = golden('events.json').find((g) => g.type === 'dialog' && g.event.action === 'added').event;
+  return { ...e, action, dialog: { ...e.dialog, ...overrides } };
 }
 
 /**

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPostMessageBridge, connectToSoftphone, normalizeOrigins, CHANNEL } from '../postmessage-bridge.js';
-import { FakeClient, FakeWindow, ref, messageEvent, settle, dialogEvent } from './fakes.mjs';
+import { FakeClient, FakeWindow, ref, messageEvent, settle, dialogEvent, golden } from './fakes.mjs';
 
 const CRM = 'https://crm.example.com';
 
@@ -83,7 +83,7 @@ test('a request from an allowed origin reaches the client; the answer goes to th
   assert.deepEqual(client.requests, [['PUT', '/finesse/api/User/1001001', body]]);
   assert.equal(from.posts.length, 1);
   assert.equal(from.posts[0].targetOrigin, CRM);
-  assert.deepEqual(from.posts[0].msg, { channel: CHANNEL, id: 'a1', type: 'result', ok: true, result: { status: 202, headers: {}, body: '', requestId: 'r1' } });
+  assert.deepEqual(from.posts[0].msg, { channel: CHANNEL, id: 'a1', type: 'result', ok: true, result: { ...golden('result.json')[0], requestId: 'r1' } });
   assert.equal(bridge.stats().accepted, 1);
 });
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig, clientOptions, startSoftphone } from '../softphone.js';
-import { FakeClient, FakeWindow, messageEvent, settle } from './fakes.mjs';
+import { FakeClient, FakeWindow, messageEvent, settle, golden } from './fakes.mjs';
 import { CHANNEL } from '../postmessage-bridge.js';
 
 const CONFIG = JSON.stringify({
@@ -94,4 +94,17 @@ test('a host adapter that fails to attach closes the client and rejects', async 
     hosts: { dynamics: async () => { throw new Error('CIFInitDone did not fire'); } },
   }), /CIFInitDone did not fire/);
   assert.equal(client.closed, 1);
+});
+
+test('every option of the Go contract passes through from the deployment configuration (options.json)', () => {
+  const goOptions = golden('options.json'); // every field set, as the Go Options type names them
+  const config = { ...goOptions, wasmURL: 'https://cdn.example.com/finesse-ha.wasm' };
+  delete config.agent;
+  delete config.auth;
+  const options = clientOptions(config, CREDS);
+  for (const key of Object.keys(goOptions)) {
+    if (key === 'agent' || key === 'auth') continue;
+    assert.deepEqual(options[key], goOptions[key], key + ' passes through');
+  }
+  assert.deepEqual(Object.keys(options).sort(), [...Object.keys(goOptions), 'wasmURL'].sort(), 'and nothing the Go side does not know');
 });

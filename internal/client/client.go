@@ -39,24 +39,17 @@ type settings struct {
 // native WebSocket library.
 func WithWebSocket(dial ws.DialFunc) Option { return func(s *settings) { s.wsDial = dial } }
 
-// New builds the REST client and notification dialer of every side and the
-// failover engine over them. It validates cfg as ParseOptions does (errors
-// are *OptionError). onEvent receives every event in order; it must not
-// block and must not call Request. Call Start to connect.
-func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event), opts ...Option) (*Client, error) {
+// New validates cfg (the one validation pass; errors are *OptionError
+// naming the option) and builds the REST client and notification dialer of
+// every side and the failover engine over them. onEvent receives every
+// event in order, as the page will see it; it must not block and must not
+// call Request. Call Start to connect.
+func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if doer == nil || clk == nil {
 		return nil, errors.New("finesse-ha: client.New needs a Doer and a Clock")
-	}
-	if onEvent == nil {
-		onEvent = func(failover.Event) {}
-	}
-	// The XMPP password is the Finesse password or, for SSO, the token.
-	xmppSecret := cfg.Auth.Password
-	if cfg.Auth.Token != "" {
-		xmppSecret = cfg.Auth.Token
 	}
 	var set settings
 	for _, o := range opts {
@@ -66,6 +59,7 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event), o
 	if err != nil {
 		return nil, err
 	}
+	cred := credentialsOf(cfg.Auth)
 	sides := make([]failover.Side, 0, len(cfg.Sides))
 	for i, sc := range cfg.Sides {
 		rc, err := finesse.NewClient(sc.REST, doer, cfg.Auth)
@@ -82,16 +76,10 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event), o
 				BOSHURL:      sc.BOSH,
 				WebSocketURL: sc.WebSocket,
 				Username:     cfg.AgentID,
-				Password:     xmppSecret,
+				Password:     cred.xmppPassword,
 				Resource:     cfg.Resource,
 			},
 		})
-	}
-	var secrets []string
-	for _, s := range []string{cfg.Auth.Password, cfg.Auth.Token} {
-		if s != "" {
-			secrets = append(secrets, s)
-		}
 	}
 	e, err := failover.New(failover.Config{
 		AgentID:   cfg.AgentID,
@@ -99,13 +87,25 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event), o
 		Sides:     sides,
 		Clock:     clk,
 		Policy:    cfg.Policy,
-		OnEvent:   onEvent,
-		Secrets:   secrets,
+		OnEvent:   forward(onEvent),
+		Secrets:   cred.secrets,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &Client{engine: e}, nil
+}
+
+// forward hands the engine's events to onEvent in their wire form.
+func forward(onEvent func(Event)) func(failover.Event) {
+	if onEvent == nil {
+		return func(failover.Event) {}
+	}
+	return func(ev failover.Event) {
+		if w := toEvent(ev); w != nil {
+			onEvent(w)
+		}
+	}
 }
 
 // newDialer picks the notification transport. With WebSocket and the
@@ -133,10 +133,10 @@ func sideField(i int) string { return fmt.Sprintf("options.sides[%d]", i) }
 func (c *Client) Start() { c.engine.Start() }
 
 // Snapshot is the current connection, agent, calls and side health.
-func (c *Client) Snapshot() failover.Snapshot { return c.engine.Snapshot() }
+func (c *Client) Snapshot() Snapshot { return toSnapshot(c.engine.Snapshot()) }
 
-// History is the failover timeline, oldest first.
-func (c *Client) History() []failover.HistoryEntry { return c.engine.History() }
+// History is the failover timeline, oldest first; never nil.
+func (c *Client) History() []HistoryEntry { return toHistory(c.engine.History()) }
 
 // Recheck checks health now instead of on the next timer (failover.Engine
 // Recheck): the page calls it when its tab becomes visible or the network
@@ -149,22 +149,6 @@ func (c *Client) Close() error { return c.engine.Close() }
 // Done is closed once the client has stopped after Close.
 func (c *Client) Done() <-chan struct{} { return c.engine.Done() }
 
-// Result is what a page's request resolves with (web/index.d.ts
-// RequestResult). A non-2xx answer is a Result too, not an error: the page
-// decides what a 400 means, from its status, headers and body; Error then
-// carries the engine's one-line description. Headers are the response's,
-// first value each under canonical names, without Set-Cookie and auth
-// headers; a non-2xx body is scrubbed of the client's credentials.
-type Result struct {
-	Status    int               `json:"status"`
-	Headers   map[string]string `json:"headers"`
-	Body      string            `json:"body"`
-	RequestID string            `json:"requestId"`
-	Side      string            `json:"side,omitempty"`
-	Confirmed bool              `json:"confirmed"`
-	Error     string            `json:"error,omitempty"`
-}
-
 // Request sends one REST request through the active side (failover.Engine
 // Request). It fails only when no answer was received (transport error,
 // timeout, closed, no usable side); the error text holds no credential.
@@ -175,22 +159,10 @@ func (c *Client) Request(ctx context.Context, method, path string, body []byte) 
 		if errors.As(err, &re) && re.Status != 0 {
 			return &Result{
 				Status: re.Status, Headers: orEmptyMap(re.Header), Body: re.Body,
-				RequestID: re.RequestID, Side: re.Side, Error: re.Msg,
+				RequestID: re.RequestID, Side: SideName(re.Side), Error: re.Msg,
 			}, nil
 		}
 		return nil, err
 	}
-	return &Result{
-		Status: resp.Status, Headers: orEmptyMap(resp.Header), Body: resp.Body,
-		RequestID: resp.RequestID, Side: resp.Side, Confirmed: resp.Confirmed,
-	}, nil
-}
-
-// orEmptyMap keeps Result.Headers an object in JSON ({} rather than null),
-// as web/index.d.ts declares it.
-func orEmptyMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
+	return toResult(resp), nil
 }

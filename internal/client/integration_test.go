@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,13 +24,13 @@ const simAgent = "1001001"
 // recorder keeps every event and wakes waiters on each one.
 type recorder struct {
 	mu     sync.Mutex
-	events []failover.Event
+	events []Event
 	wake   chan struct{}
 }
 
 func newRecorder() *recorder { return &recorder{wake: make(chan struct{}, 1)} }
 
-func (r *recorder) on(ev failover.Event) {
+func (r *recorder) on(ev Event) {
 	r.mu.Lock()
 	r.events = append(r.events, ev)
 	r.mu.Unlock()
@@ -39,14 +40,14 @@ func (r *recorder) on(ev failover.Event) {
 	}
 }
 
-func (r *recorder) all() []failover.Event {
+func (r *recorder) all() []Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]failover.Event(nil), r.events...)
+	return append([]Event(nil), r.events...)
 }
 
 // waitFor waits until some event satisfies ok, failing the test after d.
-func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, ok func(failover.Event) bool) failover.Event {
+func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, ok func(Event) bool) Event {
 	t.Helper()
 	deadline := time.After(d)
 	seen := 0
@@ -67,22 +68,22 @@ func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, ok func(f
 	}
 }
 
-func describe(evs []failover.Event) string {
+func describe(evs []Event) string {
 	var b strings.Builder
 	for _, ev := range evs {
 		j, _ := json.Marshal(ev)
 		if len(j) > 160 {
 			j = append(j[:160], "..."...)
 		}
-		b.WriteString("\n  " + ev.Kind() + " " + string(j))
+		b.WriteString("\n  " + string(ev.Kind()) + " " + string(j))
 	}
 	return b.String()
 }
 
-func connectedOn(side string) func(failover.Event) bool {
-	return func(ev failover.Event) bool {
-		c, ok := ev.(failover.ConnectionEvent)
-		return ok && c.State == failover.StateConnected && c.Side == side
+func connectedOn(side SideName) func(Event) bool {
+	return func(ev Event) bool {
+		c, ok := ev.(ConnectionEvent)
+		return ok && c.State == StateConnected && c.Side == side
 	}
 }
 
@@ -128,16 +129,16 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 
 	// A live agent event, then a call, both seen through side A.
 	require.NoError(t, pair.SignIn(simAgent, true))
-	rec.waitFor(t, 5*time.Second, "agent READY", func(ev failover.Event) bool {
-		a, ok := ev.(failover.AgentEvent)
+	rec.waitFor(t, 5*time.Second, "agent READY", func(ev Event) bool {
+		a, ok := ev.(AgentEvent)
 		return ok && a.State == "READY" && !a.Synthetic
 	})
 	dialogID, err := pair.OfferCall(simAgent)
 	require.NoError(t, err)
-	added := rec.waitFor(t, 5*time.Second, "dialog added", func(ev failover.Event) bool {
-		d, ok := ev.(failover.DialogEvent)
-		return ok && d.Action == failover.DialogAdded && d.Dialog.ID == dialogID
-	}).(failover.DialogEvent)
+	added := rec.waitFor(t, 5*time.Second, "dialog added", func(ev Event) bool {
+		d, ok := ev.(DialogEvent)
+		return ok && d.Action == DialogAdded && d.Dialog.ID == dialogID
+	}).(DialogEvent)
 	callKey := added.Dialog.CallKey
 	require.NotEmpty(t, callKey)
 
@@ -146,12 +147,12 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 	rec.waitFor(t, 15*time.Second, "connected on B", connectedOn("B"))
 
 	snap := c.Snapshot()
-	assert.Equal(t, failover.StateConnected, snap.Connection.State)
-	assert.Equal(t, "B", snap.Connection.Side)
+	assert.Equal(t, StateConnected, snap.Connection.State)
+	assert.Equal(t, SideB, snap.Connection.Side)
 	require.NotNil(t, snap.Agent)
 	want, err := pair.User(simAgent)
 	require.NoError(t, err)
-	assert.Equal(t, want.State, snap.Agent.State, "re-synced agent state matches the server's")
+	assert.EqualValues(t, want.State, snap.Agent.State, "re-synced agent state matches the server's")
 	var keys []string
 	for _, d := range snap.Dialogs {
 		keys = append(keys, d.CallKey)
@@ -160,7 +161,7 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 
 	addedCount := 0
 	for _, ev := range rec.all() {
-		if d, ok := ev.(failover.DialogEvent); ok && d.Action == failover.DialogAdded && d.Dialog.CallKey == callKey {
+		if d, ok := ev.(DialogEvent); ok && d.Action == DialogAdded && d.Dialog.CallKey == callKey {
 			addedCount++
 		}
 	}
@@ -172,7 +173,7 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 	res, err := c.Request(ctx, "GET", "/finesse/api/User/"+simAgent, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 200, res.Status)
-	assert.Equal(t, "B", res.Side)
+	assert.Equal(t, SideB, res.Side)
 	assert.Contains(t, res.Body, "<User>")
 	assert.Contains(t, res.Headers["Content-Type"], "xml", "the response's own headers reach the page")
 	// Recheck reaches the engine: the connected client checks B at once.
@@ -208,13 +209,13 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 		}
 		return false
 	}, 5*time.Second, 10*time.Millisecond)
-	assert.Equal(t, failover.StateConnected, c.Snapshot().Connection.State)
+	assert.Equal(t, StateConnected, c.Snapshot().Connection.State)
 
-	hist, err := MarshalHistory(c.History())
+	hist, err := json.Marshal(c.History())
 	require.NoError(t, err)
 	assert.NotContains(t, string(hist), testPassword)
 	for _, ev := range rec.all() {
-		j, err := MarshalEvent(ev)
+		j, err := json.Marshal(ev)
 		require.NoError(t, err)
 		assert.NotContains(t, string(j), testPassword)
 	}
@@ -250,16 +251,76 @@ func TestWrongPasswordStopsUnauthorized(t *testing.T) {
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
 
-	rec.waitFor(t, 10*time.Second, "unauthorized", func(ev failover.Event) bool {
-		ce, ok := ev.(failover.ConnectionEvent)
-		return ok && ce.State == failover.StateUnauthorized
+	rec.waitFor(t, 10*time.Second, "unauthorized", func(ev Event) bool {
+		ce, ok := ev.(ConnectionEvent)
+		return ok && ce.State == StateUnauthorized
 	})
 	for _, ev := range rec.all() {
-		j, err := MarshalEvent(ev)
+		j, err := json.Marshal(ev)
 		require.NoError(t, err)
 		assert.NotContains(t, string(j), wrong)
 	}
-	hist, err := MarshalHistory(c.History())
+	hist, err := json.Marshal(c.History())
 	require.NoError(t, err)
 	assert.NotContains(t, string(hist), wrong)
+}
+
+// TestWireGoldenRestore records, from the real stack against the simulator,
+// how the Go client restores call variables a side lost in a failover
+// (side B serves the call with every variable emptied). The gadget's
+// desktop follower, which restores the same way from finesse.js's objects,
+// is tested against this file (gadget/test/desktop-follower.test.mjs).
+func TestWireGoldenRestore(t *testing.T) {
+	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, pair.Start())
+	t.Cleanup(func() { _ = pair.Close() })
+	cfg := Config{
+		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		AgentID:       simAgent,
+		Auth:          finesse.Auth{Username: simAgent, Password: testPassword},
+		AllowInsecure: true,
+		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, HealthTimeout: time.Second, TransportBackoff: 50 * time.Millisecond},
+	}
+	rec := newRecorder()
+	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	require.NoError(t, err)
+	c.Start()
+	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
+	rec.waitFor(t, 10*time.Second, "connected on A", connectedOn(SideA))
+	require.NoError(t, pair.SignIn(simAgent, true))
+	dialogID, err := pair.OfferCall(simAgent)
+	require.NoError(t, err)
+	before := rec.waitFor(t, 5*time.Second, "dialog added", func(ev Event) bool {
+		d, ok := ev.(DialogEvent)
+		return ok && d.Action == DialogAdded && d.Dialog.ID == dialogID
+	}).(DialogEvent).Dialog
+
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultNullCallVariables, Side: "B"}))
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultKill, Side: "A"}))
+	after := rec.waitFor(t, 15*time.Second, "the call restored on B", func(ev Event) bool {
+		d, ok := ev.(DialogEvent)
+		return ok && d.Side == SideB && d.Dialog.CallKey == before.CallKey && d.Dialog.Restored
+	}).(DialogEvent).Dialog
+
+	served := map[string]string{}
+	for name := range before.CallVariables {
+		served[name] = "" // what side B serves: the names, no values
+	}
+	slices.Sort(after.RestoredFields)
+	type callData struct {
+		CallVariables  map[string]string `json:"callVariables"`
+		Restored       bool              `json:"restored"`
+		RestoredFields []string          `json:"restoredFields"`
+	}
+	checkGolden(t, "restore.json", struct {
+		Before callData `json:"before"`
+		Served callData `json:"served"`
+		After  callData `json:"after"`
+	}{
+		Before: callData{before.CallVariables, before.Restored, before.RestoredFields},
+		Served: callData{served, false, []string{}},
+		After:  callData{after.CallVariables, after.Restored, after.RestoredFields},
+	})
+	assert.Equal(t, before.CallVariables, after.CallVariables, "every variable restored")
 }

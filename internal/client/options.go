@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -12,17 +13,17 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
-// Config is a validated client configuration. ParseOptions builds it from
-// the page's options JSON; Go callers may fill it directly (New validates).
+// Config is a client configuration: what ParseOptions makes of the page's
+// Options, or what a Go caller (the load tool, tests) fills in directly.
+// New validates it; that is the one validation pass.
 type Config struct {
 	// Sides are side A and optionally side B.
 	Sides     []SideConfig
 	AgentID   string
 	Extension string
 	Auth      finesse.Auth
-	// Transport is the notification transport: TransportWebSocket (Finesse
-	// 12.5 and later) or TransportBOSH.
-	Transport string
+	// Transport is the notification transport; empty means TransportBOSH.
+	Transport Transport
 	// NoFallback turns off the WebSocket transport's fallback to BOSH when a
 	// side's WebSocket cannot be opened (options.fallback: false). The
 	// fallback is on by default: a side still on a release without /ws/
@@ -30,9 +31,12 @@ type Config struct {
 	NoFallback bool
 	// AllowInsecure permits http: side URLs (simulator, lab).
 	AllowInsecure bool
-	// Resource is the XMPP resource (failover.DefaultResource if empty).
+	// Resource is the XMPP resource; empty lets every notification session
+	// bind a random one (two tabs with one resource would knock each other off).
 	Resource string
-	Policy   failover.Policy
+	// Policy is the engine's policy. A Go caller may set any field; a page
+	// only what PolicyOptions offers, within its bounds.
+	Policy failover.Policy
 }
 
 // SideConfig holds one side's URLs. BOSH and WebSocket are derived from
@@ -43,12 +47,6 @@ type SideConfig struct {
 	WebSocket string
 }
 
-// The notification transports.
-const (
-	TransportBOSH      = "bosh"
-	TransportWebSocket = "websocket"
-)
-
 // Bounds of the page's policy numbers. The poll floor protects Finesse:
 // thousands of desktops polling SystemInfo faster than every second would
 // load the very server that is recovering.
@@ -58,64 +56,169 @@ const (
 	maxJitter       = time.Minute
 )
 
-// ParseOptions decodes and validates the page's options JSON (web/BRIDGE.md).
-// Errors are *OptionError naming the field; they never quote a value.
+// ParseOptions decodes the page's options JSON (Options) into a Config:
+// shapes, types, unknown keys and the policy's bounds. New checks the
+// values. Errors are *OptionError naming the field; they never quote a value.
 func ParseOptions(data []byte) (Config, error) {
-	top, err := object(data, "options", []string{"sides", "agent", "auth", "transport", "fallback", "allowInsecure", "resource", "policy"})
+	o, err := decodeOptions(data)
 	if err != nil {
 		return Config{}, err
 	}
-	var cfg Config
-	if err := parseSides(top["sides"], &cfg); err != nil {
-		return Config{}, err
+	return o.config()
+}
+
+// config is the Config the page's options ask for.
+func (o Options) config() (Config, error) {
+	cfg := Config{
+		AgentID: o.Agent.ID, Extension: o.Agent.Extension,
+		Auth:      finesse.Auth{Username: o.Auth.Username, Password: o.Auth.Password, Token: o.Auth.Token},
+		Transport: o.Transport, AllowInsecure: o.AllowInsecure, Resource: o.Resource,
+		NoFallback: o.Fallback != nil && !*o.Fallback,
 	}
-	if err := parseAgent(top["agent"], &cfg); err != nil {
-		return Config{}, err
+	for _, s := range o.Sides {
+		cfg.Sides = append(cfg.Sides, SideConfig(s))
 	}
-	if err := parseAuth(top["auth"], &cfg); err != nil {
-		return Config{}, err
-	}
-	if raw, ok := top["transport"]; ok {
-		if err := str(raw, "options.transport", &cfg.Transport); err != nil {
+	if o.Policy != nil {
+		if err := o.Policy.apply(&cfg.Policy); err != nil {
 			return Config{}, err
 		}
-	} else {
-		return Config{}, optErr("options.transport", `missing (use "websocket" or "bosh")`)
-	}
-	if raw, ok := top["fallback"]; ok {
-		var fallback bool
-		if err := json.Unmarshal(raw, &fallback); err != nil {
-			return Config{}, optErr("options.fallback", "must be a boolean")
-		}
-		cfg.NoFallback = !fallback
-	}
-	if raw, ok := top["allowInsecure"]; ok {
-		if err := json.Unmarshal(raw, &cfg.AllowInsecure); err != nil {
-			return Config{}, optErr("options.allowInsecure", "must be a boolean")
-		}
-	}
-	if raw, ok := top["resource"]; ok {
-		if err := str(raw, "options.resource", &cfg.Resource); err != nil {
-			return Config{}, err
-		}
-	}
-	if raw, ok := top["policy"]; ok {
-		if err := parsePolicy(raw, &cfg.Policy); err != nil {
-			return Config{}, err
-		}
-	}
-	if err := cfg.validate(); err != nil {
-		return Config{}, err
 	}
 	return cfg, nil
 }
 
-// object decodes a JSON object and rejects keys not in known. JSON null
-// counts as absent, as JavaScript's undefined would after JSON.stringify.
-func object(data []byte, field string, known []string) (map[string]json.RawMessage, error) {
+// apply sets the engine policy p asks for. jitterMs 0 means no jitter,
+// which failover.Policy spells negative (its zero means "default").
+func (p PolicyOptions) apply(dst *failover.Policy) error {
+	ms := func(v *float64, field string, lo, hi time.Duration) (time.Duration, error) {
+		n := *v
+		d := time.Duration(n * float64(time.Millisecond))
+		if n != n || d < lo || d > hi {
+			return 0, optErr("options.policy."+field, fmt.Sprintf("must be between %d and %d", lo.Milliseconds(), hi.Milliseconds()))
+		}
+		return d, nil
+	}
+	if p.PollIntervalMs != nil {
+		d, err := ms(p.PollIntervalMs, "pollIntervalMs", minPollInterval, maxPollInterval)
+		if err != nil {
+			return err
+		}
+		dst.PollInterval = d
+	}
+	if p.JitterMs != nil {
+		d, err := ms(p.JitterMs, "jitterMs", 0, maxJitter)
+		if err != nil {
+			return err
+		}
+		if d == 0 {
+			d = -1
+		}
+		dst.Jitter = d
+	}
+	set := func(v *bool, dst *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(p.RestoreAgentState, &dst.RestoreAgentState)
+	set(p.ReloginAfterForcedLogout, &dst.ReloginAfterForcedLogout)
+	set(p.RetryPost, &dst.RetryPOST)
+	return nil
+}
+
+// decodeOptions decodes data strictly into Options. encoding/json's own
+// errors would name Go types and quote values, so every object is walked
+// here with its keys checked against the JSON names of its Go type.
+func decodeOptions(data []byte) (Options, error) {
+	var o Options
+	top, err := object(data, "options", o)
+	if err != nil {
+		return o, err
+	}
+	if err := decodeSides(top["sides"], &o.Sides); err != nil {
+		return o, err
+	}
+	if top["agent"] == nil {
+		return o, optErr("options.agent", "missing ({id, extension})")
+	}
+	if err := decodeFields(top["agent"], "options.agent", &o.Agent); err != nil {
+		return o, err
+	}
+	if top["auth"] == nil {
+		return o, optErr("options.auth", "missing ({username, password} or {token})")
+	}
+	if err := decodeFields(top["auth"], "options.auth", &o.Auth); err != nil {
+		return o, err
+	}
+	if top["transport"] == nil {
+		return o, optErr("options.transport", `missing (use "websocket" or "bosh")`)
+	}
+	delete(top, "sides")
+	delete(top, "agent")
+	delete(top, "auth")
+	if top["policy"] != nil {
+		o.Policy = &PolicyOptions{}
+		if err := decodeFields(top["policy"], "options.policy", o.Policy); err != nil {
+			return o, err
+		}
+		delete(top, "policy")
+	}
+	return o, setFields(top, "options", &o)
+}
+
+// decodeFields decodes the JSON object raw into the struct dst.
+func decodeFields(raw json.RawMessage, field string, dst any) error {
+	m, err := object(raw, field, dst)
+	if err != nil {
+		return err
+	}
+	return setFields(m, field, dst)
+}
+
+// setFields decodes each of m's values into dst's field of that JSON name
+// (string, bool, number or a pointer to one), naming the field on a type
+// mismatch.
+func setFields(m map[string]json.RawMessage, field string, dst any) error {
+	v := reflect.ValueOf(dst).Elem()
+	for i := range v.NumField() {
+		name := jsonName(v.Type().Field(i))
+		raw := m[name]
+		if raw == nil {
+			continue
+		}
+		f := v.Field(i)
+		if err := json.Unmarshal(raw, f.Addr().Interface()); err != nil {
+			kind := f.Type()
+			if kind.Kind() == reflect.Pointer {
+				kind = kind.Elem()
+			}
+			want := map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "a boolean", reflect.Float64: "a number of milliseconds"}[kind.Kind()]
+			return optErr(field+"."+name, "must be "+want)
+		}
+	}
+	return nil
+}
+
+// jsonName is the JSON name of a struct field.
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
+}
+
+// object decodes a JSON object and rejects keys that are not JSON names of
+// shape's fields. JSON null counts as absent, as JavaScript's undefined
+// would after JSON.stringify.
+func object(data []byte, field string, shape any) (map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if len(bytes.TrimSpace(data)) == 0 || json.Unmarshal(data, &m) != nil || m == nil {
 		return nil, optErr(field, "must be an object")
+	}
+	t := reflect.TypeOf(shape)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var known []string
+	for i := range t.NumField() {
+		known = append(known, jsonName(t.Field(i)))
 	}
 	keys := make([]string, 0, len(m))
 	for k, v := range m {
@@ -139,22 +242,7 @@ func object(data []byte, field string, known []string) (map[string]json.RawMessa
 	return m, nil
 }
 
-func str(raw json.RawMessage, field string, dst *string) error {
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return optErr(field, "must be a string")
-	}
-	return nil
-}
-
-// optString decodes the optional string m[key] of the object at parent.
-func optString(m map[string]json.RawMessage, key, parent string, dst *string) error {
-	if m[key] == nil {
-		return nil
-	}
-	return str(m[key], parent+"."+key, dst)
-}
-
-func parseSides(raw json.RawMessage, cfg *Config) error {
+func decodeSides(raw json.RawMessage, dst *[]SideURLs) error {
 	if raw == nil {
 		return optErr("options.sides", "missing (one or two Finesse sides)")
 	}
@@ -162,118 +250,25 @@ func parseSides(raw json.RawMessage, cfg *Config) error {
 	if err := json.Unmarshal(raw, &list); err != nil {
 		return optErr("options.sides", "must be an array")
 	}
-	// Count checks live in validate, shared with Go callers.
+	// Count checks are New's, shared with Go callers.
 	for i, item := range list {
-		field := fmt.Sprintf("options.sides[%d]", i)
+		field := sideField(i)
 		var s string
 		if json.Unmarshal(item, &s) == nil {
-			cfg.Sides = append(cfg.Sides, SideConfig{REST: s})
+			*dst = append(*dst, SideURLs{REST: s})
 			continue
 		}
-		m, err := object(item, field, []string{"rest", "bosh", "websocket"})
-		if err != nil {
-			if bytes.HasPrefix(bytes.TrimSpace(item), []byte("{")) {
-				return err // an object with an unknown key: say which
-			}
+		var sc SideURLs
+		if !bytes.HasPrefix(bytes.TrimSpace(item), []byte("{")) {
 			return optErr(field, "must be a URL string or an object {rest, bosh, websocket}")
 		}
-		var sc SideConfig
-		if err := optString(m, "rest", field, &sc.REST); err != nil {
-			return err
-		}
-		if err := optString(m, "bosh", field, &sc.BOSH); err != nil {
-			return err
-		}
-		if err := optString(m, "websocket", field, &sc.WebSocket); err != nil {
+		if err := decodeFields(item, field, &sc); err != nil {
 			return err
 		}
 		if sc.REST == "" {
 			return optErr(field+".rest", "missing")
 		}
-		cfg.Sides = append(cfg.Sides, sc)
-	}
-	return nil
-}
-
-func parseAgent(raw json.RawMessage, cfg *Config) error {
-	if raw == nil {
-		return optErr("options.agent", "missing ({id, extension})")
-	}
-	m, err := object(raw, "options.agent", []string{"id", "extension"})
-	if err != nil {
-		return err
-	}
-	if err := optString(m, "id", "options.agent", &cfg.AgentID); err != nil {
-		return err
-	}
-	return optString(m, "extension", "options.agent", &cfg.Extension)
-}
-
-func parseAuth(raw json.RawMessage, cfg *Config) error {
-	if raw == nil {
-		return optErr("options.auth", "missing ({username, password} or {token})")
-	}
-	m, err := object(raw, "options.auth", []string{"username", "password", "token"})
-	if err != nil {
-		return err
-	}
-	if err := optString(m, "username", "options.auth", &cfg.Auth.Username); err != nil {
-		return err
-	}
-	if err := optString(m, "password", "options.auth", &cfg.Auth.Password); err != nil {
-		return err
-	}
-	return optString(m, "token", "options.auth", &cfg.Auth.Token)
-}
-
-func parsePolicy(raw json.RawMessage, p *failover.Policy) error {
-	m, err := object(raw, "options.policy", []string{"pollIntervalMs", "jitterMs", "restoreAgentState", "reloginAfterForcedLogout", "retryPost"})
-	if err != nil {
-		return err
-	}
-	ms := func(key string, lo, hi time.Duration) (time.Duration, bool, error) {
-		if m[key] == nil {
-			return 0, false, nil
-		}
-		field := "options.policy." + key
-		var n float64
-		if json.Unmarshal(m[key], &n) != nil {
-			return 0, false, optErr(field, "must be a number of milliseconds")
-		}
-		d := time.Duration(n * float64(time.Millisecond))
-		if n != n || d < lo || d > hi {
-			return 0, false, optErr(field, fmt.Sprintf("must be between %d and %d", lo.Milliseconds(), hi.Milliseconds()))
-		}
-		return d, true, nil
-	}
-	if d, ok, err := ms("pollIntervalMs", minPollInterval, maxPollInterval); err != nil {
-		return err
-	} else if ok {
-		p.PollInterval = d
-	}
-	if d, ok, err := ms("jitterMs", 0, maxJitter); err != nil {
-		return err
-	} else if ok {
-		if d == 0 {
-			d = -1 // failover.Policy: zero means default, negative means none
-		}
-		p.Jitter = d
-	}
-	flags := []struct {
-		key string
-		dst *bool
-	}{
-		{"restoreAgentState", &p.RestoreAgentState},
-		{"reloginAfterForcedLogout", &p.ReloginAfterForcedLogout},
-		{"retryPost", &p.RetryPOST},
-	}
-	for _, f := range flags {
-		if m[f.key] == nil {
-			continue
-		}
-		if json.Unmarshal(m[f.key], f.dst) != nil {
-			return optErr("options.policy."+f.key, "must be a boolean")
-		}
+		*dst = append(*dst, sc)
 	}
 	return nil
 }

@@ -35,8 +35,17 @@ func opts(t *testing.T, edit func(m map[string]any)) []byte {
 	return b
 }
 
+// checked is ParseOptions followed by the validation New runs.
+func checked(data []byte) (Config, error) {
+	cfg, err := ParseOptions(data)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate()
+}
+
 func TestParseOptionsValid(t *testing.T) {
-	cfg, err := ParseOptions(opts(t, func(m map[string]any) {
+	cfg, err := checked(opts(t, func(m map[string]any) {
 		m["policy"] = map[string]any{"pollIntervalMs": 2500, "jitterMs": 0, "retryPost": true}
 		m["resource"] = "crm-1"
 	}))
@@ -48,12 +57,12 @@ func TestParseOptionsValid(t *testing.T) {
 	assert.Equal(t, testPassword, cfg.Auth.Password)
 	assert.Equal(t, "crm-1", cfg.Resource)
 	assert.Equal(t, 2500*time.Millisecond, cfg.Policy.PollInterval)
-	assert.Negative(t, cfg.Policy.Jitter, "jitterMs 0 means none, which failover spells negative")
+	assert.Negative(t, cfg.Policy.Jitter, "jitterMs 0 means no jitter, which failover.Policy spells negative (its zero is the default)")
 	assert.True(t, cfg.Policy.RetryPOST)
 }
 
 func TestParseOptionsDerivesInsecureBOSHAndKeepsExplicitURLs(t *testing.T) {
-	cfg, err := ParseOptions(opts(t, func(m map[string]any) {
+	cfg, err := checked(opts(t, func(m map[string]any) {
 		m["allowInsecure"] = true
 		m["sides"] = []any{"http://127.0.0.1:1234", map[string]any{"rest": "http://127.0.0.1:5678", "bosh": "http://127.0.0.1:5678/http-bind/"}}
 		m["auth"] = map[string]any{"token": testToken}
@@ -63,11 +72,11 @@ func TestParseOptionsDerivesInsecureBOSHAndKeepsExplicitURLs(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:7071/http-bind/", cfg.Sides[0].BOSH)
 	assert.Equal(t, "http://127.0.0.1:5678/http-bind/", cfg.Sides[1].BOSH)
 	assert.Equal(t, testToken, cfg.Auth.Token)
-	assert.Equal(t, "finesse-ha", cfg.Resource)
+	assert.Empty(t, cfg.Resource, "no resource given: notify binds a random one per session")
 }
 
 func TestParseOptionsWebSocketDerivesURLAndFallback(t *testing.T) {
-	cfg, err := ParseOptions(opts(t, func(m map[string]any) {
+	cfg, err := checked(opts(t, func(m map[string]any) {
 		m["transport"] = "websocket"
 		m["allowInsecure"] = true
 		m["sides"] = []any{"https://fin-a.example.com:8445", "http://127.0.0.1:5678", map[string]any{"rest": "https://fin-c.example.com", "websocket": "wss://proxy.example.com/fin-c/ws/"}}[1:]
@@ -78,7 +87,7 @@ func TestParseOptionsWebSocketDerivesURLAndFallback(t *testing.T) {
 	assert.Equal(t, "ws://127.0.0.1:5678/ws/", cfg.Sides[0].WebSocket, "same host and port as REST, like Finesse's own desktop")
 	assert.Equal(t, "wss://proxy.example.com/fin-c/ws/", cfg.Sides[1].WebSocket, "an explicit URL is kept")
 
-	cfg, err = ParseOptions(opts(t, func(m map[string]any) {
+	cfg, err = checked(opts(t, func(m map[string]any) {
 		m["transport"] = "websocket"
 		m["fallback"] = false
 	}))
@@ -162,7 +171,7 @@ func TestParseOptionsErrorsNameTheField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseOptions(tt.data)
+			_, err := checked(tt.data)
 			require.Error(t, err)
 			var oe *OptionError
 			require.ErrorAs(t, err, &oe)
@@ -181,4 +190,26 @@ func TestNewValidatesGoConfigs(t *testing.T) {
 	var oe *OptionError
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "options.sides", oe.Field)
+}
+
+// FuzzParseOptions: any input decodes to a Config or an *OptionError naming
+// an options field, never a panic, and no error quotes a value.
+func FuzzParseOptions(f *testing.F) {
+	f.Add([]byte(`{"sides":["https://a.example"],"agent":{"id":"1"},"auth":{"username":"u","password":"` + testPassword + `"},"transport":"bosh"}`))
+	f.Add([]byte(`{"sides":[{"rest":"https://a.example","bosh":1}],"policy":{"jitterMs":"x"}}`))
+	f.Add([]byte(`{"sides":[42],"agent":null,"fallback":"no"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := checked(data)
+		if err == nil {
+			require.NotEmpty(t, cfg.Sides)
+			return
+		}
+		var oe *OptionError
+		require.ErrorAs(t, err, &oe)
+		require.True(t, strings.HasPrefix(oe.Field, "options"), oe.Field)
+		if !strings.Contains(oe.Reason, "unknown option") { // which quotes the page's key, not a value
+			require.NotContains(t, oe.Reason, testPassword)
+		}
+	})
 }

@@ -7,12 +7,13 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/finesse-ha/finesse-ha/internal/failover"
+	"github.com/finesse-ha/finesse-ha/internal/notify"
 )
 
-// validate checks cfg and fills derived values (BOSH URLs, transport and
-// resource defaults). Field names are the options' JavaScript paths, so
-// Go callers and pages read the same messages.
+// validate checks cfg and fills derived values (BOSH and WebSocket URLs,
+// the transport default): the one validation pass, run by New. Field names
+// are the options' JavaScript paths, so Go callers and pages read the same
+// messages.
 func (c *Config) validate() error {
 	if len(c.Sides) == 0 {
 		return optErr("options.sides", "missing (one or two Finesse sides)")
@@ -46,8 +47,8 @@ func (c *Config) validate() error {
 	}
 	switch {
 	case c.Resource == "":
-		c.Resource = failover.DefaultResource
-	case strings.EqualFold(strings.TrimSpace(c.Resource), "desktop"):
+		// notify binds a random resource per session.
+	case notify.ReservedResource(c.Resource):
 		return optErr("options.resource", `"desktop" belongs to the Finesse desktop; binding it would sign the agent's desktop out`)
 	case !token(c.Resource, 64, ""):
 		return optErr("options.resource", "must be up to 64 letters, digits or . _ -")

@@ -55,7 +55,7 @@ func startWS(t *testing.T, edit func(*Config, *sim.Pair)) (*sim.Pair, *Client, *
 // WebSocket too.
 func TestFailoverOverWebSocket(t *testing.T) {
 	pair, c, rec := startWS(t, nil)
-	conn := rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A")).(failover.ConnectionEvent)
+	conn := rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A")).(ConnectionEvent)
 	assert.Equal(t, TransportWebSocket, conn.Transport)
 	assert.EqualValues(t, 1, pair.A().Metrics().WS, "side A was reached over WebSocket")
 	assert.Zero(t, pair.A().Metrics().BOSH, "and not over BOSH")
@@ -63,13 +63,13 @@ func TestFailoverOverWebSocket(t *testing.T) {
 	require.NoError(t, pair.SignIn(simAgent, true))
 	dialogID, err := pair.OfferCall(simAgent)
 	require.NoError(t, err)
-	added := rec.waitFor(t, 5*time.Second, "dialog added", func(ev failover.Event) bool {
-		d, ok := ev.(failover.DialogEvent)
-		return ok && d.Action == failover.DialogAdded && d.Dialog.ID == dialogID
-	}).(failover.DialogEvent)
+	added := rec.waitFor(t, 5*time.Second, "dialog added", func(ev Event) bool {
+		d, ok := ev.(DialogEvent)
+		return ok && d.Action == DialogAdded && d.Dialog.ID == dialogID
+	}).(DialogEvent)
 
 	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultKill, Side: "A"}))
-	conn = rec.waitFor(t, 15*time.Second, "connected on B", connectedOn("B")).(failover.ConnectionEvent)
+	conn = rec.waitFor(t, 15*time.Second, "connected on B", connectedOn("B")).(ConnectionEvent)
 	assert.Equal(t, TransportWebSocket, conn.Transport)
 
 	var keys []string
@@ -79,7 +79,7 @@ func TestFailoverOverWebSocket(t *testing.T) {
 	assert.Contains(t, keys, added.Dialog.CallKey, "the call survived the failover")
 	n := 0
 	for _, ev := range rec.all() {
-		if d, ok := ev.(failover.DialogEvent); ok && d.Action == failover.DialogAdded && d.Dialog.CallKey == added.Dialog.CallKey {
+		if d, ok := ev.(DialogEvent); ok && d.Action == DialogAdded && d.Dialog.CallKey == added.Dialog.CallKey {
 			n++
 		}
 	}
@@ -93,22 +93,22 @@ func TestScenariosOverWebSocket(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		fault  sim.FaultName
-		reason string
+		reason Reason
 	}{
-		{"S2 notification service down", sim.FaultNotificationDown, failover.ReasonNotificationLost},
-		{"S3 finesse presence unavailable", sim.FaultPresenceUnavailable, failover.ReasonPresenceUnavailable},
-		{"S4 out of service", sim.FaultOutOfService, failover.ReasonOutOfService},
+		{"S2 notification service down", sim.FaultNotificationDown, ReasonNotificationLost},
+		{"S3 finesse presence unavailable", sim.FaultPresenceUnavailable, ReasonPresenceUnavailable},
+		{"S4 out of service", sim.FaultOutOfService, ReasonOutOfService},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pair, _, rec := startWS(t, nil)
 			rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A"))
 			before := len(rec.all())
 			require.NoError(t, pair.Apply(sim.Fault{Name: tc.fault, Side: "A"}))
-			conn := rec.waitFor(t, 15*time.Second, "connected on B", connectedOn("B")).(failover.ConnectionEvent)
+			conn := rec.waitFor(t, 15*time.Second, "connected on B", connectedOn("B")).(ConnectionEvent)
 			assert.Equal(t, TransportWebSocket, conn.Transport)
-			var trigger string
+			var trigger Reason
 			for _, ev := range rec.all()[before:] {
-				if c, ok := ev.(failover.ConnectionEvent); ok && c.State != failover.StateConnected && c.Side == "A" && trigger == "" {
+				if c, ok := ev.(ConnectionEvent); ok && c.State != StateConnected && c.Side == "A" && trigger == "" {
 					trigger = c.Reason
 				}
 			}
@@ -123,18 +123,18 @@ func TestScenariosOverWebSocket(t *testing.T) {
 func TestWebSocketFallsBackToBOSH(t *testing.T) {
 	closed := closedWSURL(t)
 	_, _, rec := startWS(t, func(cfg *Config, _ *sim.Pair) { cfg.Sides[0].WebSocket = closed })
-	conn := rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A")).(failover.ConnectionEvent)
+	conn := rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A")).(ConnectionEvent)
 	assert.Equal(t, TransportBOSH, conn.Transport)
 
 	_, _, rec = startWS(t, func(cfg *Config, _ *sim.Pair) {
 		cfg.Sides[0].WebSocket = closed
 		cfg.NoFallback = true
 	})
-	conn = rec.waitFor(t, 10*time.Second, "connected on B", func(ev failover.Event) bool {
-		c, ok := ev.(failover.ConnectionEvent)
-		return ok && c.State == failover.StateConnected
-	}).(failover.ConnectionEvent)
-	assert.Equal(t, "B", conn.Side, "without the fallback, side A's dead WebSocket makes the client use B")
+	conn = rec.waitFor(t, 10*time.Second, "connected on B", func(ev Event) bool {
+		c, ok := ev.(ConnectionEvent)
+		return ok && c.State == StateConnected
+	}).(ConnectionEvent)
+	assert.Equal(t, SideB, conn.Side, "without the fallback, side A's dead WebSocket makes the client use B")
 	assert.Equal(t, TransportWebSocket, conn.Transport)
 }
 

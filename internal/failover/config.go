@@ -216,9 +216,6 @@ func (c *Config) validate() error {
 		if s.Dialer == nil {
 			return &ConfigError{field + ".Dialer", "missing"}
 		}
-		if strings.EqualFold(strings.TrimSpace(s.Endpoint.Resource), "desktop") {
-			return &ConfigError{field + ".Endpoint.Resource", `"desktop" belongs to the Finesse desktop`}
-		}
 	}
 	if c.StartSide < 0 || c.StartSide >= len(c.Sides) {
 		return &ConfigError{"StartSide", "no such side"}

@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,13 +25,12 @@ func TestConfigValidation(t *testing.T) {
 		}
 	}
 	cases := map[string]func(*Config){
-		"AgentID":                    func(c *Config) { c.AgentID = " " },
-		"Sides":                      func(c *Config) { c.Sides = nil },
-		"Sides[1].REST":              func(c *Config) { c.Sides[1].REST = nil },
-		"Sides[0].Dialer":            func(c *Config) { c.Sides[0].Dialer = nil },
-		"Sides[0].Endpoint.Resource": func(c *Config) { c.Sides[0].Endpoint.Resource = "Desktop" },
-		"StartSide":                  func(c *Config) { c.StartSide = 2 },
-		"Clock":                      func(c *Config) { c.Clock = nil },
+		"AgentID":         func(c *Config) { c.AgentID = " " },
+		"Sides":           func(c *Config) { c.Sides = nil },
+		"Sides[1].REST":   func(c *Config) { c.Sides[1].REST = nil },
+		"Sides[0].Dialer": func(c *Config) { c.Sides[0].Dialer = nil },
+		"StartSide":       func(c *Config) { c.StartSide = 2 },
+		"Clock":           func(c *Config) { c.Clock = nil },
 	}
 	for field, mutate := range cases {
 		c := good()
@@ -153,54 +151,6 @@ func TestCloseDuringConnectClosesTheNewSession(t *testing.T) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	assert.Empty(t, h.A.sessions)
-}
-
-func TestEventsAsJSON(t *testing.T) {
-	h := newHarness(t, 56)
-	h.startCall("1", "callVariable1", "v")
-	h.start("A")
-	h.B.with(func() { h.B.nullCallData = true })
-	h.A.kill()
-	h.run(10 * time.Second)
-	h.setAgent(finesse.StateLogout, "255", "")
-	h.run(time.Second)
-
-	keys := map[string]map[string]bool{}
-	for _, ev := range h.eventsSince(0) {
-		b, err := json.Marshal(ev)
-		require.NoError(t, err)
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(b, &m))
-		if keys[ev.Kind()] == nil {
-			keys[ev.Kind()] = map[string]bool{}
-		}
-		for k, v := range m {
-			keys[ev.Kind()][k] = true
-			if k == "dialog" {
-				for dk := range v.(map[string]any) {
-					keys[ev.Kind()]["dialog."+dk] = true
-				}
-			}
-		}
-	}
-	for kind, want := range map[string][]string{
-		"connection":   {"state", "side", "host", "reason", "since", "attempt"},
-		"agent":        {"state", "reasonCode", "previous", "synthetic", "forcedLogout"},
-		"dialog":       {"action", "dialog", "synthetic", "dialog.callKey", "dialog.callVariables", "dialog.restored", "dialog.restoredFields"},
-		"notification": {"node", "event", "source", "xml"},
-	} {
-		for _, k := range want {
-			assert.True(t, keys[kind][k], "%s event lacks JSON field %q (has %v)", kind, k, keys[kind])
-		}
-	}
-	b, err := json.Marshal(h.e.Snapshot())
-	require.NoError(t, err)
-	for _, k := range []string{`"connection"`, `"agent"`, `"dialogs"`, `"sides"`, `"finessePresence"`, `"previous"`} {
-		assert.Contains(t, string(b), k)
-	}
-	b, err = json.Marshal(h.e.History())
-	require.NoError(t, err)
-	assert.Contains(t, string(b), `"what":"switch"`)
 }
 
 func TestSecretsNeverLeak(t *testing.T) {

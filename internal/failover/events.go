@@ -8,9 +8,9 @@ import (
 
 // Event is one of ConnectionEvent, AgentEvent, DialogEvent,
 // NotificationEvent or ErrorEvent. Kind names the page-side event channel
-// (SPEC §4): "connection", "agent", "dialog", "notification", "error". The
-// json tags are the JavaScript field names; the wasm bridge forwards the
-// values unchanged.
+// (SPEC §4): "connection", "agent", "dialog", "notification", "error".
+// These are the engine's types, without JSON names: what the page sees is
+// internal/client's wire types (wire_events.go), translated from these.
 type Event interface {
 	Kind() string
 }
@@ -61,24 +61,24 @@ const (
 
 // ConnectionEvent reports a change of connection state.
 type ConnectionEvent struct {
-	State ConnState `json:"state"`
+	State ConnState
 	// Side is "A" or "B": the side connected to, being tried, or (when
 	// disconnected) the side last used.
-	Side string `json:"side"`
-	Host string `json:"host"`
+	Side string
+	Host string
 	// Reason is one of the Reason constants: the trigger of a recovery, or
 	// how a connection came about.
-	Reason string `json:"reason"`
+	Reason string
 	// Since is when this state began.
-	Since time.Time `json:"since"`
+	Since time.Time
 	// Attempt counts connection attempts since the engine was last
 	// connected: 0 when a recovery begins, 1 on the first try, and on a
 	// connected event the number of attempts it took.
-	Attempt int `json:"attempt"`
+	Attempt int
 	// Transport is, on a connected event, the notification transport the
 	// session runs over ("websocket" or "bosh"): with the WebSocket
 	// transport's fallback a side may be on BOSH, and the page should know.
-	Transport string `json:"transport,omitempty"`
+	Transport string
 }
 
 // Kind implements Event.
@@ -86,20 +86,20 @@ func (ConnectionEvent) Kind() string { return "connection" }
 
 // AgentEvent reports a change of the agent's state.
 type AgentEvent struct {
-	State       finesse.AgentState `json:"state"`
-	ReasonCode  string             `json:"reasonCode,omitempty"`
-	ReasonLabel string             `json:"reasonLabel,omitempty"`
+	State       finesse.AgentState
+	ReasonCode  string
+	ReasonLabel string
 	// Previous is the last state known before this one; after a failover it
 	// is the state before the failover, so the host can offer to restore it.
-	Previous finesse.AgentState `json:"previous,omitempty"`
+	Previous finesse.AgentState
 	// Synthetic marks a transition found by re-sync after a gap rather than
 	// announced by a notification.
-	Synthetic bool `json:"synthetic"`
+	Synthetic bool
 	// ForcedLogout marks a LOGOUT with reason code 255: Finesse signed the
 	// agent out because a desktop presence went unavailable (typically the
 	// old side, 60-180 s after a switch).
-	ForcedLogout bool   `json:"forcedLogout"`
-	Side         string `json:"side"`
+	ForcedLogout bool
+	Side         string
 }
 
 // Kind implements Event.
@@ -117,10 +117,10 @@ const (
 // DialogEvent reports a call appearing, changing or ending. A call produces
 // exactly one "added" over its life, whatever failovers happen meanwhile.
 type DialogEvent struct {
-	Action    DialogAction `json:"action"`
-	Dialog    DialogView   `json:"dialog"`
-	Synthetic bool         `json:"synthetic"`
-	Side      string       `json:"side"`
+	Action    DialogAction
+	Dialog    DialogView
+	Synthetic bool
+	Side      string
 }
 
 // Kind implements Event.
@@ -128,12 +128,12 @@ func (DialogEvent) Kind() string { return "dialog" }
 
 // NotificationEvent is one raw Finesse <Update>, as received.
 type NotificationEvent struct {
-	Node      string `json:"node"`
-	Event     string `json:"event"`
-	Source    string `json:"source"`
-	RequestID string `json:"requestId,omitempty"`
-	XML       string `json:"xml"`
-	Side      string `json:"side"`
+	Node      string
+	Event     string
+	Source    string
+	RequestID string
+	XML       string
+	Side      string
 }
 
 // Kind implements Event.
@@ -154,12 +154,12 @@ const (
 // ErrorEvent reports a problem the engine handled but the host may want to
 // show or log. Message never contains credentials.
 type ErrorEvent struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Side      string `json:"side,omitempty"`
-	RequestID string `json:"requestId,omitempty"`
+	Code      string
+	Message   string
+	Side      string
+	RequestID string
 	// Fatal is true when the engine stopped because of it (unauthorized).
-	Fatal bool `json:"fatal"`
+	Fatal bool
 }
 
 // Kind implements Event.
@@ -168,94 +168,94 @@ func (ErrorEvent) Kind() string { return "error" }
 // DialogView is a call as shown to the page: the server's latest copy with
 // call data that a failover lost filled in from the engine's cache.
 type DialogView struct {
-	ID      string `json:"id"`
-	CallKey string `json:"callKey"`
-	State   string `json:"state"`
-	URI     string `json:"uri,omitempty"`
+	ID      string
+	CallKey string
+	State   string
+	URI     string
 	// AssociatedDialogURI links a consult call to its original call.
-	AssociatedDialogURI string           `json:"associatedDialogUri,omitempty"`
-	MediaType           string           `json:"mediaType,omitempty"`
-	FromAddress         string           `json:"fromAddress,omitempty"`
-	ToAddress           string           `json:"toAddress,omitempty"`
-	CallType            string           `json:"callType,omitempty"`
-	DNIS                string           `json:"dnis,omitempty"`
-	DialedNumber        string           `json:"dialedNumber,omitempty"`
-	QueueName           string           `json:"queueName,omitempty"`
-	QueueNumber         string           `json:"queueNumber,omitempty"`
-	WrapUpReason        string           `json:"wrapUpReason,omitempty"`
-	CallVariables       []CallVariable   `json:"callVariables"`
-	Participants        []ParticipantRef `json:"participants"`
+	AssociatedDialogURI string
+	MediaType           string
+	FromAddress         string
+	ToAddress           string
+	CallType            string
+	DNIS                string
+	DialedNumber        string
+	QueueName           string
+	QueueNumber         string
+	WrapUpReason        string
+	CallVariables       []CallVariable
+	Participants        []ParticipantRef
 	// Restored is true when any field below came from the cache because
 	// the server's copy lost it in a failover; RestoredFields names them
 	// (fromAddress, toAddress, callType, dnis, dialedNumber, or a call
 	// variable's name).
-	Restored       bool     `json:"restored"`
-	RestoredFields []string `json:"restoredFields,omitempty"`
+	Restored       bool
+	RestoredFields []string
 }
 
 // CallVariable is one call variable or ECC variable (user.<name>).
 type CallVariable struct {
-	Name     string `json:"name"`
-	Value    string `json:"value"`
-	Restored bool   `json:"restored,omitempty"`
+	Name     string
+	Value    string
+	Restored bool
 }
 
 // ParticipantRef is one party of a call.
 type ParticipantRef struct {
-	MediaAddress     string   `json:"mediaAddress"`
-	MediaAddressType string   `json:"mediaAddressType,omitempty"`
-	State            string   `json:"state,omitempty"`
-	StartTime        string   `json:"startTime,omitempty"`
-	Actions          []string `json:"actions,omitempty"`
+	MediaAddress     string
+	MediaAddressType string
+	State            string
+	StartTime        string
+	Actions          []string
 }
 
 // AgentView is the agent's last known state.
 type AgentView struct {
-	LoginID      string             `json:"loginId"`
-	Extension    string             `json:"extension,omitempty"`
-	State        finesse.AgentState `json:"state"`
-	PendingState finesse.AgentState `json:"pendingState,omitempty"`
-	ReasonCode   string             `json:"reasonCode,omitempty"`
-	ReasonLabel  string             `json:"reasonLabel,omitempty"`
+	LoginID      string
+	Extension    string
+	State        finesse.AgentState
+	PendingState finesse.AgentState
+	ReasonCode   string
+	ReasonLabel  string
 	// Previous is the state before the last failover (empty if none).
-	Previous        finesse.AgentState `json:"previous,omitempty"`
-	StateChangeTime string             `json:"stateChangeTime,omitempty"`
+	Previous        finesse.AgentState
+	StateChangeTime string
 }
 
 // SideHealth is what the engine knows about one side.
 type SideHealth struct {
-	Side string `json:"side"`
-	Host string `json:"host"`
+	Side string
+	Host string
 	// Status is SystemInfo's status as last seen; "" before the first
 	// check, "UNREACHABLE" when the last check failed.
-	Status         string `json:"status"`
-	DeploymentType string `json:"deploymentType,omitempty"`
+	Status         string
+	DeploymentType string
 	// Maintenance is true while finesseMMode is IN_PROGRESS.
-	Maintenance bool `json:"maintenance"`
+	Maintenance bool
 	// Notification is "up" when the engine holds a session to this side.
-	Notification string `json:"notification"`
+	Notification string
 	// FinessePresence is "available", "unavailable" or "unknown".
-	FinessePresence string    `json:"finessePresence"`
-	Active          bool      `json:"active"`
-	CheckedAt       time.Time `json:"checkedAt"`
-	LastError       string    `json:"lastError,omitempty"`
+	FinessePresence string
+	Active          bool
+	CheckedAt       time.Time
+	LastError       string
 	// ReportedHost is the node name SystemInfo gives for this side
 	// (xmppDomain); informational only.
-	ReportedHost string `json:"reportedHost,omitempty"`
+	ReportedHost string
 }
 
 // Snapshot is the engine's whole view at one moment.
 type Snapshot struct {
-	Connection ConnectionEvent `json:"connection"`
-	Agent      *AgentView      `json:"agent"`
-	Dialogs    []DialogView    `json:"dialogs"`
-	Sides      []SideHealth    `json:"sides"`
+	Connection ConnectionEvent
+	Agent      *AgentView
+	Dialogs    []DialogView
+	Sides      []SideHealth
 }
 
 // HistoryEntry is one line of the failover timeline.
 type HistoryEntry struct {
-	At     time.Time `json:"at"`
-	What   string    `json:"what"`
-	Side   string    `json:"side,omitempty"`
-	Detail string    `json:"detail,omitempty"`
+	At     time.Time
+	What   string
+	Side   string
+	Detail string
 }

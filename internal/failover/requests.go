@@ -11,21 +11,21 @@ import (
 
 // Response is what Engine.Request resolves with.
 type Response struct {
-	Status int `json:"status"`
+	Status int
 	// Header holds the response's headers, first value each, under their
 	// canonical names, without the ones that carry credentials or session
 	// state (see responseHeader); nil when the answer had none.
-	Header    map[string]string `json:"headers,omitempty"`
-	Body      string            `json:"body,omitempty"`
-	RequestID string            `json:"requestId"`
-	Side      string            `json:"side"`
+	Header    map[string]string
+	Body      string
+	RequestID string
+	Side      string
 	// Confirmed is true for synchronous answers (GET, or any status other
 	// than 202) and, for a 202, when the notification carrying the requestId
 	// arrived within Policy.ConfirmTimeout; Notification is that notification.
 	// An unconfirmed 202 was accepted by Finesse, but its outcome was not
 	// seen (e.g. it fell into a failover gap); the re-sync shows the state.
-	Confirmed    bool               `json:"confirmed"`
-	Notification *NotificationEvent `json:"notification,omitempty"`
+	Confirmed    bool
+	Notification *NotificationEvent
 }
 
 type reqState int

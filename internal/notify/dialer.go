@@ -60,6 +60,14 @@ type addrs struct {
 	domain, origin, pubsub, finesse jid.JID
 }
 
+// ReservedResource reports whether resource is the one Finesse's own
+// desktop binds ("desktop", in any case). Binding it would sign the agent's
+// desktop out (a conflict), so no client of this project ever does: this is
+// the one place that knows the rule.
+func ReservedResource(resource string) bool {
+	return strings.EqualFold(strings.TrimSpace(resource), "desktop")
+}
+
 // resolve checks and parses what every transport needs of ep; each
 // Dialer checks its own URL.
 func resolve(ep Endpoint) (addrs, error) {
@@ -67,7 +75,7 @@ func resolve(ep Endpoint) (addrs, error) {
 	if ep.Username == "" {
 		return a, &EndpointError{Field: "Username", Reason: "missing"}
 	}
-	if strings.EqualFold(ep.Resource, "desktop") {
+	if ReservedResource(ep.Resource) {
 		return a, &EndpointError{Field: "Resource", Reason: `"desktop" belongs to the Finesse desktop; binding it would kick the agent's desktop`}
 	}
 	var err error

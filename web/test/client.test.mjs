@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshModule, installFakes, VALID_OPTIONS, nextTask } from './harness.mjs';
+import { freshModule, installFakes, VALID_OPTIONS, nextTask, goldenText } from './harness.mjs';
 
 /** A client on the fakes, plus the emit function Go was given. */
 async function setup(t, { beforeResolve } = {}) {
@@ -173,14 +173,14 @@ test('snapshot() and history() return frozen objects parsed from the current JSO
   const snap = client.snapshot();
   assert.equal(snap.connection.state, 'connected');
   assert.equal(snap.dialogs[0].callVariables.callVariable1, 'acct-42');
-  assert.equal(snap.sides[0].status, 'IN_SERVICE');
+  assert.equal(snap.sides[1].status, 'IN_SERVICE');
   assert.ok(Object.isFrozen(snap) && Object.isFrozen(snap.dialogs) && Object.isFrozen(snap.dialogs[0].callVariables));
   handle.snapshotJSON = JSON.stringify({ connection: { state: 'failing-over' }, agent: {}, dialogs: [], sides: [] });
   assert.equal(client.snapshot().connection.state, 'failing-over', 'reads the current state each time');
   assert.notEqual(client.snapshot(), client.snapshot(), 'each call is a new object');
   const history = client.history();
   assert.ok(Array.isArray(history));
-  assert.deepEqual(history[0], { at: '2025-01-01T00:00:00Z', what: 'connected', side: 'A', detail: '' });
+  assert.deepEqual(history[0], JSON.parse(goldenText('history.json'))[0]);
   assert.ok(Object.isFrozen(history[0]));
 });
 
@@ -197,7 +197,7 @@ test('request() passes its arguments to Go and resolves with the parsed, frozen 
   const body = '<User><state>READY</state></User>';
   const res = await client.request('PUT', '/finesse/api/User/1001001', body);
   assert.deepEqual(handle.requests, [['PUT', '/finesse/api/User/1001001', body]]);
-  assert.deepEqual(res, { status: 202, headers: { requestId: 'r-1' }, body: '', requestId: 'r-1' });
+  assert.deepEqual(res, JSON.parse(goldenText('result.json'))[0]);
   assert.ok(Object.isFrozen(res) && Object.isFrozen(res.headers));
   await client.request('GET', '/finesse/api/User/1001001');
   assert.deepEqual(handle.requests[1], ['GET', '/finesse/api/User/1001001'], 'no body argument for a body-less request');
@@ -240,4 +240,29 @@ test('close() rejections from Go arrive as Error', async (t) => {
   const { client, handle } = await setup(t);
   handle.closeImpl = () => Promise.reject('close failed');
   await assert.rejects(client.close(), (err) => err instanceof Error && err.message === 'close failed');
+});
+
+test('every event the Go wire types produce reaches listeners unchanged and frozen (testdata/wire/events.json)', async (t) => {
+  const { client, emit } = await setup(t);
+  await nextTask();
+  const golden = JSON.parse(goldenText('events.json'));
+  const got = [];
+  for (const type of new Set(golden.map((g) => g.type))) client.on(type, (e) => got.push({ type, event: e }));
+  for (const g of golden) emit(g.type, JSON.stringify(g.event));
+  assert.deepEqual(got, golden);
+  assert.ok(got.every((g) => Object.isFrozen(g.event)));
+  assert.deepEqual(client.snapshot(), JSON.parse(goldenText('snapshot.json')));
+  assert.deepEqual(client.history(), JSON.parse(goldenText('history.json')));
+});
+
+test("the wrapper's own error events have the Go ErrorEvent's fields", async (t) => {
+  const { client, emit } = await setup(t);
+  await nextTask();
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  emit('connection', '{not json');
+  const goldenError = JSON.parse(goldenText('events.json')).find((g) => g.type === 'error').event;
+  assert.equal(errors.length, 1);
+  assert.deepEqual(Object.keys(errors[0]).sort(), Object.keys(goldenError).sort());
+  assert.equal(errors[0].code, 'bad-event');
 });

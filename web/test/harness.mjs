@@ -7,7 +7,7 @@
 // makes every import a fresh module instance, so the once-per-page loader
 // state never leaks from one test to the next.
 
-import { mkdtempSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, copyFileSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -29,6 +29,16 @@ export async function freshModule() {
   return import(pathToFileURL(join(pkgDir, 'index.js')).href + '?t=' + generation);
 }
 
+/**
+ * A file of the JSON the Go client's wire types produce
+ * (internal/client/testdata/wire, written by its golden tests): what the
+ * fake Go side hands the wrapper, so these tests break when the Go
+ * contract changes.
+ */
+export function goldenText(name) {
+  return readFileSync(join(here, '..', '..', 'internal', 'client', 'testdata', 'wire', name), 'utf8');
+}
+
 /** The smallest valid wasm module: magic + version. */
 export const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
@@ -44,16 +54,11 @@ export const VALID_OPTIONS = Object.freeze({
  * request and close record their calls.
  */
 export class FakeHandle {
-  snapshotJSON = JSON.stringify({
-    connection: { state: 'connected', side: 'A', host: 'fin-a.example.com', reason: '', since: '2025-01-01T00:00:00Z', attempt: 0 },
-    agent: { state: 'READY', reasonCode: '', previous: 'NOT_READY', synthetic: false, forcedLogout: false },
-    dialogs: [{ id: 'd1', callKey: 'ck:1:2:3', state: 'ACTIVE', callType: 'ACD_IN', fromAddress: '5551234', toAddress: '1001001', ani: '5551234', dnis: '8000', callVariables: { callVariable1: 'acct-42' }, restored: false, restoredFields: [], participants: [] }],
-    sides: [{ side: 'A', host: 'fin-a.example.com', status: 'IN_SERVICE', active: true }],
-  });
-  historyJSON = JSON.stringify([{ at: '2025-01-01T00:00:00Z', what: 'connected', side: 'A', detail: '' }]);
+  snapshotJSON = goldenText('snapshot.json');
+  historyJSON = goldenText('history.json');
   requests = [];
   closeCalls = 0;
-  requestImpl = async () => JSON.stringify({ status: 202, headers: { requestId: 'r-1' }, body: '', requestId: 'r-1' });
+  requestImpl = async () => JSON.stringify(JSON.parse(goldenText('result.json'))[0]);
   closeImpl = async () => {};
   snapshot() { return this.snapshotJSON; }
   history() { return this.historyJSON; }
