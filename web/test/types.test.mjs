@@ -55,7 +55,7 @@ const SFORCE = `declare const sforce: { opencti: {
  */
 function readmeModules() {
   const md = readFileSync(join(web, 'README.md'), 'utf8');
-  const re = /<!-- types: checked -->\n```(js|html)\n([\s\S]*?)```/g;
+  const re = /<!-- types: checked -->\n```(js|ts|html)\n([\s\S]*?)```/g;
   const out = [];
   for (const [, lang, body] of md.matchAll(re)) {
     let code = body;
