@@ -280,7 +280,7 @@ function watchFailover(what, side) {
 function renderReadout() {
   const out = $('failover-readout');
   if (!watch) {
-    out.textContent = '';
+    out.replaceChildren();
     out.dataset.phase = 'idle';
     return;
   }
@@ -289,20 +289,18 @@ function renderReadout() {
   let phase;
   if (watch.done) {
     phase = 'done';
-    text = watch.to === watch.from
-      ? watch.what + ': reconnected to side ' + watch.to + ' in ' + s + ' s'
-      : watch.what + ': failed over to side ' + watch.to + ' in ' + s + ' s';
+    text = (watch.to === watch.from ? 'Reconnected to side ' : 'Failed over to side ') + watch.to + ' in ' + s + ' s';
   } else if (watch.left) {
     phase = 'running';
-    text = watch.what + ': failing over… ' + s + ' s';
+    text = 'Failing over… ' + s + ' s';
   } else if (watch.affects) {
     phase = 'detecting';
-    text = watch.what + ': detecting the failure… ' + s + ' s';
+    text = 'Detecting the failure… ' + s + ' s';
   } else {
     phase = 'unaffected';
-    text = watch.what + ': the client stays on side ' + watch.from + ' (not affected)';
+    text = 'Not affected: the client is on side ' + watch.from;
   }
-  out.textContent = text;
+  out.replaceChildren(el('span', { class: 'main', textContent: text }), el('span', { class: 'cause', textContent: 'after: ' + watch.what }));
   out.dataset.phase = phase;
   if (watch.done) out.dataset.seconds = s;
 }
@@ -319,17 +317,18 @@ function onConnectionForReadout(c) {
 
 async function request(label, method, path, body) {
   const t0 = performance.now();
+  const at = Date.now(); // listed when sent: before the change it causes
   try {
     const res = await demo.client.request(method, path, body);
     const ms = Math.round(performance.now() - t0);
     const ok = res.status >= 200 && res.status < 300;
-    note('request', label + (ok ? ': accepted' : ': refused') + ' · HTTP ' + res.status + ' · ' + ms + ' ms',
-      { ok, detail: ok ? '' : describeFailure(res) + '\n' + method + ' ' + path });
+    note('request', label + (ok ? (res.status === 202 ? ': accepted' : ': OK') : ': refused') + ' · HTTP ' + res.status + ' · ' + ms + ' ms',
+      { ok, at, detail: ok ? '' : describeFailure(res) + '\n' + method + ' ' + path });
     if (!ok) throw new Error(label + ' refused by Finesse: ' + describeFailure(res) + ', HTTP ' + res.status);
     clearError('request');
     return res;
   } catch (err) {
-    if (!/refused by Finesse/.test(err.message)) note('request', label + ': failed', { ok: false, detail: err.message });
+    if (!/refused by Finesse/.test(err.message)) note('request', label + ': failed', { ok: false, at, detail: err.message });
     showError('request', err);
     throw err;
   }
@@ -352,7 +351,7 @@ function renderAgent(a) {
   a = a || { state: '' };
   let text = AGENT_TEXT[a.state] || a.state || (demo.client ? 'Signing in…' : 'Not signed in');
   if (a.state === 'NOT_READY' && a.reasonCode) text += ' — ' + (reasons.get(a.reasonCode) || 'reason ' + a.reasonCode);
-  if (a.forcedLogout) text = 'Signed out by the old side (forced logout)';
+  if (a.forcedLogout) text = 'Signed out by Finesse (forced logout)';
   $('agent-state').textContent = text;
   $('agent-state').dataset.state = a.state;
   $('agent-state').dataset.reason = a.reasonCode || '';
