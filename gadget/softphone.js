@@ -10,7 +10,7 @@
 import { createPostMessageBridge } from './postmessage-bridge.js';
 import { attachDynamicsCIF, waitForCIFInit } from './adapters/dynamics-cif.js';
 import { attachSalesforceOpenCTI } from './adapters/salesforce-opencti.js';
-import { makeCall, escapeXML, otherParty } from './adapters/common.js';
+import { dialable, escapeXML, otherParty } from './adapters/common.js';
 
 const HOSTS = ['standalone', 'dynamics', 'salesforce'];
 const PASS_THROUGH = ['sides', 'transport', 'fallback', 'allowInsecure', 'resource', 'policy', 'wasmURL'];
@@ -321,6 +321,7 @@ function pageUI(doc) {
       $('fha-phone').hidden = p !== 'signed-in';
       $('fha-signin').disabled = p === 'signing-in';
       if (p === 'signed-out') this.connection({ state: 'idle', side: '' });
+      if (p === 'signing-in') this.connection({ state: 'connecting', side: '' });
     },
     connection(e) {
       const el = $('fha-connection');
@@ -362,6 +363,9 @@ function runPhone(doc, ui, phone, agent, onGone) {
     const state = a ? a.state : '';
     $('fha-ready').disabled = !state || state === 'READY' || state === 'LOGOUT';
     $('fha-notready').disabled = !state || state === 'LOGOUT';
+    // Signed out under a running client (a forced logout, a supervisor):
+    // one click signs in to Finesse again.
+    $('fha-relogin').hidden = state !== 'LOGOUT';
   };
 
   const showCalls = () => {
@@ -401,8 +405,21 @@ function runPhone(doc, ui, phone, agent, onGone) {
   });
   listen($('fha-dial'), 'submit', (ev) => {
     ev.preventDefault();
-    makeCall(client, agent, $('fha-number').value).then(() => ui.error(''), (err) => ui.error(err.message));
+    let to;
+    try {
+      to = dialable($('fha-number').value);
+    } catch (err) {
+      ui.error(err.message.replace(/^finesse-ha: /, ''));
+      return;
+    }
+    // A POST: the client never retries it on its own, so one click dials at most once.
+    run('Call to ' + to, 'POST', agentURL + '/Dialogs', '<Dialog><requestedAction>MAKE_CALL</requestedAction>' +
+      '<fromAddress>' + escapeXML(agent.extension) + '</fromAddress><toAddress>' + escapeXML(to) + '</toAddress></Dialog>').catch(() => {});
   });
+  listen($('fha-relogin'), 'click', () => login().catch(() => {}));
+
+  const login = () => run('Sign-in', 'PUT', agentURL,
+    '<User><state>LOGIN</state><extension>' + escapeXML(agent.extension) + '</extension></User>');
 
   const snap = client.snapshot();
   showConnection(snap.connection);
@@ -440,8 +457,7 @@ function runPhone(doc, ui, phone, agent, onGone) {
     async signIn() {
       // Finesse's sign-in is a state change with the extension (the
       // desktop's own LOGIN); on a signed-in agent it keeps the state.
-      await run('Sign-in', 'PUT', agentURL,
-        '<User><state>LOGIN</state><extension>' + escapeXML(agent.extension) + '</extension></User>');
+      await login();
       await loadReasons().catch(() => {});
     },
   };

@@ -166,6 +166,22 @@ func TestSoftphoneInCrossSiteFrameUnderCSP(t *testing.T) {
 	require.NoError(t, chromedp.Run(frame, typeInto("#fha-number", "x"), chromedp.Click("#fha-dial button", chromedp.ByQuery)))
 	sp("a bad number is shown", `document.getElementById('fha-error').textContent.includes('nothing to dial')`, 5*time.Second)
 
+	// A forced logout: the agent signs in to Finesse again with one click.
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultForcedLogout, Agent: agent, Duration: time.Millisecond}))
+	sp("forced logout shown", `document.querySelector('#fha-agent[data-state="LOGOUT"]') && !document.getElementById('fha-relogin').hidden`, 10*time.Second)
+	assert.Equal(t, "Signed out by the server (forced logout)", textOf(t, frame, "#fha-agent"))
+	run.shot(tab, "forced-logout")
+	require.NoError(t, chromedp.Run(frame, chromedp.Click("#fha-relogin", chromedp.ByQuery)))
+	sp("signed in to Finesse again", `document.querySelector('#fha-agent[data-state="NOT_READY"]')`, 10*time.Second)
+
+	// Finesse refuses a call while Ready: the refusal is shown, with its reason.
+	require.NoError(t, chromedp.Run(frame, chromedp.Click("#fha-ready", chromedp.ByQuery)))
+	sp("Ready", `document.querySelector('#fha-agent[data-state="READY"]')`, 10*time.Second)
+	run.expectNetworkError("status of 400 (Bad Request) " + pair.B().URL() + "/finesse/api/User/" + agent + "/Dialogs")
+	require.NoError(t, chromedp.Run(frame, typeInto("#fha-number", "+1 (555) 010-0100"), chromedp.Click("#fha-dial button", chromedp.ByQuery)))
+	sp("the refusal shown", `/^Call to \+15550100100 failed: Invalid State: .*MAKE_CALL needs NOT_READY.*HTTP 400$/.test(document.getElementById('fha-error').textContent)`, 10*time.Second)
+	run.shot(tab, "refused")
+
 	// Sign out: LOGOUT, and the client is closed (no session left on B).
 	require.NoError(t, chromedp.Run(frame, chromedp.Click("#fha-signout", chromedp.ByQuery)))
 	sp("signed out", `document.getElementById('finesse-ha-softphone').dataset.phase === 'signed-out' &&
@@ -177,6 +193,18 @@ func TestSoftphoneInCrossSiteFrameUnderCSP(t *testing.T) {
 		"the client's WebSocket is still open after sign-out")
 	assert.Empty(t, attr(t, frame, "#fha-password", "value"))
 	run.shot(tab, "signed-out-again")
+
+	// Signing in again starts one client, not a second one next to a first.
+	require.NoError(t, chromedp.Run(frame,
+		typeInto("#fha-password", pagePassword),
+		chromedp.Click("#fha-signin", chromedp.ByQuery),
+	))
+	sp("signed in again", `document.querySelector('#fha-connection[data-state="connected"][data-side="B"]') &&
+		document.querySelector('#fha-agent[data-state="NOT_READY"]')`, 45*time.Second)
+	assert.Empty(t, textOf(t, frame, errSel), "the error of the last session is gone")
+	assert.Equal(t, 1, pair.B().Metrics().WSOpen, "one session for one sign-in")
+	require.NoError(t, chromedp.Run(frame, chromedp.Click("#fha-signout", chromedp.ByQuery)))
+	assert.Eventually(t, func() bool { return pair.B().Metrics().WSOpen == 0 }, 5*time.Second, 100*time.Millisecond)
 
 	run.assertClean(pagePassword, []*browserharness.PageServer{crm, phone}, tab, frame)
 }
