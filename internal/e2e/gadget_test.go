@@ -46,12 +46,8 @@ func TestGadgetInDesktopStandInUnderCSP(t *testing.T) {
 	agent := pair.Agents()[0]
 	content := t.TempDir()
 	gadgetPage(t, root, content)
-	var sides []map[string]string
-	for _, s := range pair.State().Sides {
-		sides = append(sides, map[string]string{"rest": s.URL, "bosh": s.BOSHURL, "websocket": s.WSURL})
-	}
 	cfg, err := json.Marshal(map[string]any{
-		"sides": sides, "transport": "websocket", "policy": map[string]any{"jitterMs": 300},
+		"sides": clientSides(pair), "transport": "websocket", "policy": map[string]any{"jitterMs": 300},
 		"host": pair.A().Host(), "gadgetURL": "/3rdpartygadget/files/finesse-ha/gadget.html",
 	})
 	require.NoError(t, err)

@@ -37,6 +37,15 @@ func sidesCSP(pair *sim.Pair) string {
 	return strings.Join(out, " ")
 }
 
+// clientSides is the simulator's sides as createClient's options.sides.
+func clientSides(pair *sim.Pair) []map[string]string {
+	var sides []map[string]string
+	for _, s := range pair.State().Sides {
+		sides = append(sides, map[string]string{"rest": s.URL, "bosh": s.BOSHURL, "websocket": s.WSURL})
+	}
+	return sides
+}
+
 // pageRun watches one browser session of a page test: console output and
 // browser log entries of every target, every URL requested, screenshots.
 type pageRun struct {

@@ -30,12 +30,8 @@ var configBlock = regexp.MustCompile(`(?s)(<script type="application/json" id="f
 // softphoneConfig is the deployment configuration softphone.html gets in
 // the test: the simulator's sides, in plain http (allowInsecure).
 func softphoneConfig(t *testing.T, pair *sim.Pair) []byte {
-	var sides []map[string]string
-	for _, s := range pair.State().Sides {
-		sides = append(sides, map[string]string{"rest": s.URL, "bosh": s.BOSHURL, "websocket": s.WSURL})
-	}
 	cfg, err := json.Marshal(map[string]any{
-		"sides": sides, "transport": "websocket", "host": "standalone", "allowedOrigins": []string{},
+		"sides": clientSides(pair), "transport": "websocket", "host": "standalone", "allowedOrigins": []string{},
 		"allowInsecure": true, "policy": map[string]any{"jitterMs": 300},
 	})
 	require.NoError(t, err)
