@@ -101,6 +101,7 @@ func TestDemoPageUnderCSP(t *testing.T) {
 	assert.Contains(t, textOf(t, tab, `#sides tr[data-side="A"] td.truth`), "Down (process killed)")
 	assert.Equal(t, "true", attr(t, tab, `#sides tr[data-side="B"] td.view`, "data-active"))
 	assertTimelineInOrder(t, tab)
+	assert.NotContains(t, textOf(t, tab, "main"), "127.0.0.1", "sides are named one way: as the simulator names them")
 	run.shot(tab, "failed-over")
 
 	require.NoError(t, chromedp.Run(tab, chromedp.Click(`.call button[data-action="DROP"]`, chromedp.ByQuery)))

@@ -135,7 +135,7 @@ function renderTimeline() {
   const list = $('timeline');
   const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.replaceChildren(...all.map((e) => {
-    const detail = humanDurations(e.detail || '');
+    const detail = humanDurations(nameHosts(e.detail || ''));
     const short = detail.length > 70 ? detail.slice(0, 67) + '…' : detail;
     const line = [
       el('time', { dateTime: new Date(e.at).toISOString(), textContent: clock(e.at) }),
@@ -185,6 +185,23 @@ async function refreshSim() {
     showError('sim', err);
   }
   renderSides();
+}
+
+/**
+ * Transport errors name a side by its listening address (127.0.0.1:8445);
+ * the page names it one way only, as the simulator does.
+ */
+function nameHosts(text) {
+  if (!simState || !text) return text;
+  let out = text;
+  for (const s of simState.sides) {
+    for (const u of [s.url, s.bosh, s.ws]) {
+      try {
+        out = out.split(new URL(u).host).join(s.host);
+      } catch { /* not a URL: nothing to rename */ }
+    }
+  }
+  return out;
 }
 
 /** "Side A · finesse-a.sim": the one way sides are named on this page. */
@@ -328,7 +345,7 @@ async function request(label, method, path, body) {
     clearError('request');
     return res;
   } catch (err) {
-    if (!/refused by Finesse/.test(err.message)) note('request', label + ': failed', { ok: false, at, detail: err.message });
+    if (!/refused by Finesse/.test(err.message)) note('request', label + ': failed', { ok: false, at, detail: nameHosts(err.message) });
     showError('request', err);
     throw err;
   }
@@ -342,7 +359,7 @@ function renderConnection(c) {
   side.textContent = c.side
     ? (c.state === 'connected' ? 'on ' : 'trying ') + sideName(c.side) + (c.transport ? ' · over ' + (c.transport === 'bosh' ? 'BOSH' : 'WebSocket') : '')
     : '';
-  if (c.state !== 'connected' && c.reason) side.textContent += (side.textContent ? ' · ' : '') + humanDurations(c.reason);
+  if (c.state !== 'connected' && c.reason) side.textContent += (side.textContent ? ' · ' : '') + humanDurations(nameHosts(c.reason));
 }
 
 const reasons = new Map();
