@@ -268,6 +268,7 @@ export function mountSoftphone({ createClient, document: doc, window: win }) {
     ev.preventDefault();
     if (busy) return;
     busy = true;
+    let started = null;
     const credentials = {
       agentId: $('fha-agent-id').value.trim(),
       extension: $('fha-extension').value.trim(),
@@ -285,12 +286,14 @@ export function mountSoftphone({ createClient, document: doc, window: win }) {
       await signOut({ logout: false });
       ui.phase('signing-in');
       const phone = await startSoftphone({ createClient, config, credentials, window: win, cifReady });
-      session = runPhone(doc, ui, phone, { agentId: credentials.agentId, extension: credentials.extension }, () => {
+      started = runPhone(doc, ui, phone, { agentId: credentials.agentId, extension: credentials.extension }, () => {
         if (session && session.phone === phone) session = null;
       });
-      await session.signIn();
+      session = started;
+      await started.signIn();
     } catch (err) {
-      ui.error(err.message);
+      // Refused credentials fail the LOGIN too; say what the agent can fix.
+      ui.error(started && started.refused() ? CONNECTION_TEXT.unauthorized : err.message);
       if (session) await signOut({ logout: false });
       ui.phase('signed-out');
     } finally {
@@ -345,6 +348,7 @@ function runPhone(doc, ui, phone, agent, onGone) {
   let lastAgent = null;
   let wasFailingOver = false;
   let ended = false;
+  let refused = false;
 
   const run = (label, method, path, body) => act(client, label, method, path, body)
     .then((res) => { ui.error(''); return res; }, (err) => { ui.error(err.message); throw err; });
@@ -386,6 +390,7 @@ function runPhone(doc, ui, phone, agent, onGone) {
     } else if (e.state !== 'connected') {
       ui.notice('');
     }
+    if (e.state === 'unauthorized') refused = true;
     if (e.state === 'unauthorized' && !ended) {
       ui.error(CONNECTION_TEXT.unauthorized);
       end(false).then(() => ui.phase('signed-out'));
@@ -454,6 +459,7 @@ function runPhone(doc, ui, phone, agent, onGone) {
   return {
     phone,
     end,
+    refused: () => refused,
     async signIn() {
       // Finesse's sign-in is a state change with the extension (the
       // desktop's own LOGIN); on a signed-in agent it keeps the state.

@@ -93,9 +93,27 @@ func TestSoftphoneInCrossSiteFrameUnderCSP(t *testing.T) {
 	const errSel = "#fha-error"
 	sp := func(what, expr string, within time.Duration) { waitFor(t, frame, what, expr, errSel, within) }
 
-	// Sign in as a person: type, click.
+	// A mistyped password: refused in words, the form back, no session left.
 	sp("sign-in form ready", `!document.getElementById('fha-signin').disabled`, 20*time.Second)
 	run.shot(tab, "signed-out")
+	const wrong = "Wrong-pw-5521"
+	for _, side := range []*sim.Side{pair.A(), pair.B()} {
+		run.expectNetworkError("status of 401 (Unauthorized) " + side.URL() + "/finesse/api/")
+	}
+	require.NoError(t, chromedp.Run(frame,
+		typeInto("#fha-agent-id", agent),
+		typeInto("#fha-extension", agent),
+		typeInto("#fha-password", wrong),
+		chromedp.Click("#fha-signin", chromedp.ByQuery),
+	))
+	sp("the refusal shown", `/refused|Authorization Failure/i.test(document.getElementById('fha-error').textContent) &&
+		document.getElementById('finesse-ha-softphone').dataset.phase === 'signed-out' &&
+		!document.getElementById('fha-signin').disabled`, 60*time.Second)
+	run.shot(tab, "refused-sign-in")
+	assert.Eventually(t, func() bool { return pair.A().Metrics().WSOpen == 0 && pair.B().Metrics().WSOpen == 0 },
+		5*time.Second, 100*time.Millisecond, "a refused sign-in leaves no session")
+
+	// Sign in as a person: type, click.
 	require.NoError(t, chromedp.Run(frame,
 		typeInto("#fha-agent-id", agent),
 		typeInto("#fha-extension", agent),
@@ -203,6 +221,7 @@ func TestSoftphoneInCrossSiteFrameUnderCSP(t *testing.T) {
 	assert.Eventually(t, func() bool { return pair.B().Metrics().WSOpen == 0 }, 5*time.Second, 100*time.Millisecond)
 
 	run.assertClean(pagePassword, []*browserharness.PageServer{crm, phone}, tab, frame)
+	run.assertClean(wrong, []*browserharness.PageServer{crm, phone}, tab, frame)
 }
 
 // attr returns attribute name of the first element matching sel ("" if none).
