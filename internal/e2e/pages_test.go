@@ -181,6 +181,26 @@ func waitFor(t *testing.T, ctx context.Context, what, expr, errorSel string, wit
 
 func quoteJS(s string) string { return fmt.Sprintf("%q", s) }
 
+// watchTexts records every text the element el (a JS expression) shows
+// from now on: a state that lasts less than a poll would otherwise be
+// missed. seenTexts reads them back.
+func watchTexts(t *testing.T, ctx context.Context, el string) {
+	t.Helper()
+	require.NoError(t, browserharness.Eval(ctx, `(() => {
+		const node = `+el+`;
+		window.__fhaSeen = [node.textContent];
+		new MutationObserver(() => window.__fhaSeen.push(node.textContent)).observe(node, {childList: true, characterData: true, subtree: true});
+		return true;
+	})()`, nil))
+}
+
+func seenTexts(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	var seen []string
+	require.NoError(t, browserharness.Eval(ctx, `window.__fhaSeen || []`, &seen))
+	return seen
+}
+
 // textOf returns the trimmed text of the first element matching sel.
 func textOf(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
