@@ -3,13 +3,14 @@
 // any page through the postMessage bridge). Here the library owns the
 // connection to Finesse (SPEC §4 Hosts), unlike the Finesse gadget.
 //
-// softphone.html holds the deployment's configuration as JSON and imports
-// this module; the split keeps startSoftphone testable without a DOM.
+// softphone.html holds the deployment's configuration as JSON;
+// softphone-main.js imports the package and this module and mounts it. The
+// logic above the page part touches no DOM, so node tests run it.
 
 import { createPostMessageBridge } from './postmessage-bridge.js';
 import { attachDynamicsCIF, waitForCIFInit } from './adapters/dynamics-cif.js';
 import { attachSalesforceOpenCTI } from './adapters/salesforce-opencti.js';
-import { makeCall, escapeXML } from './adapters/common.js';
+import { dialable, escapeXML, otherParty } from './adapters/common.js';
 
 const HOSTS = ['standalone', 'dynamics', 'salesforce'];
 const PASS_THROUGH = ['sides', 'transport', 'fallback', 'allowInsecure', 'resource', 'policy', 'wasmURL'];
@@ -95,109 +96,436 @@ export async function startSoftphone({
 }
 
 // ---------------------------------------------------------------------------
-// The page. Everything below touches the DOM; the logic above does not.
+// Words and parsing for the page, without a DOM (node tests run them).
 
-const STATE_TEXT = {
+/** Connection states in words an agent understands. */
+export const CONNECTION_TEXT = Object.freeze({
+  idle: 'Not signed in',
   connecting: 'Connecting…',
   connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  'failing-over': 'Switching to the other Finesse side…',
-  disconnected: 'No Finesse side reachable; retrying',
-  unauthorized: 'Sign-in refused',
+  reconnecting: 'Connection lost, reconnecting… Calls in progress are not affected.',
+  'failing-over': 'Switching to the backup Finesse server… Calls in progress are not affected.',
+  disconnected: 'No Finesse server reachable, still trying. Calls in progress are not affected.',
+  unauthorized: 'Sign-in refused: check your agent ID and password.',
   closed: 'Signed out',
-};
+});
+
+const AGENT_TEXT = Object.freeze({
+  LOGIN: 'Signing in…',
+  LOGOUT: 'Signed out',
+  NOT_READY: 'Not Ready',
+  READY: 'Ready',
+  RESERVED: 'Call coming in',
+  RESERVED_OUTBOUND: 'Outbound call reserved',
+  RESERVED_OUTBOUND_PREVIEW: 'Outbound call reserved',
+  TALKING: 'On a call',
+  HOLD: 'Call on hold',
+  WORK: 'Wrap-up',
+  WORK_READY: 'Wrap-up',
+  UNKNOWN: 'Unknown',
+});
+
+const CALL_TEXT = Object.freeze({
+  ALERTING: 'Ringing',
+  INITIATING: 'Dialling',
+  INITIATED: 'Dialling',
+  ACTIVE: 'Connected',
+  HELD: 'On hold',
+  WRAP_UP: 'Wrap-up',
+  DROPPED: 'Ended',
+  FAILED: 'Failed',
+});
+
+/** The agent's state in words; reasons maps reason code ids to labels. */
+export function describeAgent(agent, reasons = new Map()) {
+  if (!agent || !agent.state) return 'Signing in…';
+  if (agent.forcedLogout) return 'Signed out by the server (forced logout)';
+  let text = AGENT_TEXT[agent.state] || agent.state;
+  if (agent.state === 'NOT_READY' && agent.reasonCode) {
+    text += ' — ' + (reasons.get(agent.reasonCode) || 'reason ' + agent.reasonCode);
+  }
+  return text;
+}
+
+/**
+ * The call's state as this agent lives it: Finesse keeps a held call's
+ * dialog ACTIVE and marks only the agent's participant HELD.
+ */
+export function callState(dialog, extension) {
+  const me = dialog.participants.find((p) => p.mediaAddress === extension);
+  return me && me.state === 'HELD' ? 'HELD' : dialog.state;
+}
+
+/** A call's state in words. */
+export function describeCallState(state) {
+  return CALL_TEXT[state] || state;
+}
+
+function xmlText(s) {
+  return s.replace(/&(lt|gt|amp|apos|quot|#(\d+)|#x([0-9a-fA-F]+));/g, (m, name, dec, hex) => {
+    if (dec) return String.fromCodePoint(Number(dec));
+    if (hex) return String.fromCodePoint(parseInt(hex, 16));
+    return { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' }[name];
+  });
+}
+
+function child(xml, name) {
+  const m = new RegExp('<' + name + '>([^<]*)</' + name + '>').exec(xml);
+  return m ? xmlText(m[1]).trim() : '';
+}
+
+/**
+ * The reason codes of a Finesse ReasonCodes answer
+ * (GET /finesse/api/User/{id}/ReasonCodes?category=NOT_READY), as
+ * [{id, code, label}]. Finesse's PUT User takes the id as reasonCodeId.
+ * Anything that is not a ReasonCode with an id is skipped.
+ */
+export function parseReasonCodes(xml) {
+  const out = [];
+  for (const m of String(xml).matchAll(/<ReasonCode>([\s\S]*?)<\/ReasonCode>/g)) {
+    const id = child(m[1], 'id') || (child(m[1], 'uri').match(/\/ReasonCode\/([^/]+)$/) || [])[1] || '';
+    if (!id) continue;
+    out.push({ id, code: child(m[1], 'code'), label: child(m[1], 'label') || 'Reason ' + id });
+  }
+  return out;
+}
+
+/** What went wrong with a non-2xx request() result, from Finesse's ApiErrors body. */
+export function describeFailure(res) {
+  const body = String(res.body || '');
+  const type = child(body, 'ErrorType');
+  const message = child(body, 'ErrorMessage');
+  const data = child(body, 'ErrorData');
+  const what = [type, message].filter(Boolean).join(': ') || 'no details';
+  return what + (data ? ' (' + data + ')' : '') + ', HTTP ' + res.status;
+}
+
+/**
+ * Runs a client.request and turns every outcome the agent must know about
+ * into an Error: a rejection (no side reachable, bad path) and a non-2xx
+ * status, which request() resolves with. label names the action.
+ */
+export async function act(client, label, method, path, body) {
+  let res;
+  try {
+    res = await client.request(method, path, body);
+  } catch (err) {
+    throw new Error(label + ' failed: ' + err.message.replace(/^finesse-ha: /, ''));
+  }
+  if (res.status < 200 || res.status > 299) throw new Error(label + ' failed: ' + describeFailure(res));
+  return res;
+}
+
+/**
+ * The buttons a call offers this agent: Finesse's own list (the agent's
+ * participant's actions) when the dialog carries it, else by call state.
+ */
+export function callActions(dialog, extension) {
+  const me = dialog.participants.find((p) => p.mediaAddress === extension);
+  const offered = me && me.actions.length ? me.actions : ({
+    ALERTING: ['ANSWER'], ACTIVE: ['HOLD', 'DROP'], HELD: ['RETRIEVE', 'DROP'], INITIATING: ['DROP'], INITIATED: ['DROP'],
+  })[callState(dialog, extension)] || [];
+  return ['ANSWER', 'HOLD', 'RETRIEVE', 'DROP'].filter((a) => offered.includes(a));
+}
+
+const ACTION_TEXT = { ANSWER: 'Answer', HOLD: 'Hold', RETRIEVE: 'Resume', DROP: 'Hang up' };
+
+// ---------------------------------------------------------------------------
+// The page. Everything below touches the DOM.
 
 /**
  * Mounts the softphone on softphone.html's elements: reads the
- * configuration, shows the sign-in form, and after sign-in the live state.
+ * configuration, takes over the sign-in form, and after sign-in shows the
+ * live state. Returns {signOut()} for tests and hosts.
  */
 export function mountSoftphone({ createClient, document: doc, window: win }) {
   const $ = (id) => doc.getElementById(id);
+  const ui = pageUI(doc);
   let config;
   try {
     config = parseConfig($('finesse-ha-config').textContent);
   } catch (err) {
-    $('fha-error').textContent = err.message;
-    return;
+    ui.error(err.message);
+    return { signOut: async () => {} };
   }
   // CIF raises CIFInitDone once; listen before the first await.
   const cifReady = config.host === 'dynamics' ? waitForCIFInit({ window: win }) : undefined;
-  if (cifReady) cifReady.catch((err) => { $('fha-error').textContent = err.message; });
+  if (cifReady) cifReady.catch((err) => ui.error(err.message));
 
-  $('fha-login').addEventListener('submit', async (ev) => {
+  let session = null; // the running phone: one at a time
+  let busy = false;
+
+  async function signOut({ logout = true } = {}) {
+    const s = session;
+    session = null;
+    if (!s) return;
+    await s.end(logout);
+    ui.phase('signed-out');
+  }
+
+  const form = $('fha-login');
+  form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const form = ev.target;
+    if (busy) return;
+    busy = true;
+    let started = null;
     const credentials = {
-      agentId: form.agentId.value.trim(),
-      extension: form.extension.value.trim(),
-      password: form.password.value,
+      agentId: $('fha-agent-id').value.trim(),
+      extension: $('fha-extension').value.trim(),
+      password: $('fha-password').value,
     };
-    form.password.value = '';
-    $('fha-error').textContent = '';
-    form.hidden = true;
-    $('fha-phone').hidden = false;
+    // The password lives on only in the client's memory.
+    $('fha-password').value = '';
+    ui.error('');
     try {
+      if (!credentials.agentId || !credentials.extension || !credentials.password) {
+        throw new Error('Enter your agent ID, extension and password.');
+      }
+      // A second sign-in must never leave the first client running: two
+      // clients for one agent fight over its session.
+      await signOut({ logout: false });
+      ui.phase('signing-in');
       const phone = await startSoftphone({ createClient, config, credentials, window: win, cifReady });
-      renderPhone(doc, phone, credentials);
+      started = runPhone(doc, ui, phone, { agentId: credentials.agentId, extension: credentials.extension }, () => {
+        if (session && session.phone === phone) session = null;
+      });
+      session = started;
+      await started.signIn();
     } catch (err) {
-      $('fha-error').textContent = err.message;
-      form.hidden = false;
-      $('fha-phone').hidden = true;
+      // Refused credentials fail the LOGIN too; say what the agent can fix.
+      ui.error(started && started.refused() ? CONNECTION_TEXT.unauthorized : err.message);
+      if (session) await signOut({ logout: false });
+      ui.phase('signed-out');
+    } finally {
+      busy = false;
     }
   });
+  $('fha-signout').addEventListener('click', () => { signOut().catch((err) => ui.error(err.message)); });
+  // The form is ours now: until this line its button is disabled, so a page
+  // whose script did not load cannot submit it natively.
+  $('fha-signin').disabled = false;
+  ui.phase('signed-out');
+  return { signOut };
 }
 
-function renderPhone(doc, { client, stop }, agent) {
+/** The page's shared elements: phase, error and notice lines, connection line. */
+function pageUI(doc) {
   const $ = (id) => doc.getElementById(id);
+  const line = (id) => (text) => {
+    $(id).textContent = text;
+    $(id).hidden = !text;
+  };
+  return {
+    error: line('fha-error'),
+    notice: line('fha-notice'),
+    phase(p) {
+      $('finesse-ha-softphone').dataset.phase = p;
+      $('fha-login').hidden = p === 'signed-in';
+      $('fha-phone').hidden = p !== 'signed-in';
+      $('fha-signin').disabled = p === 'signing-in';
+      if (p === 'signed-out') this.connection({ state: 'idle', side: '' });
+      if (p === 'signing-in') this.connection({ state: 'connecting', side: '' });
+    },
+    connection(e) {
+      const el = $('fha-connection');
+      el.textContent = (CONNECTION_TEXT[e.state] || e.state) + (e.state === 'connected' && e.side ? ' · server ' + e.side : '');
+      el.dataset.state = e.state;
+      el.dataset.side = e.side || '';
+    },
+  };
+}
+
+/**
+ * Wires one signed-in client to the page. Returns {phone, signIn(),
+ * end(logout)}; onGone runs when the client stops on its own (refused).
+ */
+function runPhone(doc, ui, phone, agent, onGone) {
+  const $ = (id) => doc.getElementById(id);
+  const { client } = phone;
   const agentURL = '/finesse/api/User/' + encodeURIComponent(agent.agentId);
-  const report = (err) => { $('fha-error').textContent = err.message; };
+  const reasons = new Map();
+  const cleanups = [];
+  let lastAgent = null;
+  let wasFailingOver = false;
+  let ended = false;
+  let refused = false;
+
+  const run = (label, method, path, body) => act(client, label, method, path, body)
+    .then((res) => { ui.error(''); return res; }, (err) => { ui.error(err.message); throw err; });
+  const listen = (el, type, fn) => {
+    el.addEventListener(type, fn);
+    cleanups.push(() => el.removeEventListener(type, fn));
+  };
+
+  const showAgent = (a) => {
+    lastAgent = a;
+    const el = $('fha-agent');
+    el.textContent = describeAgent(a, reasons);
+    el.dataset.state = a ? a.state : '';
+    el.dataset.reason = a ? a.reasonCode : '';
+    $('fha-agent-detail').textContent = a && a.synthetic ? 'found after reconnecting' : '';
+    const state = a ? a.state : '';
+    $('fha-ready').disabled = !state || state === 'READY' || state === 'LOGOUT';
+    $('fha-notready').disabled = !state || state === 'LOGOUT';
+    // Signed out under a running client (a forced logout, a supervisor):
+    // one click signs in to Finesse again.
+    $('fha-relogin').hidden = state !== 'LOGOUT';
+  };
+
+  const showCalls = () => {
+    const dialogs = client.snapshot().dialogs;
+    $('fha-nocalls').hidden = dialogs.length > 0;
+    $('fha-calls').replaceChildren(...dialogs.map((d) => callItem(doc, d, agent.extension, (action) =>
+      run(ACTION_TEXT[action], 'PUT', '/finesse/api/Dialog/' + encodeURIComponent(d.id),
+        '<Dialog><targetMediaAddress>' + escapeXML(agent.extension) + '</targetMediaAddress>' +
+        '<requestedAction>' + action + '</requestedAction></Dialog>').catch(() => {}))));
+  };
 
   const showConnection = (e) => {
-    $('fha-connection').textContent = (STATE_TEXT[e.state] || e.state) + (e.side ? ' (side ' + e.side + ')' : '');
-    $('fha-connection').dataset.state = e.state;
+    ui.connection(e);
+    if (e.state === 'failing-over') wasFailingOver = true;
+    if (e.state === 'connected' && wasFailingOver) {
+      wasFailingOver = false;
+      ui.notice('Moved to the backup Finesse server (' + e.side + '). Your calls and status were kept.');
+    } else if (e.state !== 'connected') {
+      ui.notice('');
+    }
+    if (e.state === 'unauthorized') refused = true;
+    if (e.state === 'unauthorized' && !ended) {
+      ui.error(CONNECTION_TEXT.unauthorized);
+      end(false).then(() => ui.phase('signed-out'));
+    }
   };
-  const showAgent = (e) => {
-    $('fha-agent').textContent = e.state + (e.forcedLogout ? ' (logged out by the old side)' : '');
-    // After a failover the previous state lets the agent go back with one click.
-    $('fha-restore').hidden = !(e.previous === 'READY' && e.state === 'NOT_READY');
-  };
-  const showCalls = () => {
-    const list = $('fha-calls');
-    list.replaceChildren(...client.snapshot().dialogs.map((d) => {
-      const li = doc.createElement('li');
-      li.textContent = d.state + ' ' + (d.ani || d.fromAddress) + ' → ' + d.toAddress +
-        (d.restored ? ' (call data restored)' : '');
-      for (const action of ['ANSWER', 'DROP']) {
-        const b = doc.createElement('button');
-        b.textContent = action === 'ANSWER' ? 'Answer' : 'Hang up';
-        b.addEventListener('click', () => {
-          client.request('PUT', '/finesse/api/Dialog/' + encodeURIComponent(d.id),
-            '<Dialog><targetMediaAddress>' + escapeXML(agent.extension) + '</targetMediaAddress>' +
-            '<requestedAction>' + action + '</requestedAction></Dialog>').catch(report);
-        });
-        li.append(' ', b);
-      }
-      return li;
-    }));
-  };
-  const setState = (state) => client
-    .request('PUT', agentURL, '<User><state>' + state + '</state></User>')
-    .catch(report);
+
+  cleanups.push(client.on('connection', showConnection));
+  cleanups.push(client.on('agent', showAgent));
+  cleanups.push(client.on('dialog', showCalls));
+  cleanups.push(client.on('error', (e) => ui.error(e.message)));
+
+  listen($('fha-ready'), 'click', () => run('Ready', 'PUT', agentURL, '<User><state>READY</state></User>').catch(() => {}));
+  listen($('fha-notready'), 'click', () => {
+    const id = $('fha-reason').value;
+    run('Not Ready', 'PUT', agentURL, '<User><state>NOT_READY</state>' +
+      (id ? '<reasonCodeId>' + escapeXML(id) + '</reasonCodeId>' : '') + '</User>').catch(() => {});
+  });
+  listen($('fha-dial'), 'submit', (ev) => {
+    ev.preventDefault();
+    let to;
+    try {
+      to = dialable($('fha-number').value);
+    } catch (err) {
+      ui.error(err.message.replace(/^finesse-ha: /, ''));
+      return;
+    }
+    // A POST: the client never retries it on its own, so one click dials at most once.
+    run('Call to ' + to, 'POST', agentURL + '/Dialogs', '<Dialog><requestedAction>MAKE_CALL</requestedAction>' +
+      '<fromAddress>' + escapeXML(agent.extension) + '</fromAddress><toAddress>' + escapeXML(to) + '</toAddress></Dialog>').catch(() => {});
+  });
+  listen($('fha-relogin'), 'click', () => login().catch(() => {}));
+
+  const login = () => run('Sign-in', 'PUT', agentURL,
+    '<User><state>LOGIN</state><extension>' + escapeXML(agent.extension) + '</extension></User>');
 
   const snap = client.snapshot();
   showConnection(snap.connection);
-  if (snap.agent) showAgent(snap.agent); // null until the User has been read
+  showAgent(snap.agent); // null until the first User arrives
   showCalls();
-  client.on('connection', showConnection);
-  client.on('agent', showAgent);
-  client.on('dialog', showCalls);
-  client.on('error', report);
-  $('fha-ready').addEventListener('click', () => setState('READY'));
-  $('fha-restore').addEventListener('click', () => setState('READY'));
-  $('fha-notready').addEventListener('click', () => setState('NOT_READY'));
-  $('fha-dial').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    makeCall(client, agent, ev.target.number.value).catch(report);
-  });
-  $('fha-signout').addEventListener('click', () => { stop().catch(report); });
+  $('fha-who').textContent = 'Agent ' + agent.agentId + ' · extension ' + agent.extension;
+  ui.phase('signed-in');
+
+  async function loadReasons() {
+    const res = await run('Loading the Not Ready reasons', 'GET', agentURL + '/ReasonCodes?category=NOT_READY');
+    const list = parseReasonCodes(res.body);
+    reasons.clear();
+    for (const r of list) reasons.set(r.id, r.label);
+    $('fha-reason').replaceChildren(new Option('Not Ready reason…', ''), ...list.map((r) => new Option(r.label, r.id)));
+    showAgent(lastAgent);
+  }
+
+  async function end(logout) {
+    if (ended) return;
+    ended = true;
+    onGone();
+    if (logout && lastAgent && lastAgent.state && lastAgent.state !== 'LOGOUT') {
+      await run('Signing out of Finesse', 'PUT', agentURL, '<User><state>LOGOUT</state></User>').catch(() => {});
+    }
+    for (const c of cleanups.splice(0)) c();
+    $('fha-calls').replaceChildren();
+    $('fha-reason').replaceChildren(new Option('Not Ready reason…', ''));
+    ui.notice('');
+    await phone.stop();
+  }
+
+  return {
+    phone,
+    end,
+    refused: () => refused,
+    async signIn() {
+      // Finesse's sign-in is a state change with the extension (the
+      // desktop's own LOGIN); on a signed-in agent it keeps the state.
+      await login();
+      await loadReasons().catch(() => {});
+    },
+  };
+}
+
+/** callVariable1..10 in numeric order, then ECC variables (user.*) by name. */
+export function byVariable(a, b) {
+  const n = (s) => (/^callVariable(\d+)$/.exec(s) || [])[1];
+  const na = n(a);
+  const nb = n(b);
+  if (na && nb) return Number(na) - Number(nb);
+  if (na || nb) return na ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One call as a list item: who, state, call data (restored values marked), actions. */
+function callItem(doc, d, extension, onAction) {
+  const el = (tag, cls, text) => {
+    const e = doc.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const restored = new Set(d.restoredFields);
+  const li = el('li', 'fha-call');
+  li.dataset.callKey = d.callKey;
+  const state = callState(d, extension);
+  li.dataset.state = state;
+  const head = el('div', 'fha-call-head');
+  const who = el('strong', 'fha-call-who', otherParty(d, extension) || 'Unknown caller');
+  if (restored.has('fromAddress') || restored.has('toAddress')) who.classList.add('fha-restored');
+  head.append(who, el('span', 'fha-call-state', describeCallState(state)));
+  li.append(head);
+  if (d.restored) {
+    li.append(el('p', 'fha-restored-note', 'Call data kept from before the server switch (marked ★): the backup server lost it.'));
+  }
+  const names = Object.keys(d.callVariables).sort(byVariable);
+  if (names.length) {
+    const dl = el('dl', 'fha-vars');
+    for (const name of names) {
+      const dt = el('dt', '', name.replace(/^user\./, ''));
+      const dd = el('dd', '', d.callVariables[name]);
+      dd.dataset.var = name;
+      if (restored.has(name)) {
+        dt.classList.add('fha-restored');
+        dd.classList.add('fha-restored');
+        dd.dataset.restored = 'true';
+        dd.title = 'Kept from before the server switch: the backup server lost this value';
+        dd.append(el('span', 'fha-star', ' ★'));
+      }
+      dl.append(dt, dd);
+    }
+    li.append(dl);
+  }
+  const actions = el('div', 'fha-call-actions');
+  for (const action of callActions(d, extension)) {
+    const b = el('button', action === 'ANSWER' ? 'fha-primary' : action === 'DROP' ? 'fha-danger' : '', ACTION_TEXT[action]);
+    b.type = 'button';
+    b.dataset.action = action;
+    b.addEventListener('click', () => onAction(action));
+    actions.append(b);
+  }
+  li.append(actions);
+  return li;
 }

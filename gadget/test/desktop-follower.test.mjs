@@ -306,7 +306,15 @@ test('createDesktopFollower checks its dependencies', () => {
 });
 
 test('gadget.js starts ClientServices as a non-master and renders the desktop state', (t) => {
-  const elements = new Map(['fha-connection', 'fha-agent', 'fha-calls'].map((id) => [id, { id, textContent: '', className: '' }]));
+  const made = [];
+  const fakeElement = (id) => ({
+    id, textContent: '', className: '', attrs: {}, children: [],
+    setAttribute(k, v) { this.attrs[k] = v; },
+    appendChild(c) { this.children.push(c); return c; },
+    removeChild(c) { this.children.splice(this.children.indexOf(c), 1); },
+    get firstChild() { return this.children[0] ?? null; },
+  });
+  const elements = new Map(['fha-connection', 'fha-agent', 'fha-calls'].map((id) => [id, fakeElement(id)]));
   const hub = new FakeHub();
   const finesse = fakeFinesse();
   const inits = [];
@@ -316,19 +324,27 @@ test('gadget.js starts ClientServices as a non-master and renders the desktop st
   const env = {
     finesse,
     gadgets: { Hub: hub, io: { RequestParameters: {} }, window: { adjustHeight: () => { heightAdjusted++; } } },
-    document: { getElementById: (id) => elements.get(id) ?? null },
+    document: {
+      getElementById: (id) => elements.get(id) ?? null,
+      createElement: (tag) => { const e = fakeElement(''); e.tag = tag; made.push(e); return e; },
+    },
   };
   const follower = start(env);
   t.after(() => follower.close());
+  assert.equal(start(env), follower, 'started once');
   assert.deepEqual(inits, [[finesse.gadget.Config, false]]);
   assert.equal(env.finesseHA, follower);
   hub.deliver('finesse.info.connection', { status: 'failing' });
-  assert.equal(elements.get('fha-connection').textContent, 'failing-over (desktop)');
+  assert.match(elements.get('fha-connection').textContent, /^Desktop switching to the backup Finesse server/);
   assert.equal(elements.get('fha-connection').className, 'fha-state fha-failing-over');
   finesse.users[0].load();
-  assert.equal(elements.get('fha-agent').textContent, 'NOT_READY');
+  assert.equal(elements.get('fha-agent').textContent, 'Not Ready');
   finesse.users[0].dialogCallbacks.onCollectionAdd(new FakeDialog('d', { callVariable1: 'x' }));
-  assert.equal(elements.get('fha-calls').textContent, 'ALERTING 5550101');
+  const call = elements.get('fha-calls').children[0];
+  assert.equal(call.attrs['data-state'], 'ALERTING');
+  const dd = made.find((e) => e.attrs['data-var'] === 'callVariable1');
+  assert.equal(dd.textContent, 'x');
+  assert.equal(dd.attrs['data-restored'], 'false');
   assert.ok(heightAdjusted >= 2);
 });
 

@@ -3,8 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, clientOptions, startSoftphone } from '../softphone.js';
-import { FakeClient, FakeWindow, messageEvent, settle, golden } from './fakes.mjs';
+import {
+  parseConfig, clientOptions, startSoftphone, parseReasonCodes, describeFailure, describeAgent, act, callActions, callState, byVariable,
+} from '../softphone.js';
+import { FakeClient, FakeWindow, messageEvent, settle, dialogEvent, golden } from './fakes.mjs';
 import { CHANNEL } from '../postmessage-bridge.js';
 
 const CONFIG = JSON.stringify({
@@ -107,4 +109,60 @@ test('every option of the Go contract passes through from the deployment configu
     assert.deepEqual(options[key], goOptions[key], key + ' passes through');
   }
   assert.deepEqual(Object.keys(options).sort(), [...Object.keys(goOptions), 'wasmURL'].sort(), 'and nothing the Go side does not know');
+});
+
+test('parseReasonCodes reads Finesse ReasonCodes: id (what PUT User takes), code, label', () => {
+  const xml = `<?xml version="1.0"?><ReasonCodes category="NOT_READY">
+    <ReasonCode><category>NOT_READY</category><uri>/finesse/api/ReasonCode/12</uri><code>2</code>
+      <label>Lunch &amp; break</label><forAll>true</forAll><id>12</id></ReasonCode>
+    <ReasonCode><uri>/finesse/api/ReasonCode/13</uri><code>3</code><label>Meeting</label></ReasonCode>
+    <ReasonCode><label>no id</label></ReasonCode>
+  </ReasonCodes>`;
+  assert.deepEqual(parseReasonCodes(xml), [
+    { id: '12', code: '2', label: 'Lunch & break' },
+    { id: '13', code: '3', label: 'Meeting' },
+  ]);
+  assert.deepEqual(parseReasonCodes(''), []);
+  assert.deepEqual(parseReasonCodes('<ApiErrors/>'), []);
+});
+
+test('describeFailure says what Finesse refused, from its ApiErrors body', () => {
+  const body = '<ApiErrors><ApiError><ErrorType>Invalid State</ErrorType><ErrorMessage>Invalid state change request</ErrorMessage>' +
+    '<ErrorData>LOGOUT -&gt; READY</ErrorData></ApiError></ApiErrors>';
+  assert.equal(describeFailure({ status: 400, body }), 'Invalid State: Invalid state change request (LOGOUT -> READY), HTTP 400');
+  assert.equal(describeFailure({ status: 502, body: '' }), 'no details, HTTP 502');
+});
+
+test('act turns a non-2xx status and a rejection into errors that name the action', async () => {
+  const client = new FakeClient();
+  client.requestImpl = async () => ({ status: 400, headers: {}, body: '<ApiErrors><ApiError><ErrorType>Invalid State</ErrorType></ApiError></ApiErrors>', requestId: 'r' });
+  await assert.rejects(act(client, 'Ready', 'PUT', '/finesse/api/User/1', '<User/>'), /^Error: Ready failed: Invalid State, HTTP 400$/);
+  client.requestImpl = async () => { throw new Error('finesse-ha: no side reachable'); };
+  await assert.rejects(act(client, 'Hold', 'PUT', '/x'), /^Error: Hold failed: no side reachable$/);
+  client.requestImpl = async () => ({ status: 202, headers: {}, body: '', requestId: 'r' });
+  assert.equal((await act(client, 'Ready', 'PUT', '/x')).status, 202);
+});
+
+test('describeAgent words the state, with the reason label and a forced logout', () => {
+  const reasons = new Map([['2', 'Lunch']]);
+  assert.equal(describeAgent(null), 'Signing in…', 'snapshot().agent is null right after createClient');
+  assert.equal(describeAgent({ state: 'READY' }), 'Ready');
+  assert.equal(describeAgent({ state: 'NOT_READY', reasonCode: '2' }, reasons), 'Not Ready — Lunch');
+  assert.equal(describeAgent({ state: 'NOT_READY', reasonCode: '9' }, reasons), 'Not Ready — reason 9');
+  assert.equal(describeAgent({ state: 'LOGOUT', reasonCode: '255', forcedLogout: true }), 'Signed out by the server (forced logout)');
+  assert.equal(describeAgent({ state: 'SOMETHING_NEW' }), 'SOMETHING_NEW');
+});
+
+test('callActions offers the Finesse actions for the agent, by call state when the dialog has none', () => {
+  const d = { ...dialogEvent('added').dialog, state: 'ALERTING', participants: [] };
+  assert.deepEqual(callActions(d, '1001001'), ['ANSWER']);
+  const held = { ...d, state: 'ACTIVE', participants: [{ mediaAddress: '1001001', state: 'HELD', actions: ['RETRIEVE', 'DROP'] }] };
+  assert.equal(callState(held, '1001001'), 'HELD', 'Finesse keeps the dialog ACTIVE on hold');
+  assert.deepEqual(callActions(held, '1001001'), ['RETRIEVE', 'DROP']);
+  assert.deepEqual(callActions({ ...d, state: 'ACTIVE' }, '1001001'), ['HOLD', 'DROP']);
+});
+
+test('byVariable orders call variables as an agent reads them', () => {
+  assert.deepEqual(['user.b', 'callVariable10', 'callVariable2', 'user.a', 'callVariable1'].sort(byVariable),
+    ['callVariable1', 'callVariable2', 'callVariable10', 'user.a', 'user.b']);
 });

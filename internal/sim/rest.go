@@ -63,6 +63,8 @@ func (s *Side) serveREST(w http.ResponseWriter, r *http.Request) {
 		err = s.serveUser(w, r, parts[1], login, reqID)
 	case len(parts) == 3 && parts[0] == "User" && parts[2] == "Dialogs":
 		err = s.serveDialogs(w, r, parts[1], login, reqID)
+	case len(parts) == 3 && parts[0] == "User" && parts[2] == "ReasonCodes":
+		err = s.serveReasonCodes(w, r, parts[1], login)
 	case len(parts) == 2 && parts[0] == "Dialog":
 		err = s.serveDialog(w, r, parts[1], login, reqID)
 	default:

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/xml"
 	"net/http"
 	"strconv"
 	"testing"
@@ -263,4 +264,33 @@ func TestCORS(t *testing.T) {
 	r = callAs(t, "", "", http.MethodGet, api(p.A(), "User/"+agentID), "", "Origin", origin)
 	assert.Equal(t, http.StatusUnauthorized, r.status)
 	assert.Equal(t, origin, r.header.Get("Access-Control-Allow-Origin"))
+}
+
+func TestReasonCodesListTheNamedNotReadyReasons(t *testing.T) {
+	p := startPair(t, Config{})
+	r := rest(t, http.MethodGet, api(p.B(), "User/"+agentID+"/ReasonCodes?category=NOT_READY"), "")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	var list struct {
+		Category string               `xml:"category,attr"`
+		Codes    []finesse.ReasonCode `xml:"ReasonCode"`
+	}
+	require.NoError(t, xml.Unmarshal([]byte(r.body), &list))
+	assert.Equal(t, "NOT_READY", list.Category)
+	var labels []string
+	for _, c := range list.Codes {
+		labels = append(labels, c.ID+"="+c.Label)
+	}
+	assert.Equal(t, []string{"1=Break", "2=Lunch", "3=Team Meeting"}, labels, "forced logout (255) is a system code, not in the menu")
+
+	// The id is what PUT User takes as reasonCodeId.
+	putState(t, p.A(), "<User><state>LOGIN</state><extension>"+agentID+"</extension></User>")
+	putState(t, p.A(), "<User><state>NOT_READY</state><reasonCodeId>"+list.Codes[1].ID+"</reasonCodeId></User>")
+	u := getUser(t, p.B())
+	require.NotNil(t, u.ReasonCode)
+	assert.Equal(t, "Lunch", u.ReasonCode.Label)
+
+	bad := rest(t, http.MethodGet, api(p.A(), "User/"+agentID+"/ReasonCodes?category=WRAP_UP"), "")
+	assert.Equal(t, http.StatusBadRequest, bad.status)
+	other := callAs(t, "1001002", password, http.MethodGet, api(p.A(), "User/"+agentID+"/ReasonCodes?category=NOT_READY"), "")
+	assert.Equal(t, http.StatusUnauthorized, other.status)
 }
