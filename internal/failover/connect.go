@@ -21,7 +21,8 @@ type syncInput struct {
 	subs      []string
 	agentID   string
 	extension string
-	signIn    bool // LOGIN if the side reports the agent signed out
+	cred      *credential // what this attempt sends, for attributing a 401
+	signIn    bool        // LOGIN if the side reports the agent signed out
 	signInID  string
 	// reloginForced allows that LOGIN also after a forced logout (255);
 	// without ReloginAfterForcedLogout such a logout is reported, not undone.
@@ -65,6 +66,7 @@ func (e *Engine) connect(i int) {
 		subs:      append([]string(nil), e.subs...),
 		agentID:   e.cfg.AgentID,
 		extension: e.cfg.Extension,
+		cred:      e.cred,
 	}
 	if e.sess != nil && e.sessSide == i {
 		in.reuse, in.token = e.sess, e.sessToken
@@ -105,6 +107,14 @@ func (e *Engine) endpoint(i int) notify.Endpoint {
 	}
 	if ep.Username == "" {
 		ep.Username = e.cfg.AgentID
+	}
+	if c := e.cred; c != nil {
+		// SASL PLAIN: the password, or an SSO agent's token (research/
+		// finesse-protocol.md §1.3), as it is now, at each dial.
+		ep.Password = c.auth.Password
+		if c.isToken() {
+			ep.Password = c.auth.Token
+		}
 	}
 	return ep
 }
@@ -304,8 +314,13 @@ func (e *Engine) connectFailed(in syncInput, r syncResult) {
 	kind := classify(r.err)
 	e.sides[i].lastErr = e.scrub(r.err.Error())
 	e.record("connect-failed", i, r.stage+": "+kind.String())
-	if kind == kindUnauthorized {
-		e.stopUnauthorized(i, r.stage)
+	switch kind {
+	case kindUnauthorized:
+		e.onRefused(i, in.cred, r.stage)
+		e.round()
+		return
+	case kindExpired:
+		e.round() // waits for a fresh token
 		return
 	}
 	e.sides[i].dialFails++

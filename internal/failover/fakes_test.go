@@ -56,10 +56,20 @@ type fakeSide struct {
 	sysInfo401   bool                // SystemInfo itself answers 401
 	sysInfo503   bool                // SystemInfo answers 503: the side sheds load
 	panicOn      string              // op that panics (a bug in an adapter)
-	sessions     []*fakeSession
-	ops          map[string]int
-	endpoints    []notify.Endpoint
-	subscribed   []string
+	// refuse: credentials (password or token) this side answers with 401
+	// on every call and the notification login; SystemInfo too when
+	// sysInfoChecksAuth is set (whether it needs auth is a gap in the
+	// research; the engine sends credentials anyway).
+	refuse            map[string]bool
+	sysInfoChecksAuth bool
+	// got401 counts the 401s this side gave, per credential; sentExpired
+	// counts calls that carried a token past its exp (must stay zero).
+	got401      map[string]int
+	sentExpired int
+	sessions    []*fakeSession
+	ops         map[string]int
+	endpoints   []notify.Endpoint
+	subscribed  []string
 }
 
 type fakeSession struct {
@@ -73,6 +83,7 @@ func newFakeSide(h *harness, name, host string) *fakeSide {
 		h: h, name: name, host: host,
 		status: finesse.StatusInService, deployment: finesse.DeploymentUCCE,
 		presence: true, ops: map[string]int{},
+		refuse: map[string]bool{}, got401: map[string]int{},
 	}
 }
 
@@ -165,6 +176,11 @@ func (f *fakeSide) gate(ctx context.Context, op string) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if op != "SystemInfo" || f.sysInfoChecksAuth {
+		if err := f.checkCredLocked(secretOf(ctx)); err != nil {
+			return err
+		}
+	}
 	switch {
 	case f.dead:
 		return fmt.Errorf("connection reset: %w", ErrTransport)
@@ -322,12 +338,18 @@ func (f *fakeSide) Dial(ctx context.Context, ep notify.Endpoint, l notify.Listen
 	f.ops["Dial"]++
 	f.endpoints = append(f.endpoints, ep)
 	bh, dead, down, unauth, pres := f.blackhole, f.dead, f.notifyDown, f.unauthorized, f.presence
+	var credErr error
+	if !bh && !dead && !down {
+		credErr = f.checkCredLocked(ep.Password)
+	}
 	h.mu.Unlock()
 	switch {
 	case bh:
 		return nil, h.park(ctx)
 	case dead || down:
 		return nil, fmt.Errorf("bosh: connection refused after 3 attempts: %w", ErrTransport)
+	case credErr != nil:
+		return nil, credErr
 	case unauth:
 		return nil, fmt.Errorf("sasl: not-authorized (password %s): %w", ep.Password, ErrUnauthorized)
 	}
@@ -657,3 +679,24 @@ func (nopSession) Subscribe(context.Context, string) error   { return nil }
 func (nopSession) Unsubscribe(context.Context, string) error { return nil }
 func (nopSession) Ping(context.Context) error                { return nil }
 func (nopSession) Close() error                              { return nil }
+
+// secretOf is the password or token a REST call carries.
+func secretOf(ctx context.Context) string {
+	a, _ := AuthFrom(ctx)
+	return a.Password + a.Token
+}
+
+// checkCredLocked plays the server's side of a login: a refused
+// credential or an expired token gets a 401, counted per credential.
+func (f *fakeSide) checkCredLocked(secret string) error {
+	expired := false
+	if _, exp, ok := tokenTimes(secret); ok && !f.h.clk.Now().Before(exp) {
+		f.sentExpired++
+		expired = true
+	}
+	if f.refuse[secret] || expired {
+		f.got401[secret]++
+		return fmt.Errorf("401 Unauthorized (credential %s): %w", secret, finesse.ErrUnauthorized)
+	}
+	return nil
+}

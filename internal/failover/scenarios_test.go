@@ -431,40 +431,51 @@ func TestS14_CallStartsDuringGapAndCallDataLost(t *testing.T) {
 	assert.Len(t, h.addedPerCall(), 2)
 }
 
+// S15: B refuses the credentials after A died (AWDB down, cache expired).
+// The engine waits in unauthorized (B refused), keeps watching A, never
+// sends B the refused credential again, and new credentials resume it.
 func TestS15_UnauthorizedAfterSwitch(t *testing.T) {
 	h := newHarness(t, 15)
 	h.start("A")
-	h.B.with(func() { h.B.unauthorized = true }) // AWDB down, cache expired
+	h.B.with(func() { h.B.refuse[testPassword] = true }) // AWDB down, cache expired
 	m := h.mark()
 	h.A.kill()
 	h.run(30 * time.Second)
 
 	evs := h.eventsSince(m)
 	assert.Equal(t, []string{"reconnecting/A", "failing-over/B", "unauthorized/B"}, connTrail(evs))
+	last := connEvents(evs)[2]
+	assert.Equal(t, []string{"B"}, last.Refused)
 	errs := errorEvents(evs)
 	require.Len(t, errs, 1)
-	assert.True(t, errs[0].Fatal)
+	assert.False(t, errs[0].Fatal, "a waiting state, not a stop")
 	assert.Equal(t, ErrCodeUnauthorized, errs[0].Code)
+	assert.Equal(t, "B", errs[0].Side)
 
-	ops := func() int {
+	bOps := func() int {
 		n := 0
-		for _, f := range h.sides {
-			f.with(func() {
-				for _, c := range f.ops {
-					n += c
-				}
-			})
-		}
+		h.B.with(func() {
+			for _, c := range h.B.ops {
+				n += c
+			}
+		})
 		return n
 	}
-	before := ops()
+	before, polls := bOps(), h.A.count("SystemInfo")
 	h.run(10 * time.Minute)
-	assert.Equal(t, before, ops(), "no retry loop after 401")
+	assert.Equal(t, before, bOps(), "B is never asked again with the refused password")
 	assert.Equal(t, 1, h.B.count("Dial"))
-	assert.Len(t, connTrail(h.eventsSince(m)), 3)
+	assert.GreaterOrEqual(t, h.A.count("SystemInfo")-polls, 50, "A is still watched on the poll schedule")
+	assert.Equal(t, StateUnauthorized, h.e.Snapshot().Connection.State)
+	h.B.with(func() { assert.Equal(t, 1, h.B.got401[testPassword], "one 401 per side per credential") })
 
-	_, err := h.e.Request(t.Context(), "GET", "/finesse/api/User/1001001", nil)
-	require.ErrorIs(t, err, ErrUnauthorized)
+	// The page hands over new credentials: B may be tried with them.
+	require.NoError(t, h.e.SetAuth(finesse.Auth{Username: h.agentID, Password: "n3w-Pa55word"}))
+	took, ok := h.runUntil(15*time.Second, h.connectedTo("B"))
+	require.True(t, ok, "setAuth resumes: %v", connTrail(h.eventsSince(m)))
+	assert.LessOrEqual(t, took, 5*time.Second)
+	eps := h.B.endpoints
+	assert.Equal(t, "n3w-Pa55word", eps[len(eps)-1].Password, "the next login uses the new password")
 	h.requireNoSecrets()
 }
 
