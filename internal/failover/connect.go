@@ -108,7 +108,7 @@ func (e *Engine) endpoint(i int) notify.Endpoint {
 	if ep.Username == "" {
 		ep.Username = e.cfg.AgentID
 	}
-	if c := e.cred; c != nil {
+	if c := e.cred; c.auth != (finesse.Auth{}) {
 		// SASL PLAIN: the password, or an SSO agent's token (research/
 		// finesse-protocol.md §1.3), as it is now, at each dial.
 		ep.Password = c.auth.Password

@@ -74,6 +74,9 @@ func (c *credential) label() string {
 	if c.isToken() {
 		return fmt.Sprintf("token #%d", c.seq)
 	}
+	if c.auth == (finesse.Auth{}) {
+		return "configured credentials"
+	}
 	return fmt.Sprintf("password #%d", c.seq)
 }
 
@@ -100,8 +103,8 @@ type credUse struct {
 
 // withCred puts the credential a call must use on its context.
 func withCred(ctx context.Context, c *credential, clk clock.Clock) context.Context {
-	if c == nil {
-		return ctx
+	if c == nil || c.auth == (finesse.Auth{}) {
+		return ctx // the adapters' own credentials (Config.Auth empty)
 	}
 	return context.WithValue(ctx, credKey{}, credUse{c, clk})
 }

@@ -92,7 +92,7 @@ type Engine struct {
 	hist *history
 
 	// Credentials (credentials.go).
-	cred         *credential // nil when Config.Auth was empty
+	cred         *credential // never nil
 	credSeq      int
 	refreshTimer *timerRef
 	expiryTimer  *timerRef
@@ -183,10 +183,10 @@ func New(cfg Config) (*Engine, error) {
 	for _, n := range cfg.Subscriptions {
 		e.addSub(n)
 	}
-	if cfg.Auth != (finesse.Auth{}) {
-		e.credSeq = 1
-		e.cred = newCredential(cfg.Auth, 1, e.clk.Now())
-	}
+	// Without Config.Auth the adapters' own credentials are used; they
+	// are still one credential that a side may refuse.
+	e.credSeq = 1
+	e.cred = newCredential(cfg.Auth, 1, e.clk.Now())
 	return e, nil
 }
 
@@ -200,10 +200,8 @@ func (e *Engine) Start() {
 			return
 		}
 		e.started = true
-		if e.cred != nil {
-			e.record("credentials", -1, "initial: "+e.cred.label())
-			e.armTokenTimers()
-		}
+		e.record("credentials", -1, "initial: "+e.cred.label())
+		e.armTokenTimers()
 		e.reason = ReasonStart
 		e.setConn(StateConnecting, e.cur, ReasonStart)
 		e.round()

@@ -66,6 +66,7 @@ type fakeSide struct {
 	// counts calls that carried a token past its exp (must stay zero).
 	got401      map[string]int
 	sentExpired int
+	sent        []string // "op:secret" of every REST call that got past the faults
 	sessions    []*fakeSession
 	ops         map[string]int
 	endpoints   []notify.Endpoint
@@ -176,10 +177,14 @@ func (f *fakeSide) gate(ctx context.Context, op string) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	sec := secretOf(ctx)
+	f.sent = append(f.sent, op+":"+sec)
 	if op != "SystemInfo" || f.sysInfoChecksAuth {
-		if err := f.checkCredLocked(secretOf(ctx)); err != nil {
+		if err := f.checkCredLocked(sec); err != nil {
 			return err
 		}
+	} else if tokenExpiredAt(sec, h.clk.Now()) {
+		f.sentExpired++
 	}
 	switch {
 	case f.dead:
@@ -689,14 +694,18 @@ func secretOf(ctx context.Context) string {
 // checkCredLocked plays the server's side of a login: a refused
 // credential or an expired token gets a 401, counted per credential.
 func (f *fakeSide) checkCredLocked(secret string) error {
-	expired := false
-	if _, exp, ok := tokenTimes(secret); ok && !f.h.clk.Now().Before(exp) {
+	expired := tokenExpiredAt(secret, f.h.clk.Now())
+	if expired {
 		f.sentExpired++
-		expired = true
 	}
 	if f.refuse[secret] || expired {
 		f.got401[secret]++
 		return fmt.Errorf("401 Unauthorized (credential %s): %w", secret, finesse.ErrUnauthorized)
 	}
 	return nil
+}
+
+func tokenExpiredAt(secret string, now time.Time) bool {
+	_, exp, ok := tokenTimes(secret)
+	return ok && !now.Before(exp)
 }
