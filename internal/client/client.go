@@ -30,7 +30,8 @@ type Client struct {
 type Option func(*settings)
 
 type settings struct {
-	wsDial ws.DialFunc
+	wsDial   ws.DialFunc
+	getToken func(context.Context) (string, error) // auth.go
 }
 
 // WithWebSocket supplies the WebSocket implementation the "websocket"
@@ -101,6 +102,8 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(failover.Event), o
 		Policy:    cfg.Policy,
 		OnEvent:   onEvent,
 		Secrets:   secrets,
+		Auth:      cfg.Auth,
+		GetToken:  set.getToken,
 	})
 	if err != nil {
 		return nil, err

@@ -227,10 +227,11 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// TestWrongPasswordStopsUnauthorized: refused credentials end in the
-// unauthorized state (never retried: Finesse locks accounts), and the
-// password appears in no event.
-func TestWrongPasswordStopsUnauthorized(t *testing.T) {
+// TestWrongPasswordWaitsForSetAuth: refused credentials end in the
+// unauthorized state (never sent again to a side that refused them: Finesse
+// locks accounts), SetAuth with the right password resumes, and neither
+// password appears in any event or history entry.
+func TestWrongPasswordWaitsForSetAuth(t *testing.T) {
 	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
 	require.NoError(t, err)
 	require.NoError(t, pair.Start())
@@ -254,12 +255,22 @@ func TestWrongPasswordStopsUnauthorized(t *testing.T) {
 		ce, ok := ev.(failover.ConnectionEvent)
 		return ok && ce.State == failover.StateUnauthorized
 	})
+	var oe *OptionError
+	require.ErrorAs(t, c.SetAuth(finesse.Auth{Username: simAgent}), &oe)
+	assert.Equal(t, "auth.password", oe.Field)
+	require.NoError(t, c.SetAuth(finesse.Auth{Username: simAgent, Password: testPassword}))
+	rec.waitFor(t, 10*time.Second, "connected after setAuth", func(ev failover.Event) bool {
+		ce, ok := ev.(failover.ConnectionEvent)
+		return ok && ce.State == failover.StateConnected
+	})
 	for _, ev := range rec.all() {
 		j, err := MarshalEvent(ev)
 		require.NoError(t, err)
 		assert.NotContains(t, string(j), wrong)
+		assert.NotContains(t, string(j), testPassword)
 	}
 	hist, err := MarshalHistory(c.History())
 	require.NoError(t, err)
 	assert.NotContains(t, string(hist), wrong)
+	assert.NotContains(t, string(hist), testPassword)
 }
