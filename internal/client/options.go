@@ -30,7 +30,7 @@ type Config struct {
 	NoFallback bool
 	// AllowInsecure permits http: side URLs (simulator, lab).
 	AllowInsecure bool
-	// Resource is the XMPP resource (failover.DefaultResource if empty).
+	// Resource is the XMPP resource; empty binds one unique to the session.
 	Resource string
 	Policy   failover.Policy
 }

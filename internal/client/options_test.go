@@ -63,7 +63,7 @@ func TestParseOptionsDerivesInsecureBOSHAndKeepsExplicitURLs(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:7071/http-bind/", cfg.Sides[0].BOSH)
 	assert.Equal(t, "http://127.0.0.1:5678/http-bind/", cfg.Sides[1].BOSH)
 	assert.Equal(t, testToken, cfg.Auth.Token)
-	assert.Equal(t, "finesse-ha", cfg.Resource)
+	assert.Empty(t, cfg.Resource, "no default: notify makes one unique per session")
 }
 
 func TestParseOptionsWebSocketDerivesURLAndFallback(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
-
-	"github.com/finesse-ha/finesse-ha/internal/failover"
 )
 
 // validate checks cfg and fills derived values (BOSH URLs, transport and
@@ -45,8 +43,7 @@ func (c *Config) validate() error {
 		return optErr("options.fallback", `only applies to transport "websocket"`)
 	}
 	switch {
-	case c.Resource == "":
-		c.Resource = failover.DefaultResource
+	case c.Resource == "": // notify binds a resource unique to the session
 	case strings.EqualFold(strings.TrimSpace(c.Resource), "desktop"):
 		return optErr("options.resource", `"desktop" belongs to the Finesse desktop; binding it would sign the agent's desktop out`)
 	case !token(c.Resource, 64, ""):

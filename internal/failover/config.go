@@ -250,5 +250,8 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// DefaultResource is the XMPP resource bound when the Endpoint names none.
+// DefaultResource was the XMPP resource bound when the Endpoint named none.
+// The engine no longer fills it in: two clients of one agent with one
+// resource knock each other off (conflict). An empty Endpoint.Resource lets
+// notify bind a resource unique to the session.
 const DefaultResource = "finesse-ha"

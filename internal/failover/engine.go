@@ -99,6 +99,8 @@ type Engine struct {
 	refreshing   bool // a GetToken call is outstanding
 	lastGetToken time.Time
 	tokenCalls   int
+
+	conflictUntil time.Time // no bind before this (conflict.go)
 }
 
 type phase int

@@ -22,9 +22,9 @@ type Event interface {
 // finesse.js's "recovered"); reconnecting -> reconnecting; failing-over ->
 // failing; disconnected -> disconnected; unauthorized -> unauthorized;
 // closed -> disconnected (after disconnecting). finesse.js's "conflict"
-// (resource taken over) cannot happen, since the resource is never
-// "desktop"; a conflict stream error ends the session and is handled as a
-// lost notification connection.
+// (resource taken over) is reported as reconnecting with reason conflict:
+// another session bound the same full JID, and the next bind waits at
+// least PollInterval plus jitter (SPEC §3.3.10).
 type ConnState string
 
 const (

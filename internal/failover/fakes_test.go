@@ -67,10 +67,15 @@ type fakeSide struct {
 	got401      map[string]int
 	sentExpired int
 	sent        []string // "op:secret" of every REST call that got past the faults
-	sessions    []*fakeSession
-	ops         map[string]int
-	endpoints   []notify.Endpoint
-	subscribed  []string
+	// conflictAfter: another session binds the same full JID this long
+	// after every successful dial, ending ours with a conflict stream error.
+	conflictAfter time.Duration
+	bindConflict  bool // every bind is refused with conflict
+	dialTimes     []time.Time
+	sessions      []*fakeSession
+	ops           map[string]int
+	endpoints     []notify.Endpoint
+	subscribed    []string
 }
 
 type fakeSession struct {
@@ -342,7 +347,7 @@ func (f *fakeSide) Dial(ctx context.Context, ep notify.Endpoint, l notify.Listen
 	h.mu.Lock()
 	f.ops["Dial"]++
 	f.endpoints = append(f.endpoints, ep)
-	bh, dead, down, unauth, pres := f.blackhole, f.dead, f.notifyDown, f.unauthorized, f.presence
+	bh, dead, down, unauth, pres, bindConflict := f.blackhole, f.dead, f.notifyDown, f.unauthorized, f.presence, f.bindConflict
 	var credErr error
 	if !bh && !dead && !down {
 		credErr = f.checkCredLocked(ep.Password)
@@ -355,13 +360,29 @@ func (f *fakeSide) Dial(ctx context.Context, ep notify.Endpoint, l notify.Listen
 		return nil, fmt.Errorf("bosh: connection refused after 3 attempts: %w", ErrTransport)
 	case credErr != nil:
 		return nil, credErr
+	case bindConflict:
+		return nil, fmt.Errorf("notify: bind: %w", &notify.BindError{Condition: "conflict"})
 	case unauth:
 		return nil, fmt.Errorf("sasl: not-authorized (password %s): %w", ep.Password, ErrUnauthorized)
 	}
 	s := &fakeSession{side: f, l: l}
 	h.mu.Lock()
 	f.sessions = append(f.sessions, s)
+	f.dialTimes = append(f.dialTimes, h.clk.Now())
+	conflict := f.conflictAfter
 	h.mu.Unlock()
+	if conflict > 0 {
+		h.clk.AfterFunc(conflict, func() {
+			h.mu.Lock()
+			live := !s.closed
+			s.closed = true
+			f.removeSessionLocked(s)
+			h.mu.Unlock()
+			if live {
+				l.Lost(&notify.LostError{Cause: &notify.StreamError{Condition: "conflict", Text: "Replaced by new connection"}})
+			}
+		})
+	}
 	l.FinessePresence(pres)
 	return s, nil
 }

@@ -1,13 +1,16 @@
 package failover
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/finesse-ha/finesse-ha/internal/bosh"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/notify"
 )
 
 // One test per row of SPEC §5. Each asserts the final state, the event
@@ -37,7 +40,7 @@ func TestStartConnectsAndSyncs(t *testing.T) {
 	assert.Equal(t, finesse.StateNotReady, snap.Agent.State)
 	assert.Equal(t, "up", snap.Sides[0].Notification)
 	assert.True(t, snap.Sides[0].Active)
-	assert.Equal(t, DefaultResource, h.A.endpoints[0].Resource)
+	assert.Empty(t, h.A.endpoints[0].Resource, "notify binds a resource unique to the session")
 	assert.Equal(t, "fin-a", h.A.endpoints[0].Domain, "XMPP domain from SystemInfo")
 }
 
@@ -602,4 +605,51 @@ func TestS18_BusyPausesGrow(t *testing.T) {
 	n := h.B.count("SystemInfo") - polls
 	assert.GreaterOrEqual(t, n, 8, "polled sooner than the poll interval")
 	assert.LessOrEqual(t, n, 11, "backed off while B stays busy")
+}
+
+// S23: another session keeps binding the client's full JID. Each conflict
+// is reported as reason conflict, and the next bind waits at least the poll
+// interval: over 60 s there is no bind storm.
+func TestS23_ConflictIsNotABindStorm(t *testing.T) {
+	h := newHarness(t, 23)
+	h.start("A")
+	m := h.mark()
+	h.A.with(func() { h.A.conflictAfter = 100 * time.Millisecond })
+	h.A.dropSessions("restart") // the next session is the first to be taken over
+	h.run(60 * time.Second)
+
+	var conflicts int
+	for _, c := range connEvents(h.eventsSince(m)) {
+		if c.Reason == ReasonConflict {
+			conflicts++
+			assert.Equal(t, StateReconnecting, c.State)
+		}
+	}
+	assert.GreaterOrEqual(t, conflicts, 3)
+	h.A.with(func() {
+		times := h.A.dialTimes[1:] // from the first taken-over session on
+		require.GreaterOrEqual(t, len(times), 2)
+		assert.LessOrEqual(t, len(times), 1+int(60*time.Second/h.e.pol.PollInterval), "binds over 60 s")
+		for k := 2; k < len(times); k++ {
+			assert.GreaterOrEqual(t, times[k].Sub(times[k-1]), h.e.pol.PollInterval, "bind %d came too soon", k)
+		}
+	})
+	assert.Zero(t, h.B.count("Dial"), "a conflict is not a reason to leave the side")
+}
+
+// A bind refused with conflict during the dial waits the same pause.
+func TestConflictAtBindWaits(t *testing.T) {
+	h := newHarness(t, 231)
+	h.start("A")
+	h.A.with(func() { h.A.bindConflict = true })
+	h.A.dropSessions("restart")
+	dials := h.A.count("Dial")
+	h.run(60 * time.Second)
+	assert.LessOrEqual(t, h.A.count("Dial")-dials, 1+int(60*time.Second/h.e.pol.PollInterval))
+	assert.Zero(t, h.B.count("Dial"))
+
+	assert.True(t, isConflict(fmt.Errorf("dial: %w", &notify.BindError{Condition: "conflict"})))
+	assert.True(t, isConflict(&notify.LostError{Cause: &bosh.TerminateError{Condition: "remote-stream-error", StreamError: "conflict"}}))
+	assert.False(t, isConflict(&notify.StreamError{Condition: "system-shutdown"}))
+	assert.False(t, isConflict(nil))
 }
