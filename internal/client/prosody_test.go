@@ -45,6 +45,13 @@ func startProsodyPair(t *testing.T, simCfg sim.Config, xmppPassword string) (*si
 	simCfg.BOSHMaxWait, simCfg.BOSHInactivity = time.Second, 5*time.Second
 	pair, err := sim.New(simCfg)
 	require.NoError(t, err)
+	return startProsodyPairWith(t, pair, xmppPassword)
+}
+
+// startProsodyPairWith starts pair (built, not started) and a Prosody for
+// its side A's domain whose agent password is xmppPassword.
+func startProsodyPairWith(t *testing.T, pair *sim.Pair, xmppPassword string) (*sim.Pair, *xmpptest.Server) {
+	t.Helper()
 	require.NoError(t, pair.Start())
 	t.Cleanup(func() { _ = pair.Close() })
 	srv := xmpptest.Start(t, xmpptest.Options{Domain: pair.A().Host(), Agents: map[string]string{simAgent: xmppPassword}})
