@@ -71,6 +71,7 @@ func (h *handle) jsObject() (safejs.Value, error) {
 		"snapshot": func([]safejs.Value) any { return h.jsonOrError(client.MarshalSnapshot(h.c.Snapshot())) },
 		"history":  func([]safejs.Value) any { return h.jsonOrError(client.MarshalHistory(h.c.History())) },
 		"request":  h.request,
+		"setAuth":  h.setAuth, // auth.go
 		"close":    h.close,
 	}
 	obj, err := safejs.ValueOf(map[string]any{})

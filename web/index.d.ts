@@ -31,9 +31,22 @@ export interface PasswordAuth {
   password: string;
 }
 
-/** SSO: a Bearer token. */
+/** SSO: a Bearer token (also the SASL PLAIN password of the notification login). */
 export interface TokenAuth {
   token: string;
+  /**
+   * Returns a Promise of a fresh token. Called at 75% of the token's lifetime when its JWT
+   * `iat`/`exp` are readable, else once on the token's first 401; never twice within 10 s.
+   * A rejection (or no answer within 10 s) is reported as an `error` event with code
+   * `'token-refresh-failed'` and retried on the poll schedule; an expired token is never sent.
+   */
+  getToken?: () => Promise<string>;
+}
+
+/** SSO with only a token source: `createClient` asks `getToken()` for the first token. */
+export interface TokenSourceAuth {
+  token?: string;
+  getToken: () => Promise<string>;
 }
 
 /** Opt-in behaviour of the failover engine (SPEC §3). */
@@ -57,7 +70,7 @@ export interface ClientOptions {
   /** The agent whose desktop this is. */
   agent: { id: string; extension: string };
   /** Credentials. Never echoed in events, history, errors or logs. */
-  auth: PasswordAuth | TokenAuth;
+  auth: PasswordAuth | TokenAuth | TokenSourceAuth;
   /**
    * Notification transport: `'websocket'` (XMPP over WebSocket, RFC 7395: Finesse 12.5 and later,
    * where BOSH is deprecated) or `'bosh'` (XEP-0206 long polling, every release).
@@ -95,11 +108,13 @@ export interface ClientOptions {
  * | `reconnecting` | `reconnecting`                      | lost the connection, reconnecting to the same side |
  * | `failing-over` | `failing`                           | switching to the other side |
  * | `disconnected` | `disconnected`                      | no side usable; still trying on the poll schedule |
- * | `unauthorized` | `unauthorized` (and `conflict`, see below) | stopped: credentials refused (never retried: Finesse locks the account) |
+ * | `unauthorized` | `unauthorized` | waiting for credentials: the sides in `refused` refused them (a refused credential is never sent to that side again: Finesse locks the account), or the token expired (`reason: 'token-expired'`); other sides are still watched, `setAuth` or a fresh token resumes, `close()` ends it |
  * | `closed`       | `disconnecting` / `unloading`       | stopped by `close()` |
  *
- * finesse.js's `conflict` (another session took the `desktop` resource) has
- * no state of its own: this client never uses that resource. In a Finesse
+ * finesse.js's `conflict` (another session took the resource) is `reconnecting`
+ * with `reason: 'conflict'`: the next bind waits at least the poll interval.
+ * The default resource is unique per client, so it takes two clients given
+ * the same `resource` option. In a Finesse
  * gadget (gadget/desktop-follower.js) a desktop `conflict` is reported as
  * `unauthorized` with `reason: 'conflict'`, because the desktop stops too.
  */
@@ -130,6 +145,8 @@ export interface ConnectionEvent {
    * fallback on, `'bosh'` here means the side's WebSocket could not be opened.
    */
   transport?: 'websocket' | 'bosh';
+  /** On `unauthorized`: the sides that refused the current credentials. */
+  refused?: SideName[];
 }
 
 /** Finesse agent states; other strings may appear with newer Finesse versions. */
@@ -227,7 +244,9 @@ export interface NotificationEvent {
 export interface ErrorEvent {
   message: string;
   /**
-   * A short machine-readable code. The wrapper itself emits `'listener'` (a
+   * A short machine-readable code. Credentials: `'unauthorized'` (a side refused them),
+   * `'token-refresh-failed'` (`getToken` failed or did not answer; retried on the poll
+   * schedule), `'token-expired'` (the token expired and there is no `getToken`). The wrapper itself emits `'listener'` (a
    * listener threw), `'bad-event'` (malformed event JSON) and
    * `'runtime-exit'` (the Go runtime stopped; fatal).
    */
@@ -312,6 +331,13 @@ export declare class Client {
    * @example client.request('PUT', '/finesse/api/User/1001001', '<User><state>READY</state></User>')
    */
   request(method: string, path: string, body?: string): Promise<RequestResult>;
+  /**
+   * New credentials while the client runs: the next REST request and the next notification login
+   * use them, requests in flight keep the old ones, a side that refused the old ones may be tried
+   * again, and an `unauthorized` client resumes. Resolves once the client has taken them; rejects
+   * with an Error naming the field (e.g. `finesse-ha: auth.password: missing`), never quoting a value.
+   */
+  setAuth(auth: PasswordAuth | { token: string }): Promise<void>;
   /** Stops the client; idempotent. Resolves after the `closed` connection event. */
   close(): Promise<void>;
 }

@@ -215,6 +215,18 @@ function prepareOptions(options) {
   for (const key of Object.keys(options)) {
     if (!LOADER_KEYS.includes(key)) forGo[key] = options[key];
   }
+  // auth.getToken is a function: it stays here and goes to Go as a function,
+  // the rest of auth as JSON.
+  let getToken;
+  const auth = options.auth;
+  if (auth !== null && typeof auth === 'object' && !Array.isArray(auth) && 'getToken' in auth) {
+    getToken = auth.getToken;
+    if (typeof getToken !== 'function') {
+      throw new TypeError(PREFIX + 'options.auth.getToken must be a function returning a Promise of a token, got ' + describe(getToken));
+    }
+    const { getToken: _omit, ...rest } = auth;
+    forGo.auth = rest;
+  }
   let json;
   try {
     json = JSON.stringify(forGo);
@@ -222,7 +234,16 @@ function prepareOptions(options) {
     // Never echo the options themselves: they hold credentials.
     throw wrapError(PREFIX + 'options must be JSON-serializable: ', err, TypeError);
   }
-  return { json, wasmURL, wasmModule };
+  return { json, wasmURL, wasmModule, getToken };
+}
+
+/**
+ * Wraps the page's getToken for Go: always a Promise (a synchronous throw
+ * becomes a rejection), settled with what the page gave.
+ */
+function tokenSource(getToken) {
+  if (getToken === undefined) return undefined;
+  return () => new Promise((resolve) => resolve(getToken()));
 }
 
 // ---------------------------------------------------------------------------
@@ -235,12 +256,27 @@ function prepareOptions(options) {
  * @returns {Promise<Client>}
  */
 export async function createClient(options) {
-  const { json, wasmURL, wasmModule } = prepareOptions(options);
+  let { json, wasmURL, wasmModule, getToken } = prepareOptions(options);
+  if (getToken !== undefined && !('token' in options.auth)) {
+    // Only a token source: ask it for the first token.
+    let token;
+    try {
+      token = await getToken();
+    } catch (err) {
+      throw wrapError(PREFIX + 'options.auth.getToken() failed: ', err);
+    }
+    if (typeof token !== 'string' || token === '') {
+      throw new TypeError(PREFIX + 'options.auth.getToken() must resolve with a non-empty string, got ' + describe(token));
+    }
+    const parsed = JSON.parse(json);
+    parsed.auth = { ...parsed.auth, token };
+    json = JSON.stringify(parsed);
+  }
   const api = await loadRuntime(wasmURL, wasmModule);
   const hub = new EventHub();
   let handle;
   try {
-    handle = await api.createClient(json, hub.emit);
+    handle = await api.createClient(json, hub.emit, tokenSource(getToken));
   } catch (err) {
     throw toError(err);
   }
@@ -427,6 +463,32 @@ export class Client {
       throw toError(err);
     }
     return parseFrozen(json, 'request');
+  }
+
+  /**
+   * Hands the client new credentials: `{token}` or `{username, password}`.
+   * The next REST request and the next notification login use them; a side
+   * that refused the old ones may be tried again. Resolves once the client
+   * has taken them; rejects with an Error naming the field for bad input
+   * (never quoting a value).
+   * @param {{token: string} | {username: string, password: string}} auth
+   * @returns {Promise<void>}
+   */
+  async setAuth(auth) {
+    if (auth === null || typeof auth !== 'object' || Array.isArray(auth)) {
+      throw new TypeError(PREFIX + 'setAuth(auth): auth must be {token} or {username, password}, got ' + describe(auth));
+    }
+    let json;
+    try {
+      json = JSON.stringify(auth);
+    } catch (err) {
+      throw wrapError(PREFIX + 'setAuth(auth): auth must be JSON-serializable: ', err, TypeError);
+    }
+    try {
+      await this.#handle.setAuth(json);
+    } catch (err) {
+      throw toError(err);
+    }
   }
 
   /** Stops the client; idempotent. Resolves after the `closed` event. */

@@ -28,11 +28,7 @@ func WithTokenSource(get func(ctx context.Context) (string, error)) Option {
 // quotes a credential.
 func (c *Client) SetAuth(a finesse.Auth) error {
 	if err := checkAuth(&Config{Auth: a}); err != nil {
-		var oe *OptionError
-		if errors.As(err, &oe) {
-			return optErr(strings.TrimPrefix(oe.Field, "options."), oe.Reason)
-		}
-		return err
+		return renameAuthField(err)
 	}
 	if err := c.engine.SetAuth(a); err != nil {
 		// checkAuth and the engine agree on what is usable; this is a
@@ -40,4 +36,27 @@ func (c *Client) SetAuth(a finesse.Auth) error {
 		return optErr("auth", "cannot be used")
 	}
 	return nil
+}
+
+// ParseAuth decodes the JSON of client.setAuth(auth): {token} or
+// {username, password}. Errors are *OptionError naming the field
+// ("auth.token" ...), never quoting a value.
+func ParseAuth(data []byte) (finesse.Auth, error) {
+	var cfg Config
+	if err := parseAuth(data, &cfg); err != nil {
+		return finesse.Auth{}, renameAuthField(err)
+	}
+	if err := checkAuth(&cfg); err != nil {
+		return finesse.Auth{}, renameAuthField(err)
+	}
+	return cfg.Auth, nil
+}
+
+// renameAuthField names setAuth's argument "auth", not "options.auth".
+func renameAuthField(err error) error {
+	var oe *OptionError
+	if errors.As(err, &oe) {
+		return optErr(strings.TrimPrefix(oe.Field, "options."), oe.Reason)
+	}
+	return err
 }
