@@ -71,13 +71,11 @@ func (c *credential) label() string {
 	if c == nil {
 		return "none"
 	}
-	if c.isToken() {
-		return fmt.Sprintf("token #%d", c.seq)
-	}
 	if c.auth == (finesse.Auth{}) {
 		return "configured credentials"
 	}
-	return fmt.Sprintf("password #%d", c.seq)
+	// Scheme and number only: nothing of the secret, not even its length.
+	return fmt.Sprintf("%s credential #%d", c.auth.Scheme(), c.seq)
 }
 
 // refreshAt is when a fresh token should be asked for: at 75% of the
