@@ -2,6 +2,8 @@ package failover
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -410,4 +412,42 @@ func TestLockoutSafetyUnderRandomFaults(t *testing.T) {
 			h.requireNoSecrets()
 		})
 	}
+}
+
+// Credentials that arrive while the engine runs (SetAuth, GetToken) are
+// scrubbed like the first ones, in every form: as given, base64, Basic and
+// SASL PLAIN, from events, history, the snapshot and request errors.
+func TestScrubsCredentialsFromSetAuthAndGetToken(t *testing.T) {
+	const fromSetAuth, fromGetToken = "setauth-Tok3n-value", "gettoken-Tok3n-value"
+	h := newHarness(t, 26, func(c *Config) {
+		c.GetToken = func(context.Context) (string, error) { return fromGetToken, nil }
+	})
+	for _, f := range h.sides {
+		f.with(func() {
+			f.refuse[fromSetAuth] = true
+			f.refuse[fromGetToken] = true
+		})
+	}
+	h.start("A")
+	require.NoError(t, h.e.SetAuth(finesse.Auth{Token: fromSetAuth}))
+	p := h.e.submit("GET", "/finesse/api/User/1001001", nil) // refused: asks GetToken once
+	h.run(time.Minute)
+	h.requireDone(p)
+	require.Error(t, p.err)
+	h.A.with(func() { assert.Equal(t, 1, h.A.got401[fromGetToken], "the token from GetToken was sent and refused") })
+
+	blob, err := json.Marshal(struct {
+		Events  []Event
+		History []HistoryEntry
+		Snap    Snapshot
+		Err     string
+	}{h.eventsSince(0), h.e.History(), h.e.Snapshot(), p.err.Error()})
+	require.NoError(t, err)
+	enc := base64.StdEncoding.EncodeToString
+	for _, sec := range []string{fromSetAuth, fromGetToken, testPassword} {
+		for _, form := range []string{sec, enc([]byte(sec)), enc([]byte(h.agentID + ":" + sec)), enc([]byte("\x00" + h.agentID + "\x00" + sec))} {
+			assert.NotContains(t, string(blob), form)
+		}
+	}
+	assert.Contains(t, string(blob), redacted, "the echoed credentials were there to scrub")
 }

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"strings"
@@ -721,7 +722,9 @@ func (f *fakeSide) checkCredLocked(secret string) error {
 	}
 	if f.refuse[secret] || expired {
 		f.got401[secret]++
-		return fmt.Errorf("401 Unauthorized (credential %s): %w", secret, finesse.ErrUnauthorized)
+		// A careless server (or adapter) quotes the credential in every
+		// form it had it: the engine must scrub them all.
+		return fmt.Errorf("401 Unauthorized (credential %s): %w", echoForms(f.h.agentID, secret), finesse.ErrUnauthorized)
 	}
 	return nil
 }
@@ -729,4 +732,11 @@ func (f *fakeSide) checkCredLocked(secret string) error {
 func tokenExpiredAt(secret string, now time.Time) bool {
 	_, exp, ok := tokenTimes(secret)
 	return ok && !now.Before(exp)
+}
+
+// echoForms is secret as given, in base64, as a Basic header value and as a
+// SASL PLAIN response.
+func echoForms(user, secret string) string {
+	enc := base64.StdEncoding.EncodeToString
+	return strings.Join([]string{secret, enc([]byte(secret)), "Basic " + enc([]byte(user+":"+secret)), enc([]byte("\x00" + user + "\x00" + secret))}, " ")
 }
