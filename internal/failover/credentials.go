@@ -293,9 +293,6 @@ func (e *Engine) waitForCredentials() {
 		// rather than wait for RequestWait.
 		e.failAllRequests(ErrUnauthorized)
 	}
-	if e.cfg.GetToken == nil && e.cred.isToken() && !e.credLive() {
-		e.reportError(ErrCodeTokenExpired, -1, "the token expired and there is no getToken to ask for a fresh one; waiting for setAuth")
-	}
 }
 
 // ---- token source ---------------------------------------------------------
@@ -317,14 +314,22 @@ func (e *Engine) armTokenTimers() {
 			e.refreshToken("due")
 		})
 	}
-	if c.exp.After(now) {
-		e.expiryTimer = e.after(c.exp.Sub(now), func() {
-			e.expiryTimer = nil
-			if e.cred == c {
-				e.record("token-expired", -1, c.label())
-			}
-		})
+	expired := func() {
+		e.record("token-expired", -1, c.label())
+		if e.cfg.GetToken == nil {
+			e.reportError(ErrCodeTokenExpired, -1, "the token expired and there is no getToken to ask for a fresh one; waiting for setAuth")
+		}
 	}
+	if !c.exp.After(now) {
+		expired()
+		return
+	}
+	e.expiryTimer = e.after(c.exp.Sub(now), func() {
+		e.expiryTimer = nil
+		if e.cred == c {
+			expired()
+		}
+	})
 }
 
 // refreshToken calls Config.GetToken, never twice within refreshSpacing

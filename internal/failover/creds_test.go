@@ -451,3 +451,32 @@ func TestScrubsCredentialsFromSetAuthAndGetToken(t *testing.T) {
 	}
 	assert.Contains(t, string(blob), redacted, "the echoed credentials were there to scrub")
 }
+
+// Without a token source an expired token is reported once, at its exp;
+// it is not sent, the session that is up stays up, and SetAuth brings the
+// client back when a recovery needed a login meanwhile.
+func TestExpiredTokenWithoutGetTokenWaitsForSetAuth(t *testing.T) {
+	tok := testJWT(fmt.Sprintf(`{"iat":%d,"exp":%d}`, t0.Unix(), t0.Add(time.Minute).Unix()))
+	h := newHarness(t, 27, func(c *Config) { c.Auth = finesse.Auth{Token: tok} })
+	h.start("A")
+	h.run(2 * time.Minute)
+	errs := errorEvents(h.eventsSince(0))
+	require.Len(t, errs, 1)
+	assert.Equal(t, ErrCodeTokenExpired, errs[0].Code)
+	h.requireConnected("A")
+
+	h.A.kill()
+	h.run(10 * time.Second)
+	c := h.e.Snapshot().Connection
+	assert.Equal(t, StateUnauthorized, c.State)
+	assert.Equal(t, ReasonTokenExpired, c.Reason)
+	_, err := h.e.Request(t.Context(), "GET", "/finesse/api/User/1001001", nil)
+	require.ErrorIs(t, err, ErrUnauthorized, "without a token source only the page can help: fail at once")
+
+	fresh := testJWT(fmt.Sprintf(`{"iat":%d,"exp":%d}`, h.now().Unix(), h.now().Add(time.Hour).Unix()))
+	require.NoError(t, h.e.SetAuth(finesse.Auth{Token: fresh}))
+	_, ok := h.runUntil(10*time.Second, h.connectedTo("B"))
+	require.True(t, ok, "%v", connTrail(h.eventsSince(0)))
+	h.requireLockoutSafe()
+	assert.Len(t, errorEvents(h.eventsSince(0)), 1, "reported once")
+}
