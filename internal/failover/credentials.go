@@ -54,6 +54,14 @@ func newCredential(a finesse.Auth, seq int, now time.Time) *credential {
 	if a.Token != "" {
 		if iat, exp, ok := tokenTimes(a.Token); ok {
 			c.iat, c.exp = iat, exp
+			// exp is on the token server's clock. If ours runs behind it,
+			// the token dies earlier than our clock says: count its
+			// lifetime from when we got it as well, and keep the earlier.
+			if !iat.IsZero() {
+				if local := now.Add(exp.Sub(iat)); local.Before(exp) {
+					c.exp = local
+				}
+			}
 		}
 	}
 	return c

@@ -480,3 +480,19 @@ func TestExpiredTokenWithoutGetTokenWaitsForSetAuth(t *testing.T) {
 	h.requireLockoutSafe()
 	assert.Len(t, errorEvents(h.eventsSince(0)), 1, "reported once")
 }
+
+// A token whose iat lies ahead of our clock (the token server's clock runs
+// ahead) is treated as expiring a lifetime after we got it, not at its exp
+// read on our clock, so it is never sent after it expired on the server.
+func TestTokenLifetimeCountsFromArrivalWhenClocksDiffer(t *testing.T) {
+	now := t0
+	skewed := testJWT(fmt.Sprintf(`{"iat":%d,"exp":%d}`, now.Add(5*time.Minute).Unix(), now.Add(5*time.Minute+time.Hour).Unix()))
+	c := newCredential(finesse.Auth{Token: skewed}, 1, now)
+	assert.Equal(t, now.Add(time.Hour), c.exp)
+	assert.Equal(t, now.Add(45*time.Minute), c.refreshAt())
+
+	old := testJWT(fmt.Sprintf(`{"iat":%d,"exp":%d}`, now.Add(-50*time.Minute).Unix(), now.Add(10*time.Minute).Unix()))
+	c = newCredential(finesse.Auth{Token: old}, 2, now)
+	assert.Equal(t, now.Add(10*time.Minute), c.exp, "a token issued long ago keeps its exp")
+	assert.Equal(t, now.Add(-5*time.Minute), c.refreshAt(), "and is due for refresh at once")
+}
