@@ -204,7 +204,9 @@ func (e *Engine) resumeAfterCredential() {
 		return
 	}
 	switch {
-	case e.phase == phStopped, e.phase == phWaiting && e.conn.State == StateUnauthorized:
+	case e.phase == phStopped, e.phase == phPolling,
+		e.phase == phWaiting && e.conn.State == StateUnauthorized:
+		// A round already polling carries the old credentials: start over.
 		e.attempt = 0
 		e.round()
 	case e.phase == phConnected:
@@ -290,7 +292,12 @@ func (e *Engine) onRefused(i int, c *credential, what string) {
 // arrive (SetAuth or GetToken) or Close; the state is unauthorized.
 func (e *Engine) waitForCredentials() {
 	e.newStep(phStopped)
-	e.dropSession()
+	if e.sess != nil && e.refusedBy(e.sessSide) {
+		e.dropSession()
+	}
+	// A session whose side did not refuse stays open (an expired token
+	// ends no session): its SystemInfo and presence news still arrive,
+	// and the fresh token's round re-syncs over it without a new login.
 	reason := ReasonUnauthorized
 	if !e.credLive() {
 		reason = ReasonTokenExpired
