@@ -152,3 +152,48 @@ func TestSetAuthFromThePage(t *testing.T) {
 	assert.NotContains(t, page, wrong)
 	assert.NotContains(t, page, right)
 }
+
+// A token source that fails once: the failure is an error event with a
+// stable code (naming no secret of the page's error), getToken is asked
+// again on the schedule, the expired token is not sent meanwhile (a request
+// from the page waits for the fresh one), and no side answers 401.
+func TestSSOTokenRefreshFailureInTheBrowser(t *testing.T) {
+	pair := env(t).newPair(t, sim.Config{SSO: true})
+	require.NoError(t, pair.SignIn(scenarioAgent, true))
+	ctx := openSSOPage(t, pair, 2*time.Minute)
+	var startErr string
+	require.NoError(t, evalJS(ctx, `(window.sso.failOn = [2], window.sso.start(`+ssoOptions(pair, nil)+`, '14s'))`, &startErr))
+	require.Empty(t, startErr, "createClient rejected")
+	var t0ms float64
+	require.NoError(t, evalJS(ctx, `window.sso.calls[0]`, &t0ms))
+	t0 := time.UnixMilli(int64(t0ms))
+	waitSSO(t, ctx, "connected on A", firstConnect, func(c ssoConnection) bool { return c.State == "connected" && c.Side == "A" })
+
+	// The refresh at about 10.5 s fails; the token expires at about 14 s;
+	// the retry comes 10 s after the failed call.
+	time.Sleep(time.Until(t0.Add(15 * time.Second)))
+	var status any
+	done := make(chan error, 1)
+	go func() { done <- evalJS(ctx, `window.sso.get('/finesse/api/User/`+scenarioAgent+`')`, &status) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the request did not settle")
+	}
+	assert.EqualValues(t, 200, status, "the request waited for the fresh token")
+
+	var calls []float64
+	require.NoError(t, evalJS(ctx, `window.sso.calls`, &calls))
+	require.GreaterOrEqual(t, len(calls), 3)
+	assert.GreaterOrEqual(t, calls[2]-calls[1], float64(10_000), "asked again no sooner than 10 s later")
+	var errs []struct{ Code, Message string }
+	require.NoError(t, evalJS(ctx, `window.sso.events.filter((e) => e.type === 'error').map((e) => e.event)`, &errs))
+	require.NotEmpty(t, errs)
+	assert.Equal(t, "token-refresh-failed", errs[0].Code)
+	assert.NotContains(t, errs[0].Message, "refresh-secret-123")
+	for _, s := range []*sim.Side{pair.A(), pair.B()} {
+		assert.Empty(t, s.Metrics().UnauthorizedBy, "side %s answered 401: an expired token was sent", s.Name())
+	}
+	assert.Equal(t, "connected", ssoConn(t, ctx).State)
+}
