@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/finesse-ha/finesse-ha/internal/sim/internal/boshtest"
+	"github.com/finesse-ha/finesse-ha/internal/sim/internal/wstest"
 )
 
 func bearer(t *testing.T, s *Side, token string) int {
@@ -24,12 +25,20 @@ func saslLogin(t *testing.T, s *Side, secret string) error {
 	return err
 }
 
+func wsSASLLogin(t *testing.T, s *Side, secret string) error {
+	t.Helper()
+	c, _, err := wstest.Dial(testCtx(t), s.WSURL(), s.Host(), nil)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	return c.Login(testCtx(t), agentID, secret, "crm-ws")
+}
+
 // A token from the control API works on REST (Bearer) and as the SASL
 // password until its exp; after it, REST answers 401 and the notification
 // login not-authorized, each counted for that credential and side.
 func TestSSOTokenExpires(t *testing.T) {
 	p := startPair(t, Config{SSO: true})
-	r := callAs(t, "", "", http.MethodPost, p.ControlURL()+"/control/token?agent="+agentID+"&lifetime=2s", "")
+	r := callAs(t, "", "", http.MethodPost, p.ControlURL()+"/control/token?agent="+agentID+"&lifetime=4s", "")
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	var got struct{ Token, ExpiresAt, Agent string }
 	require.NoError(t, json.Unmarshal([]byte(r.body), &got))
@@ -38,7 +47,8 @@ func TestSSOTokenExpires(t *testing.T) {
 
 	assert.Equal(t, http.StatusOK, bearer(t, p.A(), got.Token))
 	require.NoError(t, saslLogin(t, p.B(), got.Token))
-	assert.Equal(t, uint64(1), p.B().Metrics().BindsBy[agentID])
+	require.NoError(t, wsSASLLogin(t, p.B(), got.Token), "the token is the SASL password over WebSocket too")
+	assert.Equal(t, uint64(2), p.B().Metrics().BindsBy[agentID])
 	assert.Equal(t, "SSO", systemInfo(t, p.A()).SystemAuthMode)
 	assert.Equal(t, http.StatusUnauthorized, callAs(t, agentID, password, http.MethodGet, api(p.A(), "User/"+agentID), "").status,
 		"passwords are refused in SSO mode")
@@ -48,9 +58,10 @@ func TestSSOTokenExpires(t *testing.T) {
 	time.Sleep(time.Until(exp) + 50*time.Millisecond)
 	assert.Equal(t, http.StatusUnauthorized, bearer(t, p.A(), got.Token))
 	require.ErrorContains(t, saslLogin(t, p.B(), got.Token), "not-authorized")
+	require.ErrorContains(t, wsSASLLogin(t, p.B(), got.Token), "not-authorized")
 	key := CredentialKey(got.Token)
 	assert.Equal(t, uint64(1), p.A().Metrics().UnauthorizedBy[key])
-	assert.Equal(t, uint64(1), p.B().Metrics().UnauthorizedBy[key])
+	assert.Equal(t, uint64(2), p.B().Metrics().UnauthorizedBy[key])
 	assert.NotContains(t, key, got.Token)
 
 	r = callAs(t, "", "", http.MethodPost, p.ControlURL()+"/control/token?lifetime=soon", "")
