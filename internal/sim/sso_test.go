@@ -73,7 +73,7 @@ func TestSSOTokenExpires(t *testing.T) {
 // Five failed logins lock the account for LockoutFor: even a live token is
 // refused until then.
 func TestLockoutAfterFiveFailures(t *testing.T) {
-	p := startPair(t, Config{SSO: true, LockoutFor: 500 * time.Millisecond})
+	p := startPair(t, Config{SSO: true, LockoutFor: 2 * time.Second})
 	tok, _, err := p.IssueToken(agentID, time.Hour)
 	require.NoError(t, err)
 	stale, _, err := p.IssueToken(agentID, time.Second)
@@ -87,7 +87,7 @@ func TestLockoutAfterFiveFailures(t *testing.T) {
 	require.Error(t, saslLogin(t, p.B(), stale)) // the fifth, on the other side
 	assert.True(t, p.LockedOut(agentID))
 	assert.Equal(t, http.StatusUnauthorized, bearer(t, p.A(), tok), "locked: the right token is refused too")
-	time.Sleep(600 * time.Millisecond)
+	time.Sleep(2100 * time.Millisecond)
 	assert.Equal(t, http.StatusOK, bearer(t, p.A(), tok))
 }
 
