@@ -82,3 +82,46 @@ func TestTokenAsSASLPasswordAgainstProsody(t *testing.T) {
 	assert.Equal(t, "bosh", conn.Transport)
 	assert.Empty(t, pair.A().Metrics().UnauthorizedBy)
 }
+
+// S22 against the simulator: B refuses the password (its next logins fail,
+// as with AWDB down) while A is dead; the client waits in unauthorized with
+// B refused, goes back to A when A returns, and B, counting refusals per
+// credential, was asked exactly once with that password.
+func TestS22_RefusedOnBBackOnAAgainstSimulator(t *testing.T) {
+	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, pair.Start())
+	t.Cleanup(func() { _ = pair.Close() })
+	cfg := Config{
+		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		AgentID:       simAgent,
+		Auth:          finesse.Auth{Username: simAgent, Password: testPassword},
+		AllowInsecure: true,
+		Policy:        failover.Policy{PollInterval: 200 * time.Millisecond, Jitter: -1, TransportBackoff: 50 * time.Millisecond, HealthTimeout: time.Second},
+	}
+	rec := newRecorder()
+	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	require.NoError(t, err)
+	c.Start()
+	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
+	rec.waitFor(t, 10*time.Second, "connected on A", connectedOn("A"))
+
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultUnauthorized, Side: "B", N: 5}))
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultKill, Side: "A"}))
+	ev := rec.waitFor(t, 10*time.Second, "unauthorized", func(ev failover.Event) bool {
+		ce, ok := ev.(failover.ConnectionEvent)
+		return ok && ce.State == failover.StateUnauthorized
+	}).(failover.ConnectionEvent)
+	assert.Equal(t, []string{"B"}, ev.Refused)
+
+	time.Sleep(2 * time.Second) // ten poll intervals: A is polled, B is not asked
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultRestore, Side: "A"}))
+	rec.waitFor(t, 10*time.Second, "back on A", func(ev failover.Event) bool {
+		ce, ok := ev.(failover.ConnectionEvent)
+		return ok && ce.State == failover.StateConnected && ce.Side == "A" && ce.Reason == failover.ReasonRecovered
+	})
+	key := sim.CredentialKey(testPassword)
+	assert.Equal(t, uint64(1), pair.B().Metrics().UnauthorizedBy[key], "B asked once with the refused password")
+	assert.Zero(t, pair.A().Metrics().Unauthorized)
+	assert.False(t, pair.LockedOut(simAgent))
+}

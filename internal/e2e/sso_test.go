@@ -98,8 +98,10 @@ func TestS21_SSOTokensAcrossLifetimes(t *testing.T) {
 
 	// A dies in the middle of the second token's life (12 s to 28 s).
 	time.Sleep(time.Until(t0.Add(18 * time.Second)))
+	killed := time.Now()
 	sideFault(t, pair, sim.FaultKill, "A")
 	waitSSO(t, ctx, "connected on B", failoverBound, func(c ssoConnection) bool { return c.State == "connected" && c.Side == "B" })
+	t.Logf("A killed: connected on B after %v (token lifetime %v)", time.Since(killed).Round(time.Millisecond), life)
 
 	// Three lifetimes, short of the fifth call (each JWT's iat is whole
 	// seconds, so each refresh may come up to a second early).
@@ -109,6 +111,7 @@ func TestS21_SSOTokensAcrossLifetimes(t *testing.T) {
 	require.Len(t, calls, 4, "getToken calls: the first token, then one per lifetime")
 	for k := 1; k < len(calls); k++ {
 		gap := time.Duration(calls[k]-calls[k-1]) * time.Millisecond
+		t.Logf("getToken call %d: %v after the previous one (lifetime %v)", k+1, gap, life)
 		assert.InDelta(t, (life * 3 / 4).Seconds(), gap.Seconds(), 1.5, "refresh %d came %v after the previous token", k, gap)
 	}
 	assert.Equal(t, "connected", ssoConn(t, ctx).State)
