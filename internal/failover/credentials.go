@@ -368,7 +368,6 @@ func (e *Engine) refreshToken(why string) {
 	e.refreshTimer = nil
 	e.refreshing = true
 	e.lastGetToken = now
-	e.tokenCalls++
 	e.record("token-refresh", -1, why)
 	get := e.cfg.GetToken
 	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
@@ -383,13 +382,8 @@ func (e *Engine) onToken(tok string, err error) {
 	if e.closed {
 		return
 	}
-	if err == nil {
-		if err = checkAuth(finesse.Auth{Token: tok}); err == nil && tok == "" {
-			err = ErrBadAuth
-		}
-		if err != nil {
-			err = errors.New("getToken returned no usable token")
-		}
+	if err == nil && checkAuth(finesse.Auth{Token: tok}) != nil {
+		err = errors.New("getToken returned no usable token")
 	}
 	if err == nil {
 		e.addSecrets(finesse.Auth{Token: tok})

@@ -496,3 +496,43 @@ func TestTokenLifetimeCountsFromArrivalWhenClocksDiffer(t *testing.T) {
 	assert.Equal(t, now.Add(10*time.Minute), c.exp, "a token issued long ago keeps its exp")
 	assert.Equal(t, now.Add(-5*time.Minute), c.refreshAt(), "and is due for refresh at once")
 }
+
+// A token source that answers with something unusable (white space in it,
+// or a token already past its exp) is a failed refresh: reported without
+// the value, the old token is kept, and it is asked again later.
+func TestGetTokenUnusableAnswers(t *testing.T) {
+	answers := []string{"two words-secret", testJWT(fmt.Sprintf(`{"exp":%d}`, t0.Unix()))}
+	var mu sync.Mutex
+	n := 0
+	h := newHarness(t, 28, func(c *Config) {
+		c.Auth = finesse.Auth{Token: "opaque-live"}
+		c.GetToken = func(context.Context) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			n++
+			if n <= len(answers) {
+				return answers[n-1], nil
+			}
+			return "opaque-fresh", nil
+		}
+	})
+	h.A.with(func() { h.A.refuse["opaque-live"] = true })
+	h.start("B") // A refused the first token at once; B takes it
+	h.run(time.Minute)
+	errs := errorEvents(h.eventsSince(0))
+	var msgs []string
+	for _, e := range errs {
+		if e.Code == ErrCodeTokenRefresh {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	require.Len(t, msgs, 2, "%v", errs)
+	assert.Contains(t, msgs[0], "no usable token")
+	assert.Contains(t, msgs[1], "already expired")
+	assert.NotContains(t, strings.Join(msgs, " "), "secret")
+	mu.Lock()
+	assert.Equal(t, 3, n)
+	mu.Unlock()
+	h.requireConnected("B")
+	h.requireLockoutSafe()
+}

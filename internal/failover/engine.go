@@ -98,7 +98,6 @@ type Engine struct {
 	expiryTimer  *timerRef
 	refreshing   bool // a GetToken call is outstanding
 	lastGetToken time.Time
-	tokenCalls   int
 
 	conflictUntil time.Time // no bind before this (conflict.go)
 }
