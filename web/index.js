@@ -256,8 +256,10 @@ function tokenSource(getToken) {
  * @returns {Promise<Client>}
  */
 export async function createClient(options) {
-  let { json, wasmURL, wasmModule, getToken } = prepareOptions(options);
-  if (getToken !== undefined && !('token' in options.auth)) {
+  const prepared = prepareOptions(options);
+  const { wasmURL, wasmModule, getToken } = prepared;
+  let { json } = prepared;
+  if (getToken !== undefined && (options.auth.token === undefined || options.auth.token === null)) {
     // Only a token source: ask it for the first token.
     let token;
     try {
