@@ -259,8 +259,10 @@ export async function createClient(options) {
   const prepared = prepareOptions(options);
   const { wasmURL, wasmModule, getToken } = prepared;
   let { json } = prepared;
+  const api = await loadRuntime(wasmURL, wasmModule);
   if (getToken !== undefined && (options.auth.token === undefined || options.auth.token === null)) {
-    // Only a token source: ask it for the first token.
+    // Only a token source: ask it for the first token, once the runtime is
+    // loaded (loading may take seconds of a short token's life).
     let token;
     try {
       token = await getToken();
@@ -274,7 +276,6 @@ export async function createClient(options) {
     parsed.auth = { ...parsed.auth, token };
     json = JSON.stringify(parsed);
   }
-  const api = await loadRuntime(wasmURL, wasmModule);
   const hub = new EventHub();
   let handle;
   try {
