@@ -34,10 +34,10 @@ func register(global safejs.Value) error {
 	// live client: the page learns something went wrong, the runtime lives.
 	jsutil.SetPanicHandler(reportPanic)
 
-	// createClient(optionsJSON, emit) -> Promise<Handle> (web/BRIDGE.md).
+	// createClient(optionsJSON, emit, getToken?) -> Promise<Handle> (web/BRIDGE.md).
 	createClient, err := jsutil.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		optionsJSON, emit := argAt(args, 0), argAt(args, 1)
-		p, err := jsutil.NewPromise(func() (any, error) { return createClient(optionsJSON, emit) })
+		optionsJSON, emit, getToken := argAt(args, 0), argAt(args, 1), argAt(args, 2)
+		p, err := jsutil.NewPromise(func() (any, error) { return createClient(optionsJSON, emit, getToken) })
 		if err != nil {
 			return jsutil.NewError(err.Error())
 		}
@@ -108,7 +108,7 @@ func listen(target safejs.Value, event string, wanted func() bool) {
 
 // createClient validates the options, starts a client and returns its JS
 // handle. It runs on a NewPromise goroutine, so it may block.
-func createClient(optionsJSON, emit safejs.Value) (any, error) {
+func createClient(optionsJSON, emit, getToken safejs.Value) (any, error) {
 	if optionsJSON.Type() != safejs.TypeString {
 		return nil, errOptionsNotString
 	}
@@ -123,8 +123,12 @@ func createClient(optionsJSON, emit safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err // *client.OptionError: names the field, quotes no value
 	}
+	tokenOpts, err := tokenOptions(getToken) // auth.go
+	if err != nil {
+		return nil, err
+	}
 	h := newHandle(emit)
-	c, err := client.New(cfg, &jsfetch.Transport{}, clock.Real(), h.onEvent, client.WithWebSocket(jsws.Dial))
+	c, err := client.New(cfg, &jsfetch.Transport{}, clock.Real(), h.onEvent, append(tokenOpts, client.WithWebSocket(jsws.Dial))...)
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ func (h *handle) jsObject() (safejs.Value, error) {
 		"snapshot": func([]safejs.Value) any { return h.jsonOrError(jsonString(h.c.Snapshot())) },
 		"history":  func([]safejs.Value) any { return h.jsonOrError(jsonString(h.c.History())) },
 		"request":  h.request,
+		"setAuth":  h.setAuth, // auth.go
 		"close":    h.close,
 	}
 	obj, err := safejs.ValueOf(map[string]any{})

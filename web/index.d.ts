@@ -21,9 +21,22 @@ export interface PasswordAuth {
   password: string;
 }
 
-/** SSO: a Bearer token. */
+/** SSO: a Bearer token (also the SASL PLAIN password of the notification login). */
 export interface TokenAuth {
   token: string;
+  /**
+   * Returns a Promise of a fresh token. Called at 75% of the token's lifetime when its JWT
+   * `iat`/`exp` are readable, else once on the token's first 401; never twice within 10 s.
+   * A rejection (or no answer within 10 s) is reported as an `error` event with code
+   * `'token-refresh-failed'` and retried on the poll schedule; an expired token is never sent.
+   */
+  getToken?: () => Promise<string>;
+}
+
+/** SSO with only a token source: `createClient` asks `getToken()` for the first token. */
+export interface TokenSourceAuth {
+  token?: string;
+  getToken: () => Promise<string>;
 }
 
 /** Options of {@link createClient}: the Go side's {@link Options} and the loader's own. Errors name the bad field, e.g. `options.sides[1]`. */
@@ -79,6 +92,13 @@ export declare class Client {
    * @example client.request('PUT', '/finesse/api/User/1001001', '<User><state>READY</state></User>')
    */
   request(method: string, path: string, body?: string): Promise<Result>;
+  /**
+   * New credentials while the client runs: the next REST request and the next notification login
+   * use them, requests in flight keep the old ones, a side that refused the old ones may be tried
+   * again, and an `unauthorized` client resumes. Resolves once the client has taken them; rejects
+   * with an Error naming the field (e.g. `finesse-ha: auth.password: missing`), never quoting a value.
+   */
+  setAuth(auth: PasswordAuth | { token: string }): Promise<void>;
   /** Stops the client; idempotent. Resolves after the `closed` connection event. */
   close(): Promise<void>;
 }
@@ -132,7 +152,7 @@ export type ConnState =
   | 'failing-over'
   /** no side usable; still trying on the poll schedule. */
   | 'disconnected'
-  /** credentials refused; stopped until new ones are given. */
+  /** waiting for credentials: the sides in refused refused them, or the token expired; other sides are still watched, setAuth or a fresh token resumes, close() ends it. */
   | 'unauthorized'
   /** stopped by close(). */
   | 'closed';
@@ -157,13 +177,15 @@ export type Reason =
   | 'recovered'
   /** connected to the other side. */
   | 'switched'
-  /** a side refused the credentials. */
+  /** a side refused the credentials; the client waits for new ones (refused names the sides). */
   | 'unauthorized'
+  /** the SSO token expired and no fresh one could be had; the client waits for setAuth or getToken. */
+  | 'token-expired'
   /** close() was called. */
   | 'closed'
   /** (gadget follower only) the Finesse desktop reported this state; detail in history. */
   | 'desktop'
-  /** (gadget follower only) another session took the desktop's resource; the desktop stopped. */
+  /** another session bound the same XMPP resource; the next bind waits the poll interval plus jitter (in the gadget follower: the desktop stopped). */
   | 'conflict';
 
 /** Transport is a notification transport. */
@@ -187,6 +209,8 @@ export interface ConnectionEvent {
   attempt: number;
   /** On connected: the transport in use. With transport 'websocket' and the fallback on, 'bosh' here means the side's WebSocket could not be opened. */
   transport?: Transport;
+  /** On unauthorized: the sides that refused the current credentials. */
+  refused?: SideName[];
 }
 
 /** AgentState is a Finesse agent state (LOGIN, LOGOUT, NOT_READY, READY, RESERVED, TALKING, HOLD, WORK, WORK_READY, ...); newer Finesse releases may add others, and the empty string means not known yet. */
@@ -291,8 +315,12 @@ export interface NotificationEvent {
 
 /** ErrorCode is the machine-readable code of an error event. */
 export type ErrorCode =
-  /** a side refused the credentials (fatal until new ones are given). */
+  /** a side refused the credentials; that side is not asked again with them (not fatal: the client waits for new ones). */
   | 'unauthorized'
+  /** getToken failed, gave no usable token or did not answer in time; asked again on the poll schedule. */
+  | 'token-refresh-failed'
+  /** the token expired and there is no getToken; the client waits for setAuth. */
+  | 'token-expired'
   /** reading the agent or calls after a reconnect failed. */
   | 'resync-failed'
   /** a pubsub subscription could not be made or removed. */
@@ -427,8 +455,16 @@ export type HistoryKind =
   | 'restore-state'
   /** a page request is retried (503, or no usable side); detail says when. */
   | 'request-retry'
-  /** Finesse refused one object with 401 while the agent's own User still reads: the session is kept. */
+  /** Finesse refused a page request for another object with 401; the session is kept and nothing is retried. */
   | 'request-401'
+  /** new credentials were taken (setAuth or a fresh token); detail says which kind, never the value. */
+  | 'credentials'
+  /** getToken was called; detail says why (75% of the lifetime, or a 401). */
+  | 'token-refresh'
+  /** the current token reached its exp and is no longer sent. */
+  | 'token-expired'
+  /** another session bound the same XMPP resource; detail says when the next bind may happen. */
+  | 'conflict'
   /** an error event was emitted; detail is code and message. */
   | 'error'
   /** (gadget follower) the desktop reported a status this client does not know. */
@@ -468,8 +504,8 @@ export interface Options {
   sides: (string | SideURLs)[];
   /** The agent whose desktop this is. */
   agent: AgentOptions;
-  /** Credentials: {username, password} or {token} (SSO). Never echoed in events, history, errors or logs. */
-  auth: PasswordAuth | TokenAuth;
+  /** Credentials: {username, password}, or {token} with an optional getToken (SSO). Never echoed in events, history, errors or logs. */
+  auth: PasswordAuth | TokenAuth | TokenSourceAuth;
   /** Notification transport: 'websocket' (Finesse 12.5 and later, where BOSH is deprecated) or 'bosh' (every release). */
   transport: Transport;
   /** With transport 'websocket': dial a side over BOSH when its WebSocket cannot be opened (refused, no /ws/, no xmpp subprotocol); a session that was open and then fails is not silently replaced. Default true. Only valid with 'websocket'. */

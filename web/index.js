@@ -217,6 +217,18 @@ function prepareOptions(options) {
   for (const key of Object.keys(options)) {
     if (!LOADER_KEYS.includes(key)) forGo[key] = options[key];
   }
+  // auth.getToken is a function: it stays here and goes to Go as a function,
+  // the rest of auth as JSON.
+  let getToken;
+  const auth = options.auth;
+  if (auth !== null && typeof auth === 'object' && !Array.isArray(auth) && 'getToken' in auth) {
+    getToken = auth.getToken;
+    if (typeof getToken !== 'function') {
+      throw new TypeError(PREFIX + 'options.auth.getToken must be a function returning a Promise of a token, got ' + describe(getToken));
+    }
+    const { getToken: _omit, ...rest } = auth;
+    forGo.auth = rest;
+  }
   let json;
   try {
     json = JSON.stringify(forGo);
@@ -224,7 +236,16 @@ function prepareOptions(options) {
     // Never echo the options themselves: they hold credentials.
     throw wrapError(PREFIX + 'options must be JSON-serializable: ', err, TypeError);
   }
-  return { json, wasmURL, wasmModule };
+  return { json, wasmURL, wasmModule, getToken };
+}
+
+/**
+ * Wraps the page's getToken for Go: always a Promise (a synchronous throw
+ * becomes a rejection), settled with what the page gave.
+ */
+function tokenSource(getToken) {
+  if (getToken === undefined) return undefined;
+  return () => new Promise((resolve) => resolve(getToken()));
 }
 
 // ---------------------------------------------------------------------------
@@ -237,12 +258,30 @@ function prepareOptions(options) {
  * @returns {Promise<Client>}
  */
 export async function createClient(options) {
-  const { json, wasmURL, wasmModule } = prepareOptions(options);
+  const prepared = prepareOptions(options);
+  const { wasmURL, wasmModule, getToken } = prepared;
+  let { json } = prepared;
   const api = await loadRuntime(wasmURL, wasmModule);
+  if (getToken !== undefined && (options.auth.token === undefined || options.auth.token === null)) {
+    // Only a token source: ask it for the first token, once the runtime is
+    // loaded (loading may take seconds of a short token's life).
+    let token;
+    try {
+      token = await getToken();
+    } catch (err) {
+      throw wrapError(PREFIX + 'options.auth.getToken() failed: ', err);
+    }
+    if (typeof token !== 'string' || token === '') {
+      throw new TypeError(PREFIX + 'options.auth.getToken() must resolve with a non-empty string, got ' + describe(token));
+    }
+    const parsed = JSON.parse(json);
+    parsed.auth = { ...parsed.auth, token };
+    json = JSON.stringify(parsed);
+  }
   const hub = new EventHub();
   let handle;
   try {
-    handle = await api.createClient(json, hub.emit);
+    handle = await api.createClient(json, hub.emit, tokenSource(getToken));
   } catch (err) {
     throw toError(err);
   }
@@ -435,6 +474,32 @@ export class Client {
       throw toError(err);
     }
     return parseFrozen(json, 'request');
+  }
+
+  /**
+   * Hands the client new credentials: `{token}` or `{username, password}`.
+   * The next REST request and the next notification login use them; a side
+   * that refused the old ones may be tried again. Resolves once the client
+   * has taken them; rejects with an Error naming the field for bad input
+   * (never quoting a value).
+   * @param {{token: string} | {username: string, password: string}} auth
+   * @returns {Promise<void>}
+   */
+  async setAuth(auth) {
+    if (auth === null || typeof auth !== 'object' || Array.isArray(auth)) {
+      throw new TypeError(PREFIX + 'setAuth(auth): auth must be {token} or {username, password}, got ' + describe(auth));
+    }
+    let json;
+    try {
+      json = JSON.stringify(auth);
+    } catch (err) {
+      throw wrapError(PREFIX + 'setAuth(auth): auth must be JSON-serializable: ', err, TypeError);
+    }
+    try {
+      await this.#handle.setAuth(json);
+    } catch (err) {
+      throw toError(err);
+    }
   }
 
   /** Stops the client; idempotent. Resolves after the `closed` event. */

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -97,4 +98,44 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		err := run(context.Background(), args, io.Discard, io.Discard, nil)
 		assert.Error(t, err, "%v", args)
 	}
+}
+
+// -sso: SystemInfo says SSO, passwords are refused, and POST /control/token
+// issues a token that works as Bearer.
+func TestRunSSOMode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pairs := make(chan *sim.Pair, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-sso", "-port-a", "0", "-port-b", "0", "-control-port", "0", "-quiet"},
+			io.Discard, io.Discard, func(p *sim.Pair) { pairs <- p })
+	}()
+	var p *sim.Pair
+	select {
+	case p = <-pairs:
+	case err := <-done:
+		t.Fatalf("run ended early: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("not ready")
+	}
+	get := func(url, authz string) int {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", authz)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	user := p.A().URL() + "/finesse/api/User/1001001"
+	assert.Equal(t, http.StatusUnauthorized, get(user, "Basic MTAwMTAwMTpwYXNzd29yZA=="), "1001001:password is refused in SSO mode")
+	resp, err := http.Post(p.ControlURL()+"/control/token?lifetime=30s", "", nil)
+	require.NoError(t, err)
+	var tok struct{ Token string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, get(user, "Bearer "+tok.Token))
+	cancel()
+	require.NoError(t, <-done)
 }

@@ -30,7 +30,8 @@ type Client struct {
 type Option func(*settings)
 
 type settings struct {
-	wsDial ws.DialFunc
+	wsDial   ws.DialFunc
+	getToken func(context.Context) (string, error) // auth.go
 }
 
 // WithWebSocket supplies the WebSocket implementation the "websocket"
@@ -89,6 +90,8 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Op
 		Policy:    cfg.Policy,
 		OnEvent:   forward(onEvent),
 		Secrets:   cred.secrets,
+		Auth:      cfg.Auth,
+		GetToken:  set.getToken,
 	})
 	if err != nil {
 		return nil, err

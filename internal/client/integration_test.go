@@ -228,10 +228,11 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// TestWrongPasswordStopsUnauthorized: refused credentials end in the
-// unauthorized state (never retried: Finesse locks accounts), and the
-// password appears in no event.
-func TestWrongPasswordStopsUnauthorized(t *testing.T) {
+// TestWrongPasswordWaitsForSetAuth: refused credentials end in the
+// unauthorized state (never sent again to a side that refused them: Finesse
+// locks accounts), SetAuth with the right password resumes, and neither
+// password appears in any event or history entry.
+func TestWrongPasswordWaitsForSetAuth(t *testing.T) {
 	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
 	require.NoError(t, err)
 	require.NoError(t, pair.Start())
@@ -255,14 +256,24 @@ func TestWrongPasswordStopsUnauthorized(t *testing.T) {
 		ce, ok := ev.(ConnectionEvent)
 		return ok && ce.State == StateUnauthorized
 	})
+	var oe *OptionError
+	require.ErrorAs(t, c.SetAuth(finesse.Auth{Username: simAgent}), &oe)
+	assert.Equal(t, "auth.password", oe.Field)
+	require.NoError(t, c.SetAuth(finesse.Auth{Username: simAgent, Password: testPassword}))
+	rec.waitFor(t, 10*time.Second, "connected after setAuth", func(ev Event) bool {
+		ce, ok := ev.(ConnectionEvent)
+		return ok && ce.State == StateConnected
+	})
 	for _, ev := range rec.all() {
 		j, err := json.Marshal(ev)
 		require.NoError(t, err)
 		assert.NotContains(t, string(j), wrong)
+		assert.NotContains(t, string(j), testPassword)
 	}
 	hist, err := json.Marshal(c.History())
 	require.NoError(t, err)
 	assert.NotContains(t, string(hist), wrong)
+	assert.NotContains(t, string(hist), testPassword)
 }
 
 // TestWireGoldenRestore records, from the real stack against the simulator,

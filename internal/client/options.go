@@ -71,7 +71,7 @@ func ParseOptions(data []byte) (Config, error) {
 func (o Options) config() (Config, error) {
 	cfg := Config{
 		AgentID: o.Agent.ID, Extension: o.Agent.Extension,
-		Auth:      finesse.Auth{Username: o.Auth.Username, Password: o.Auth.Password, Token: o.Auth.Token},
+		Auth:      o.Auth.auth(),
 		Transport: o.Transport, AllowInsecure: o.AllowInsecure, Resource: o.Resource,
 		NoFallback: o.Fallback != nil && !*o.Fallback,
 	}
@@ -163,6 +163,11 @@ func decodeOptions(data []byte) (Options, error) {
 		delete(top, "policy")
 	}
 	return o, setFields(top, "options", &o)
+}
+
+// auth is the credential the page's auth object names.
+func (a AuthOptions) auth() finesse.Auth {
+	return finesse.Auth{Username: a.Username, Password: a.Password, Token: a.Token}
 }
 
 // decodeFields decodes the JSON object raw into the struct dst.

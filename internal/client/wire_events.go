@@ -67,7 +67,7 @@ const (
 	StateFailingOver ConnState = "failing-over"
 	// StateDisconnected: no side usable; still trying on the poll schedule.
 	StateDisconnected ConnState = "disconnected"
-	// StateUnauthorized: credentials refused; stopped until new ones are given.
+	// StateUnauthorized: waiting for credentials: the sides in refused refused them, or the token expired; other sides are still watched, setAuth or a fresh token resumes, close() ends it.
 	StateUnauthorized ConnState = "unauthorized"
 	// StateClosed: stopped by close().
 	StateClosed ConnState = "closed"
@@ -95,13 +95,15 @@ const (
 	ReasonRecovered Reason = "recovered"
 	// ReasonSwitched: connected to the other side.
 	ReasonSwitched Reason = "switched"
-	// ReasonUnauthorized: a side refused the credentials.
+	// ReasonUnauthorized: a side refused the credentials; the client waits for new ones (refused names the sides).
 	ReasonUnauthorized Reason = "unauthorized"
+	// ReasonTokenExpired: the SSO token expired and no fresh one could be had; the client waits for setAuth or getToken.
+	ReasonTokenExpired Reason = "token-expired"
 	// ReasonClosed: close() was called.
 	ReasonClosed Reason = "closed"
 	// ReasonDesktop: (gadget follower only) the Finesse desktop reported this state; detail in history.
 	ReasonDesktop Reason = "desktop"
-	// ReasonConflict: (gadget follower only) another session took the desktop's resource; the desktop stopped.
+	// ReasonConflict: another session bound the same XMPP resource; the next bind waits the poll interval plus jitter (in the gadget follower: the desktop stopped).
 	ReasonConflict Reason = "conflict"
 )
 
@@ -129,6 +131,8 @@ type ConnectionEvent struct {
 	Attempt int `json:"attempt"`
 	// On connected: the transport in use. With transport 'websocket' and the fallback on, 'bosh' here means the side's WebSocket could not be opened.
 	Transport Transport `json:"transport,omitempty"`
+	// On unauthorized: the sides that refused the current credentials.
+	Refused []SideName `json:"refused,omitempty"`
 }
 
 // Kind implements Event.
@@ -254,8 +258,12 @@ func (NotificationEvent) Kind() EventType { return EventNotification }
 type ErrorCode string
 
 const (
-	// ErrUnauthorized: a side refused the credentials (fatal until new ones are given).
+	// ErrUnauthorized: a side refused the credentials; that side is not asked again with them (not fatal: the client waits for new ones).
 	ErrUnauthorized ErrorCode = "unauthorized"
+	// ErrTokenRefreshFailed: getToken failed, gave no usable token or did not answer in time; asked again on the poll schedule.
+	ErrTokenRefreshFailed ErrorCode = "token-refresh-failed"
+	// ErrTokenExpired: the token expired and there is no getToken; the client waits for setAuth.
+	ErrTokenExpired ErrorCode = "token-expired"
 	// ErrResyncFailed: reading the agent or calls after a reconnect failed.
 	ErrResyncFailed ErrorCode = "resync-failed"
 	// ErrSubscribeFailed: a pubsub subscription could not be made or removed.
@@ -403,8 +411,16 @@ const (
 	HistoryRestoreState HistoryKind = "restore-state"
 	// HistoryRequestRetry: a page request is retried (503, or no usable side); detail says when.
 	HistoryRequestRetry HistoryKind = "request-retry"
-	// HistoryRequest401: Finesse refused one object with 401 while the agent's own User still reads: the session is kept.
+	// HistoryRequest401: Finesse refused a page request for another object with 401; the session is kept and nothing is retried.
 	HistoryRequest401 HistoryKind = "request-401"
+	// HistoryCredentials: new credentials were taken (setAuth or a fresh token); detail says which kind, never the value.
+	HistoryCredentials HistoryKind = "credentials"
+	// HistoryTokenRefresh: getToken was called; detail says why (75% of the lifetime, or a 401).
+	HistoryTokenRefresh HistoryKind = "token-refresh"
+	// HistoryTokenExpired: the current token reached its exp and is no longer sent.
+	HistoryTokenExpired HistoryKind = "token-expired"
+	// HistoryConflict: another session bound the same XMPP resource; detail says when the next bind may happen.
+	HistoryConflict HistoryKind = "conflict"
 	// HistoryError: an error event was emitted; detail is code and message.
 	HistoryError HistoryKind = "error"
 	// HistoryUnknownStatus: (gadget follower) the desktop reported a status this client does not know.

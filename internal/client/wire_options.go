@@ -11,9 +11,9 @@ type Options struct {
 	Sides []SideURLs `json:"sides"`
 	// The agent whose desktop this is.
 	Agent AgentOptions `json:"agent"`
-	// Credentials: {username, password} or {token} (SSO). Never echoed in events, history, errors or logs.
+	// Credentials: {username, password}, or {token} with an optional getToken (SSO). Never echoed in events, history, errors or logs.
 	//
-	// dts: PasswordAuth | TokenAuth
+	// dts: PasswordAuth | TokenAuth | TokenSourceAuth
 	Auth AuthOptions `json:"auth"`
 	// Notification transport: 'websocket' (Finesse 12.5 and later, where BOSH is deprecated) or 'bosh' (every release).
 	Transport Transport `json:"transport"`

@@ -35,7 +35,20 @@ func toConnection(e failover.ConnectionEvent) ConnectionEvent {
 	return ConnectionEvent{
 		State: ConnState(e.State), Side: SideName(e.Side), Host: e.Host, Reason: Reason(e.Reason),
 		Since: isoTime(e.Since), Attempt: e.Attempt, Transport: Transport(e.Transport),
+		Refused: sideNames(e.Refused),
 	}
+}
+
+// sideNames is the engine's list of sides ("A", "B") as the page names them.
+func sideNames(sides []string) []SideName {
+	if len(sides) == 0 {
+		return nil
+	}
+	out := make([]SideName, len(sides))
+	for i, s := range sides {
+		out[i] = SideName(s)
+	}
+	return out
 }
 
 // reasonCode is Finesse's reason code as the page sees it: Finesse says

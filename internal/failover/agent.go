@@ -97,11 +97,11 @@ func (e *Engine) onForcedLogout(old *finesse.User, side int) {
 		e.agent.restoreTo, e.agent.restoreReasonID = old.State, old.ReasonCodeID
 	}
 	i := e.cur
-	rest, id, ext, reqID := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.newRequestID()
+	rest, id, ext, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.newRequestID(), e.cred
 	e.record("relogin", i, "LOGIN after forced logout")
 	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, rest.SignIn(ctx, id, ext, reqID))
-		return func() { e.stateCallDone(i, ErrCodeSignIn, "LOGIN after forced logout", err) }
+		return func() { e.stateCallDone(i, c, ErrCodeSignIn, "LOGIN after forced logout", err) }
 	})
 }
 
@@ -139,20 +139,20 @@ func (e *Engine) maybeRestore() {
 		return
 	}
 	i := e.cur
-	rest, id, reqID := e.sides[i].cfg.REST, e.cfg.AgentID, e.newRequestID()
+	rest, id, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.newRequestID(), e.cred
 	e.record("restore-state", i, string(target))
 	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, rest.SetState(ctx, id, target, reasonID, reqID))
-		return func() { e.stateCallDone(i, ErrCodeRestoreState, "restore "+string(target), err) }
+		return func() { e.stateCallDone(i, c, ErrCodeRestoreState, "restore "+string(target), err) }
 	})
 }
 
 // stateCallDone reports the outcome of a state change the engine made.
-func (e *Engine) stateCallDone(side int, code, what string, err error) {
+func (e *Engine) stateCallDone(side int, c *credential, code, what string, err error) {
 	switch {
 	case err == nil || e.closed:
 	case classify(err) == kindUnauthorized:
-		e.stopUnauthorized(side, what)
+		e.onRefused(side, c, what)
 	default:
 		e.reportError(code, side, what+": "+err.Error())
 	}

@@ -1,12 +1,14 @@
 package failover
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
 )
 
@@ -44,6 +46,20 @@ type Config struct {
 	// block and must not call Request (which waits for the engine); it may
 	// call Snapshot, History, Subscribe and Close.
 	OnEvent func(Event)
+
+	// Auth is the agent's credential: Basic (Username, Password) or an SSO
+	// token (Token). The engine sends it with every REST call (REST
+	// implementations take it from the call's context, AuthFrom) and as the
+	// SASL PLAIN password of every notification login, and replaces it on
+	// SetAuth or when GetToken brings a fresh token. Empty: the REST
+	// implementations and Endpoint passwords are used as they are.
+	Auth finesse.Auth
+	// GetToken, for SSO agents, returns a fresh token. The engine calls it
+	// at 75% of the current token's lifetime when the JWT's iat/exp are
+	// readable, else once on the token's first 401; never twice within 10 s;
+	// a failure is reported (ErrCodeTokenRefresh) and retried after
+	// PollInterval. Its context ends after RequestTimeout or on Close.
+	GetToken func(ctx context.Context) (string, error)
 
 	// Secrets are extra strings (tokens, passwords) to scrub from every error
 	// text and history entry. The sides' Endpoint passwords are always added.
@@ -223,8 +239,16 @@ func (c *Config) validate() error {
 	if c.Clock == nil {
 		return &ConfigError{"Clock", "missing"}
 	}
+	if c.Auth != (finesse.Auth{}) {
+		if err := checkAuth(c.Auth); err != nil {
+			return &ConfigError{"Auth", strings.TrimPrefix(err.Error(), ErrBadAuth.Error()+": ")}
+		}
+	}
 	return nil
 }
 
-// DefaultResource is the XMPP resource bound when the Endpoint names none.
+// DefaultResource was the XMPP resource bound when the Endpoint named none.
+// The engine no longer fills it in: two clients of one agent with one
+// resource knock each other off (conflict). An empty Endpoint.Resource lets
+// notify bind a resource unique to the session.
 const DefaultResource = "finesse-ha"

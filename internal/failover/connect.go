@@ -21,7 +21,8 @@ type syncInput struct {
 	subs      []string
 	agentID   string
 	extension string
-	signIn    bool // LOGIN if the side reports the agent signed out
+	cred      *credential // what this attempt sends, for attributing a 401
+	signIn    bool        // LOGIN if the side reports the agent signed out
 	signInID  string
 	// reloginForced allows that LOGIN also after a forced logout (255);
 	// without ReloginAfterForcedLogout such a logout is reported, not undone.
@@ -45,6 +46,13 @@ type syncResult struct {
 // subscriptions, sign in if needed, GET User and Dialogs; onSynced then
 // diffs the result against the last known state.
 func (e *Engine) connect(i int) {
+	if wait := e.conflictPause(); wait > 0 && !(e.sess != nil && e.sessSide == i) {
+		// After a conflict the next bind waits; the sides are polled
+		// again when the pause ends, since much can change meanwhile.
+		e.newStep(phWaiting)
+		e.afterStep(wait, e.round)
+		return
+	}
 	state := StateReconnecting
 	switch {
 	case !e.everConnected:
@@ -65,6 +73,7 @@ func (e *Engine) connect(i int) {
 		subs:      append([]string(nil), e.subs...),
 		agentID:   e.cfg.AgentID,
 		extension: e.cfg.Extension,
+		cred:      e.cred,
 	}
 	if e.sess != nil && e.sessSide == i {
 		in.reuse, in.token = e.sess, e.sessToken
@@ -91,10 +100,9 @@ func (e *Engine) connect(i int) {
 
 // endpoint completes the side's Endpoint with what SystemInfo told.
 func (e *Engine) endpoint(i int) notify.Endpoint {
+	// An empty Resource stays empty: notify then binds a resource unique to
+	// the session, so two clients of one agent never conflict (SPEC §3.3.10).
 	ep := e.sides[i].cfg.Endpoint
-	if ep.Resource == "" {
-		ep.Resource = DefaultResource
-	}
 	if si := e.sides[i].info; si != nil {
 		if ep.Domain == "" {
 			ep.Domain = si.XMPPDomain
@@ -105,6 +113,14 @@ func (e *Engine) endpoint(i int) notify.Endpoint {
 	}
 	if ep.Username == "" {
 		ep.Username = e.cfg.AgentID
+	}
+	if c := e.cred; c.auth != (finesse.Auth{}) {
+		// SASL PLAIN: the password, or an SSO agent's token (research/
+		// finesse-protocol.md §1.3), as it is now, at each dial.
+		ep.Password = c.auth.Password
+		if c.isToken() {
+			ep.Password = c.auth.Token
+		}
 	}
 	return ep
 }
@@ -304,8 +320,18 @@ func (e *Engine) connectFailed(in syncInput, r syncResult) {
 	kind := classify(r.err)
 	e.sides[i].lastErr = e.scrub(r.err.Error())
 	e.record("connect-failed", i, r.stage+": "+kind.String())
-	if kind == kindUnauthorized {
-		e.stopUnauthorized(i, r.stage)
+	if isConflict(r.err) {
+		e.noteConflict(i)
+		e.round() // connect waits out the pause
+		return
+	}
+	switch kind {
+	case kindUnauthorized:
+		e.onRefused(i, in.cred, r.stage)
+		e.round()
+		return
+	case kindExpired:
+		e.round() // waits for a fresh token
 		return
 	}
 	e.sides[i].dialFails++
@@ -392,6 +418,9 @@ func (e *Engine) onLost(token uint64, err error) {
 	}
 	if token == e.dialToken && e.phase == phConnecting {
 		e.dialLost = true
+		if isConflict(err) {
+			e.noteConflict(e.dialSide)
+		}
 	}
 	if token != e.sessToken || e.sess == nil {
 		return
@@ -404,8 +433,13 @@ func (e *Engine) onLost(token uint64, err error) {
 	e.record("notification-lost", side, msg)
 	e.sess, e.sessToken = nil, 0
 	e.sides[side].presence = presenceUnknown
+	reason := ReasonNotificationLost
+	if isConflict(err) {
+		e.noteConflict(side)
+		reason = ReasonConflict
+	}
 	if e.phase == phConnected {
-		e.trigger(ReasonNotificationLost, false)
+		e.trigger(reason, false)
 	}
 }
 

@@ -87,6 +87,22 @@
 // client is never moved back to side A because nothing triggers a move.
 // SystemInfo's deploymentType is reported per side in Snapshot.
 //
+// # Credentials
+//
+// The engine owns the agent's credential (credentials.go): each REST call
+// carries, on its context, the credential current when it started, and each
+// notification login gets it as the SASL PLAIN password. A 401 is so
+// attributed to exactly the credential sent, and recorded per side: that
+// side is never sent that credential again (five failed logins lock a
+// Finesse account), while the other side keeps being used or watched. With
+// no side left to ask, the engine waits in StateUnauthorized until SetAuth
+// or a token from Config.GetToken, which is asked at 75% of a JWT's
+// lifetime, else on a token's first 401, never twice within 10 s. A token
+// past its exp is never sent (guard.go checks at the last moment too).
+//
+// A conflict stream error (another session bound the same full JID) makes
+// the next bind wait PollInterval plus jitter (conflict.go).
+//
 // # Re-sync and call continuity
 //
 // After every (re)connect the engine GETs User and Dialogs and diffs them

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ type Engine struct {
 	clk     clock.Clock
 	rnd     Rand
 	onEvent func(Event)
+	secMu   sync.RWMutex // secrets grow when credentials arrive at run time
 	secrets []string
 
 	// Reactor (loop.go). qmu guards the queue; stateMu guards everything
@@ -88,6 +90,16 @@ type Engine struct {
 	requesting map[*pendingRequest]struct{}
 
 	hist *history
+
+	// Credentials (credentials.go).
+	cred         *credential // never nil
+	credSeq      int
+	refreshTimer *timerRef
+	expiryTimer  *timerRef
+	refreshing   bool // a GetToken call is outstanding
+	lastGetToken time.Time
+
+	conflictUntil time.Time // no bind before this (conflict.go)
 }
 
 type phase int
@@ -100,7 +112,7 @@ const (
 	phRecheck          // checking the current side once more before switching
 	phConnecting       // dial + subscribe + sign-in + re-sync
 	phConnected        // healthy
-	phStopped          // unauthorized: no more I/O
+	phStopped          // waiting for credentials: no side may be asked with the current one
 	phClosed
 )
 
@@ -134,6 +146,9 @@ type sideState struct {
 	pollBusy, dialBusy bool
 	presence           presenceState
 	lastErr            string
+	// refused holds the credentials this side answered with 401: they are
+	// never sent to it again (SPEC §3.3.9).
+	refused map[[32]byte]bool
 }
 
 // New checks cfg and returns an engine that has not started yet.
@@ -169,6 +184,10 @@ func New(cfg Config) (*Engine, error) {
 	for _, n := range cfg.Subscriptions {
 		e.addSub(n)
 	}
+	// Without Config.Auth the adapters' own credentials are used; they
+	// are still one credential that a side may refuse.
+	e.credSeq = 1
+	e.cred = newCredential(cfg.Auth, 1, e.clk.Now())
 	return e, nil
 }
 
@@ -182,6 +201,8 @@ func (e *Engine) Start() {
 			return
 		}
 		e.started = true
+		e.record("credentials", -1, "initial: "+e.cred.label())
+		e.armTokenTimers()
 		e.reason = ReasonStart
 		e.setConn(StateConnecting, e.cur, ReasonStart)
 		e.round()
@@ -358,10 +379,14 @@ func (e *Engine) setConn(st ConnState, side int, reason string) {
 	if side >= 0 && side < len(e.sides) {
 		name, host = e.sides[side].name, e.sides[side].cfg.Host
 	}
-	if e.conn.State == st && e.conn.Side == name {
+	var refused []string
+	if st == StateUnauthorized {
+		refused = e.refusedSides()
+	}
+	if e.conn.State == st && e.conn.Side == name && slices.Equal(e.conn.Refused, refused) {
 		return
 	}
-	e.conn = ConnectionEvent{State: st, Side: name, Host: host, Reason: reason, Since: e.clk.Now(), Attempt: e.attempt}
+	e.conn = ConnectionEvent{State: st, Side: name, Host: host, Reason: reason, Since: e.clk.Now(), Attempt: e.attempt, Refused: refused}
 	if st == StateConnected && e.sess != nil && e.sessSide == side {
 		e.conn.Transport = transportOf(e.sess)
 	}

@@ -351,13 +351,16 @@ func TestSingleSideKeepsTrying(t *testing.T) {
 	assert.Equal(t, []string{"reconnecting/A", "disconnected/A", "reconnecting/A", "connected/A"}, connTrail(h.eventsSince(m)))
 }
 
-func TestSystemInfo401Stops(t *testing.T) {
+// A refusal is per side: A's 401 on SystemInfo is the only thing A is asked
+// with that credential, and B, which has not refused it, is used.
+func TestSystemInfo401IsPerSide(t *testing.T) {
 	h := newHarness(t, 67)
 	h.A.with(func() { h.A.sysInfo401 = true })
 	h.e.Start()
-	h.run(time.Minute)
-	assert.Equal(t, StateUnauthorized, h.e.Snapshot().Connection.State)
+	h.run(10 * time.Minute)
+	h.requireConnected("B")
 	assert.Equal(t, 1, h.A.count("SystemInfo"))
+	assert.Zero(t, h.A.count("Dial"))
 }
 
 func TestSnapshotSides(t *testing.T) {

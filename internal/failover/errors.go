@@ -39,6 +39,7 @@ const (
 	kindTransport
 	kindTimeout
 	kindCanceled
+	kindExpired
 )
 
 func (k errKind) String() string {
@@ -53,6 +54,8 @@ func (k errKind) String() string {
 		return "timeout"
 	case kindCanceled:
 		return "canceled"
+	case kindExpired:
+		return "token-expired"
 	}
 	return "error"
 }
@@ -70,6 +73,8 @@ func (k errKind) sentinel() error {
 		return ErrTimeout
 	case kindCanceled:
 		return context.Canceled
+	case kindExpired:
+		return ErrTokenExpired
 	}
 	return ErrRejected
 }
@@ -82,6 +87,8 @@ func classify(err error) errKind {
 	switch {
 	case err == nil:
 		return kindOther
+	case errors.Is(err, ErrTokenExpired):
+		return kindExpired
 	case errors.Is(err, ErrUnauthorized), errors.Is(err, finesse.ErrUnauthorized):
 		return kindUnauthorized
 	case errors.Is(err, ErrOutOfService), errors.Is(err, finesse.ErrOutOfService):

@@ -22,9 +22,9 @@ type Event interface {
 // finesse.js's "recovered"); reconnecting -> reconnecting; failing-over ->
 // failing; disconnected -> disconnected; unauthorized -> unauthorized;
 // closed -> disconnected (after disconnecting). finesse.js's "conflict"
-// (resource taken over) cannot happen, since the resource is never
-// "desktop"; a conflict stream error ends the session and is handled as a
-// lost notification connection.
+// (resource taken over) is reported as reconnecting with reason conflict:
+// another session bound the same full JID, and the next bind waits at
+// least PollInterval plus jitter (SPEC §3.3.10).
 type ConnState string
 
 const (
@@ -38,7 +38,12 @@ const (
 	StateFailingOver ConnState = "failing-over"
 	// StateDisconnected: no side usable; still trying on the poll schedule.
 	StateDisconnected ConnState = "disconnected"
-	// StateUnauthorized: credentials refused; stopped, never retried.
+	// StateUnauthorized: no side can be asked with the current credentials:
+	// the sides in Refused answered them with 401 (the others are
+	// unreachable or out of service, and are still watched), or the token
+	// expired (reason token-expired). It waits: a side that comes back and
+	// has not refused is tried as usual, and new credentials (SetAuth, or a
+	// fresh token from GetToken) resume recovery at once.
 	StateUnauthorized ConnState = "unauthorized"
 	// StateClosed: Close was called.
 	StateClosed ConnState = "closed"
@@ -56,6 +61,8 @@ const (
 	ReasonRecovered           = "recovered"
 	ReasonSwitched            = "switched"
 	ReasonUnauthorized        = "unauthorized"
+	ReasonTokenExpired        = "token-expired"
+	ReasonConflict            = "conflict"
 	ReasonClosed              = "closed"
 )
 
@@ -79,6 +86,9 @@ type ConnectionEvent struct {
 	// session runs over ("websocket" or "bosh"): with the WebSocket
 	// transport's fallback a side may be on BOSH, and the page should know.
 	Transport string
+	// Refused lists, on an unauthorized event, the sides that refused the
+	// current credentials ("A", "B").
+	Refused []string
 }
 
 // Kind implements Event.
@@ -142,6 +152,12 @@ func (NotificationEvent) Kind() string { return "notification" }
 // Error codes of ErrorEvent.
 const (
 	ErrCodeUnauthorized = "unauthorized"
+	// ErrCodeTokenRefresh: Config.GetToken failed, returned no usable
+	// token, or did not answer in time; it is asked again after PollInterval.
+	ErrCodeTokenRefresh = "token-refresh-failed"
+	// ErrCodeTokenExpired: the token expired and nothing can bring a fresh
+	// one (no GetToken): the engine waits for SetAuth.
+	ErrCodeTokenExpired = "token-expired"
 	ErrCodeResync       = "resync-failed"
 	ErrCodeSubscribe    = "subscribe-failed"
 	ErrCodeSignIn       = "signin-failed"
@@ -158,7 +174,9 @@ type ErrorEvent struct {
 	Message   string
 	Side      string
 	RequestID string
-	// Fatal is true when the engine stopped because of it (unauthorized).
+	// Fatal is true when the engine stopped because of it (an internal
+	// error it cannot recover from). A refusal of credentials is not fatal:
+	// the engine waits for new ones.
 	Fatal bool
 }
 

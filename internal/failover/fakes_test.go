@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"strings"
@@ -56,10 +57,26 @@ type fakeSide struct {
 	sysInfo401   bool                // SystemInfo itself answers 401
 	sysInfo503   bool                // SystemInfo answers 503: the side sheds load
 	panicOn      string              // op that panics (a bug in an adapter)
-	sessions     []*fakeSession
-	ops          map[string]int
-	endpoints    []notify.Endpoint
-	subscribed   []string
+	// refuse: credentials (password or token) this side answers with 401
+	// on every call and the notification login; SystemInfo too when
+	// sysInfoChecksAuth is set (whether it needs auth is a gap in the
+	// research; the engine sends credentials anyway).
+	refuse            map[string]bool
+	sysInfoChecksAuth bool
+	// got401 counts the 401s this side gave, per credential; sentExpired
+	// counts calls that carried a token past its exp (must stay zero).
+	got401      map[string]int
+	sentExpired int
+	sent        []string // "op:secret" of every REST call that got past the faults
+	// conflictAfter: another session binds the same full JID this long
+	// after every successful dial, ending ours with a conflict stream error.
+	conflictAfter time.Duration
+	bindConflict  bool // every bind is refused with conflict
+	dialTimes     []time.Time
+	sessions      []*fakeSession
+	ops           map[string]int
+	endpoints     []notify.Endpoint
+	subscribed    []string
 }
 
 type fakeSession struct {
@@ -73,6 +90,7 @@ func newFakeSide(h *harness, name, host string) *fakeSide {
 		h: h, name: name, host: host,
 		status: finesse.StatusInService, deployment: finesse.DeploymentUCCE,
 		presence: true, ops: map[string]int{},
+		refuse: map[string]bool{}, got401: map[string]int{},
 	}
 }
 
@@ -165,6 +183,15 @@ func (f *fakeSide) gate(ctx context.Context, op string) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	sec := secretOf(ctx)
+	f.sent = append(f.sent, op+":"+sec)
+	if op != "SystemInfo" || f.sysInfoChecksAuth {
+		if err := f.checkCredLocked(sec); err != nil {
+			return err
+		}
+	} else if tokenExpiredAt(sec, h.clk.Now()) {
+		f.sentExpired++
+	}
 	switch {
 	case f.dead:
 		return fmt.Errorf("connection reset: %w", ErrTransport)
@@ -321,20 +348,42 @@ func (f *fakeSide) Dial(ctx context.Context, ep notify.Endpoint, l notify.Listen
 	h.mu.Lock()
 	f.ops["Dial"]++
 	f.endpoints = append(f.endpoints, ep)
-	bh, dead, down, unauth, pres := f.blackhole, f.dead, f.notifyDown, f.unauthorized, f.presence
+	bh, dead, down, unauth, pres, bindConflict := f.blackhole, f.dead, f.notifyDown, f.unauthorized, f.presence, f.bindConflict
+	var credErr error
+	if !bh && !dead && !down {
+		credErr = f.checkCredLocked(ep.Password)
+	}
 	h.mu.Unlock()
 	switch {
 	case bh:
 		return nil, h.park(ctx)
 	case dead || down:
 		return nil, fmt.Errorf("bosh: connection refused after 3 attempts: %w", ErrTransport)
+	case credErr != nil:
+		return nil, credErr
+	case bindConflict:
+		return nil, fmt.Errorf("notify: bind: %w", &notify.BindError{Condition: "conflict"})
 	case unauth:
 		return nil, fmt.Errorf("sasl: not-authorized (password %s): %w", ep.Password, ErrUnauthorized)
 	}
 	s := &fakeSession{side: f, l: l}
 	h.mu.Lock()
 	f.sessions = append(f.sessions, s)
+	f.dialTimes = append(f.dialTimes, h.clk.Now())
+	conflict := f.conflictAfter
 	h.mu.Unlock()
+	if conflict > 0 {
+		h.clk.AfterFunc(conflict, func() {
+			h.mu.Lock()
+			live := !s.closed
+			s.closed = true
+			f.removeSessionLocked(s)
+			h.mu.Unlock()
+			if live {
+				l.Lost(&notify.LostError{Cause: &notify.StreamError{Condition: "conflict", Text: "Replaced by new connection"}})
+			}
+		})
+	}
 	l.FinessePresence(pres)
 	return s, nil
 }
@@ -657,3 +706,37 @@ func (nopSession) Subscribe(context.Context, string) error   { return nil }
 func (nopSession) Unsubscribe(context.Context, string) error { return nil }
 func (nopSession) Ping(context.Context) error                { return nil }
 func (nopSession) Close() error                              { return nil }
+
+// secretOf is the password or token a REST call carries.
+func secretOf(ctx context.Context) string {
+	a, _ := AuthFrom(ctx)
+	return a.Password + a.Token
+}
+
+// checkCredLocked plays the server's side of a login: a refused
+// credential or an expired token gets a 401, counted per credential.
+func (f *fakeSide) checkCredLocked(secret string) error {
+	expired := tokenExpiredAt(secret, f.h.clk.Now())
+	if expired {
+		f.sentExpired++
+	}
+	if f.refuse[secret] || expired {
+		f.got401[secret]++
+		// A careless server (or adapter) quotes the credential in every
+		// form it had it: the engine must scrub them all.
+		return fmt.Errorf("401 Unauthorized (credential %s): %w", echoForms(f.h.agentID, secret), finesse.ErrUnauthorized)
+	}
+	return nil
+}
+
+func tokenExpiredAt(secret string, now time.Time) bool {
+	_, exp, ok := tokenTimes(secret)
+	return ok && !now.Before(exp)
+}
+
+// echoForms is secret as given, in base64, as a Basic header value and as a
+// SASL PLAIN response.
+func echoForms(user, secret string) string {
+	enc := base64.StdEncoding.EncodeToString
+	return strings.Join([]string{secret, enc([]byte(secret)), "Basic " + enc([]byte(user+":"+secret)), enc([]byte("\x00" + user + "\x00" + secret))}, " ")
+}

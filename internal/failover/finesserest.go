@@ -20,19 +20,26 @@ func FinesseREST(c *finesse.Client) REST { return finesseREST{c} }
 type finesseREST struct{ c *finesse.Client }
 
 func (r finesseREST) SystemInfo(ctx context.Context) (*finesse.SystemInfo, error) {
-	return r.c.GetSystemInfo(ctx)
+	return r.c.GetSystemInfo(withAuth(ctx))
 }
 
 func (r finesseREST) User(ctx context.Context, id string) (*finesse.User, error) {
-	return r.c.GetUser(ctx, id)
+	return r.c.GetUser(withAuth(ctx), id)
 }
 
 func (r finesseREST) Dialogs(ctx context.Context, id string) (*finesse.Dialogs, error) {
-	return r.c.GetDialogs(ctx, id)
+	return r.c.GetDialogs(withAuth(ctx), id)
 }
 
 func (r finesseREST) Dialog(ctx context.Context, id string) (*finesse.Dialog, error) {
-	return r.c.GetDialog(ctx, id)
+	return r.c.GetDialog(withAuth(ctx), id)
+}
+
+func withAuth(ctx context.Context) context.Context {
+	if a, ok := AuthFrom(ctx); ok {
+		return finesse.ContextWithAuth(ctx, a)
+	}
+	return ctx
 }
 
 func (r finesseREST) SignIn(ctx context.Context, id, extension, requestID string) error {
@@ -55,7 +62,10 @@ func (r finesseREST) Do(ctx context.Context, method, path string, body []byte, r
 	return &RawResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, err
 }
 
+// withRequestID also puts the engine's choice of credential (AuthFrom) where
+// the finesse client reads it.
 func withRequestID(ctx context.Context, id string) context.Context {
+	ctx = withAuth(ctx)
 	if id == "" {
 		return ctx
 	}

@@ -31,36 +31,57 @@ type guardedREST struct{ r REST }
 
 func (g guardedREST) SystemInfo(ctx context.Context) (si *finesse.SystemInfo, err error) {
 	defer guard("SystemInfo", &err)
+	if expiredIn(ctx) {
+		return nil, ErrTokenExpired
+	}
 	return g.r.SystemInfo(ctx)
 }
 
 func (g guardedREST) User(ctx context.Context, id string) (u *finesse.User, err error) {
 	defer guard("User", &err)
+	if expiredIn(ctx) {
+		return nil, ErrTokenExpired
+	}
 	return g.r.User(ctx, id)
 }
 
 func (g guardedREST) Dialogs(ctx context.Context, id string) (ds *finesse.Dialogs, err error) {
 	defer guard("Dialogs", &err)
+	if expiredIn(ctx) {
+		return nil, ErrTokenExpired
+	}
 	return g.r.Dialogs(ctx, id)
 }
 
 func (g guardedREST) Dialog(ctx context.Context, id string) (d *finesse.Dialog, err error) {
 	defer guard("Dialog", &err)
+	if expiredIn(ctx) {
+		return nil, ErrTokenExpired
+	}
 	return g.r.Dialog(ctx, id)
 }
 
 func (g guardedREST) SignIn(ctx context.Context, id, extension, requestID string) (err error) {
 	defer guard("SignIn", &err)
+	if expiredIn(ctx) {
+		return ErrTokenExpired
+	}
 	return g.r.SignIn(ctx, id, extension, requestID)
 }
 
 func (g guardedREST) SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) (err error) {
 	defer guard("SetState", &err)
+	if expiredIn(ctx) {
+		return ErrTokenExpired
+	}
 	return g.r.SetState(ctx, id, state, reasonCodeID, requestID)
 }
 
 func (g guardedREST) Do(ctx context.Context, method, path string, body []byte, requestID string) (r *RawResponse, err error) {
 	defer guard("Do", &err)
+	if expiredIn(ctx) {
+		return nil, ErrTokenExpired
+	}
 	return g.r.Do(ctx, method, path, body, requestID)
 }
 
@@ -68,6 +89,9 @@ type guardedDialer struct{ d notify.Dialer }
 
 func (g guardedDialer) Dial(ctx context.Context, ep notify.Endpoint, l notify.Listener) (s notify.Session, err error) {
 	defer guard("Dial", &err)
+	if expiredIn(ctx) {
+		return nil, ErrTokenExpired
+	}
 	s, err = g.d.Dial(ctx, ep, l)
 	if s != nil {
 		s = guardedSession{s}

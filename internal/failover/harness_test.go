@@ -69,6 +69,7 @@ func newHarness(t testing.TB, seed uint64, opts ...harnessOpt) *harness {
 		Clock:     h.clk,
 		Rand:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		OnEvent:   h.record,
+		Auth:      finesse.Auth{Username: h.agentID, Password: testPassword},
 	}
 	for _, f := range h.sides {
 		cfg.Sides = append(cfg.Sides, Side{
@@ -297,7 +298,7 @@ func (h *harness) requireNoSecrets() {
 		Snap    Snapshot
 	}{h.eventsSince(0), h.e.History(), h.e.Snapshot()})
 	require.NoError(h.t, err)
-	for _, sec := range h.e.secrets {
+	for _, sec := range h.e.secretList() {
 		require.NotContains(h.t, string(blob), sec)
 	}
 	require.NotContains(h.t, string(blob), testPassword)

@@ -83,7 +83,7 @@ func (e *Engine) spawn(timeout time.Duration, op func(ctx context.Context) func(
 }
 
 func (e *Engine) spawnIn(parent context.Context, timeout time.Duration, op func(ctx context.Context) func()) {
-	ctx, release := e.withTimeout(parent, timeout)
+	ctx, release := e.withTimeout(withCred(parent, e.cred, e.clk), timeout)
 	e.inflight.Add(1)
 	go func() {
 		var cont func()

@@ -30,10 +30,31 @@ func (e *Engine) trigger(reason string, sessionDead bool) {
 
 // round polls SystemInfo of every side at once and decides when all answered
 // or timed out (SPEC §3.3.1).
+//
+// Sides that refused the current credential are left out: they are not
+// asked anything with it again. With none left, or with an expired token,
+// the engine waits for new credentials.
 func (e *Engine) round() {
+	if !e.credLive() {
+		e.refreshToken("expired")
+		e.waitForCredentials()
+		return
+	}
 	e.newStep(phPolling)
-	e.pollPending = len(e.sides)
+	e.pollPending = 0
 	for i := range e.sides {
+		if !e.refusedBy(i) {
+			e.pollPending++
+		}
+	}
+	if e.pollPending == 0 {
+		e.waitForCredentials()
+		return
+	}
+	for i := range e.sides {
+		if e.refusedBy(i) {
+			continue
+		}
 		e.pollSide(i, func() {
 			e.pollPending--
 			if e.pollPending == 0 {
@@ -44,9 +65,15 @@ func (e *Engine) round() {
 }
 
 // pollSide checks one side's SystemInfo; then runs unless the step changed.
+// A side that refused the current credential is not asked: then runs at
+// once with what is known (usable reports it unusable).
 func (e *Engine) pollSide(i int, then func()) {
+	if e.refusedBy(i) {
+		then()
+		return
+	}
 	gen := e.gen
-	rest := e.sides[i].cfg.REST
+	rest, c := e.sides[i].cfg.REST, e.cred
 	e.spawn(e.pol.HealthTimeout, func(ctx context.Context) func() {
 		si, err := rest.SystemInfo(ctx)
 		err = ioErr(ctx, err)
@@ -54,17 +81,17 @@ func (e *Engine) pollSide(i int, then func()) {
 			if gen != e.gen {
 				return
 			}
-			if !e.recordHealth(i, si, err) {
-				return
+			e.recordHealth(i, si, err, c)
+			if gen != e.gen {
+				return // the answer was a 401 on the side in use: recovery began
 			}
 			then()
 		}
 	})
 }
 
-// recordHealth stores a poll result. It returns false when the result
-// stopped the engine (401).
-func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error) bool {
+// recordHealth stores a poll result made with credential c.
+func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error, c *credential) {
 	s := e.sides[i]
 	s.checkedAt = e.clk.Now()
 	if err == nil && si == nil {
@@ -75,13 +102,11 @@ func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error) bool {
 		s.info, s.infoErr = nil, err
 		s.lastErr = e.scrub(err.Error())
 		if classify(err) == kindUnauthorized {
-			e.stopUnauthorized(i, "SystemInfo")
-			return false
+			e.onRefused(i, c, "SystemInfo")
 		}
-		return true
+		return
 	}
 	s.info, s.infoErr = si, nil
-	return true
 }
 
 // usable reports whether side i may be connected to now: IN_SERVICE (first),
@@ -91,7 +116,7 @@ func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error) bool {
 // a missing presence must not block a failover).
 func (e *Engine) usable(i int, allowMaintenance bool) bool {
 	s := e.sides[i]
-	if !s.info.InService() {
+	if e.refusedBy(i) || !s.info.InService() {
 		return false
 	}
 	if s.info.InMaintenance() && !allowMaintenance {
@@ -139,14 +164,19 @@ func (e *Engine) decide() {
 	}
 }
 
-// noSide reports disconnected and polls again after PollInterval, forever.
-// Each new period gives every side a fresh set of transport attempts.
+// noSide reports disconnected (unauthorized when a side refused the
+// current credentials) and polls again after PollInterval, forever. Each
+// new period gives every side a fresh set of transport attempts.
 func (e *Engine) noSide() {
 	e.newStep(phWaiting)
 	for _, s := range e.sides {
 		s.dialFails = 0
 	}
-	e.setConn(StateDisconnected, e.cur, ReasonNoSideUsable)
+	if len(e.refusedSides()) > 0 {
+		e.setConn(StateUnauthorized, e.refusingSide(), ReasonUnauthorized)
+	} else {
+		e.setConn(StateDisconnected, e.cur, ReasonNoSideUsable)
+	}
 	e.afterStep(e.nextPoll(), e.round)
 }
 
@@ -258,26 +288,6 @@ func (e *Engine) startMove() {
 		e.record("jitter", -1, d.String())
 		e.afterStep(d, func() { e.connect(a) })
 	})
-}
-
-// stopUnauthorized ends all activity after a 401 (SPEC §3.3.9): five bad
-// attempts would lock the account, so nothing is retried.
-func (e *Engine) stopUnauthorized(side int, what string) {
-	if e.phase == phStopped || e.closed {
-		return
-	}
-	e.newStep(phStopped)
-	e.stopAllTimers()
-	e.dropSession()
-	e.failAllRequests(ErrUnauthorized)
-	e.emit(ErrorEvent{
-		Code:    ErrCodeUnauthorized,
-		Message: "credentials refused (" + what + "); stopped without retrying",
-		Side:    e.sides[side].name,
-		Fatal:   true,
-	})
-	e.record("unauthorized", side, what)
-	e.setConn(StateUnauthorized, side, ReasonUnauthorized)
 }
 
 // elapsedSince is a helper for windows measured on the engine clock.

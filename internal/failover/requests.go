@@ -95,8 +95,8 @@ func (e *Engine) startRequest(p *pendingRequest) {
 	case e.closed:
 		e.finishRequest(p, nil, e.reqError(p, ErrClosed, 0, "engine closed"))
 		return
-	case e.phase == phStopped:
-		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, 0, "stopped after 401"))
+	case e.phase == phStopped && e.cfg.GetToken == nil:
+		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, 0, "credentials refused; waiting for new ones (setAuth)"))
 		return
 	case !slices.Contains([]string{"GET", "PUT", "POST", "DELETE"}, p.method):
 		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, "unsupported method"))
@@ -111,7 +111,7 @@ func (e *Engine) startRequest(p *pendingRequest) {
 }
 
 func (e *Engine) sendOrQueue(p *pendingRequest) {
-	if e.phase == phConnected && e.sess != nil {
+	if e.phase == phConnected && e.sess != nil && e.credLive() {
 		e.send(p)
 		return
 	}
@@ -131,7 +131,11 @@ func (e *Engine) sendOrQueue(p *pendingRequest) {
 func (e *Engine) flushRequests() {
 	q := e.queued
 	e.queued = nil
-	for _, p := range q {
+	for i, p := range q {
+		if !e.credLive() {
+			e.queued = append(e.queued, q[i:]...)
+			return
+		}
 		if p.state == reqQueued {
 			e.send(p)
 		}
@@ -144,16 +148,16 @@ func (e *Engine) send(p *pendingRequest) {
 	i := e.cur
 	p.side = i
 	e.byReqID[p.id] = p
-	rest := e.sides[i].cfg.REST
+	rest, c := e.sides[i].cfg.REST, e.cred
 	method, path, body, id := p.method, p.path, p.body, p.id
 	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		resp, err := rest.Do(ctx, method, path, body, id)
 		err = ioErr(ctx, err)
-		return func() { e.onSent(p, i, resp, err) }
+		return func() { e.onSent(p, i, c, resp, err) }
 	})
 }
 
-func (e *Engine) onSent(p *pendingRequest, i int, resp *RawResponse, err error) {
+func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawResponse, err error) {
 	if p.state != reqSending {
 		return
 	}
@@ -189,7 +193,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, resp *RawResponse, err error) 
 	switch kind {
 	case kindUnauthorized:
 		finish(ErrUnauthorized)
-		e.confirmUnauthorized(i, p.method, p.path)
+		e.confirmUnauthorized(i, c, p.method, p.path)
 	case kindOutOfService, kindTransport, kindTimeout:
 		retryable := p.method == "GET" || p.method == "PUT" || (p.method == "POST" && e.pol.RetryPOST)
 		if !retryable || p.retries >= e.pol.Retry503.Count {
@@ -324,27 +328,17 @@ func snippet(b []byte) string {
 // confirmUnauthorized decides what a page request's 401 means. Finesse also
 // answers 401 when an agent reads an object that is not its own ("Invalid
 // Authorization User Specified"), so a 401 on another user's record must not
-// end the agent's softphone. The agent's own User is asked once: a 401 there
-// means the credentials are bad and the engine stops (SPEC §3.3.9); anything
-// else leaves the 401 to the page. A 401 on the agent's own objects needs no
-// second attempt, which would only count towards the account lock-out.
-func (e *Engine) confirmUnauthorized(i int, method, path string) {
+// end the agent's session; it goes to the page as it came. A 401 on the
+// agent's own objects is a refusal of credential c by side i (SPEC §3.3.9).
+// Nothing is asked again to find out which it was: a second request with a
+// bad credential would count towards the account lock-out, and the
+// invariant is one 401 per side per credential.
+func (e *Engine) confirmUnauthorized(i int, c *credential, method, path string) {
 	what := method + " " + path
 	own := "/finesse/api/User/" + e.cfg.AgentID
 	if path == own || strings.HasPrefix(path, own+"/") {
-		e.stopUnauthorized(i, "request "+what)
+		e.onRefused(i, c, "request "+what)
 		return
 	}
-	rest, id := e.sides[i].cfg.REST, e.cfg.AgentID
-	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
-		_, err := rest.User(ctx, id)
-		err = ioErr(ctx, err)
-		return func() {
-			if classify(err) == kindUnauthorized {
-				e.stopUnauthorized(i, "request "+what+", and the agent's own User")
-				return
-			}
-			e.record("request-401", i, what+": refused for this object; the agent's credentials still work")
-		}
-	})
+	e.record("request-401", i, what+": refused for this object; left to the page")
 }

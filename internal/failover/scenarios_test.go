@@ -1,13 +1,16 @@
 package failover
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/finesse-ha/finesse-ha/internal/bosh"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/notify"
 )
 
 // One test per row of SPEC §5. Each asserts the final state, the event
@@ -37,7 +40,7 @@ func TestStartConnectsAndSyncs(t *testing.T) {
 	assert.Equal(t, finesse.StateNotReady, snap.Agent.State)
 	assert.Equal(t, "up", snap.Sides[0].Notification)
 	assert.True(t, snap.Sides[0].Active)
-	assert.Equal(t, DefaultResource, h.A.endpoints[0].Resource)
+	assert.Empty(t, h.A.endpoints[0].Resource, "notify binds a resource unique to the session")
 	assert.Equal(t, "fin-a", h.A.endpoints[0].Domain, "XMPP domain from SystemInfo")
 }
 
@@ -431,40 +434,51 @@ func TestS14_CallStartsDuringGapAndCallDataLost(t *testing.T) {
 	assert.Len(t, h.addedPerCall(), 2)
 }
 
+// S15: B refuses the credentials after A died (AWDB down, cache expired).
+// The engine waits in unauthorized (B refused), keeps watching A, never
+// sends B the refused credential again, and new credentials resume it.
 func TestS15_UnauthorizedAfterSwitch(t *testing.T) {
 	h := newHarness(t, 15)
 	h.start("A")
-	h.B.with(func() { h.B.unauthorized = true }) // AWDB down, cache expired
+	h.B.with(func() { h.B.refuse[testPassword] = true }) // AWDB down, cache expired
 	m := h.mark()
 	h.A.kill()
 	h.run(30 * time.Second)
 
 	evs := h.eventsSince(m)
 	assert.Equal(t, []string{"reconnecting/A", "failing-over/B", "unauthorized/B"}, connTrail(evs))
+	last := connEvents(evs)[2]
+	assert.Equal(t, []string{"B"}, last.Refused)
 	errs := errorEvents(evs)
 	require.Len(t, errs, 1)
-	assert.True(t, errs[0].Fatal)
+	assert.False(t, errs[0].Fatal, "a waiting state, not a stop")
 	assert.Equal(t, ErrCodeUnauthorized, errs[0].Code)
+	assert.Equal(t, "B", errs[0].Side)
 
-	ops := func() int {
+	bOps := func() int {
 		n := 0
-		for _, f := range h.sides {
-			f.with(func() {
-				for _, c := range f.ops {
-					n += c
-				}
-			})
-		}
+		h.B.with(func() {
+			for _, c := range h.B.ops {
+				n += c
+			}
+		})
 		return n
 	}
-	before := ops()
+	before, polls := bOps(), h.A.count("SystemInfo")
 	h.run(10 * time.Minute)
-	assert.Equal(t, before, ops(), "no retry loop after 401")
+	assert.Equal(t, before, bOps(), "B is never asked again with the refused password")
 	assert.Equal(t, 1, h.B.count("Dial"))
-	assert.Len(t, connTrail(h.eventsSince(m)), 3)
+	assert.GreaterOrEqual(t, h.A.count("SystemInfo")-polls, 50, "A is still watched on the poll schedule")
+	assert.Equal(t, StateUnauthorized, h.e.Snapshot().Connection.State)
+	h.B.with(func() { assert.Equal(t, 1, h.B.got401[testPassword], "one 401 per side per credential") })
 
-	_, err := h.e.Request(t.Context(), "GET", "/finesse/api/User/1001001", nil)
-	require.ErrorIs(t, err, ErrUnauthorized)
+	// The page hands over new credentials: B may be tried with them.
+	require.NoError(t, h.e.SetAuth(finesse.Auth{Username: h.agentID, Password: "n3w-Pa55word"}))
+	took, ok := h.runUntil(15*time.Second, h.connectedTo("B"))
+	require.True(t, ok, "setAuth resumes: %v", connTrail(h.eventsSince(m)))
+	assert.LessOrEqual(t, took, 5*time.Second)
+	eps := h.B.endpoints
+	assert.Equal(t, "n3w-Pa55word", eps[len(eps)-1].Password, "the next login uses the new password")
 	h.requireNoSecrets()
 }
 
@@ -591,4 +605,51 @@ func TestS18_BusyPausesGrow(t *testing.T) {
 	n := h.B.count("SystemInfo") - polls
 	assert.GreaterOrEqual(t, n, 8, "polled sooner than the poll interval")
 	assert.LessOrEqual(t, n, 11, "backed off while B stays busy")
+}
+
+// S23: another session keeps binding the client's full JID. Each conflict
+// is reported as reason conflict, and the next bind waits at least the poll
+// interval: over 60 s there is no bind storm.
+func TestS23_ConflictIsNotABindStorm(t *testing.T) {
+	h := newHarness(t, 23)
+	h.start("A")
+	m := h.mark()
+	h.A.with(func() { h.A.conflictAfter = 100 * time.Millisecond })
+	h.A.dropSessions("restart") // the next session is the first to be taken over
+	h.run(60 * time.Second)
+
+	var conflicts int
+	for _, c := range connEvents(h.eventsSince(m)) {
+		if c.Reason == ReasonConflict {
+			conflicts++
+			assert.Equal(t, StateReconnecting, c.State)
+		}
+	}
+	assert.GreaterOrEqual(t, conflicts, 3)
+	h.A.with(func() {
+		times := h.A.dialTimes[1:] // from the first taken-over session on
+		require.GreaterOrEqual(t, len(times), 2)
+		assert.LessOrEqual(t, len(times), 1+int(60*time.Second/h.e.pol.PollInterval), "binds over 60 s")
+		for k := 2; k < len(times); k++ {
+			assert.GreaterOrEqual(t, times[k].Sub(times[k-1]), h.e.pol.PollInterval, "bind %d came too soon", k)
+		}
+	})
+	assert.Zero(t, h.B.count("Dial"), "a conflict is not a reason to leave the side")
+}
+
+// A bind refused with conflict during the dial waits the same pause.
+func TestConflictAtBindWaits(t *testing.T) {
+	h := newHarness(t, 231)
+	h.start("A")
+	h.A.with(func() { h.A.bindConflict = true })
+	h.A.dropSessions("restart")
+	dials := h.A.count("Dial")
+	h.run(60 * time.Second)
+	assert.LessOrEqual(t, h.A.count("Dial")-dials, 1+int(60*time.Second/h.e.pol.PollInterval))
+	assert.Zero(t, h.B.count("Dial"))
+
+	assert.True(t, isConflict(fmt.Errorf("dial: %w", &notify.BindError{Condition: "conflict"})))
+	assert.True(t, isConflict(&notify.LostError{Cause: &bosh.TerminateError{Condition: "remote-stream-error", StreamError: "conflict"}}))
+	assert.False(t, isConflict(&notify.StreamError{Condition: "system-shutdown"}))
+	assert.False(t, isConflict(nil))
 }

@@ -4,49 +4,87 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
 const redacted = "[redacted]"
 
 // collectSecrets lists every credential form that could leak into an error
-// text: passwords/tokens as given and as they appear in a Basic header.
+// text: passwords/tokens as given, as they appear in a Basic header and as
+// the base64 of a SASL PLAIN response.
 func collectSecrets(cfg Config) []string {
 	var out []string
+	for _, s := range cfg.Secrets {
+		out = addSecretForms(out, s)
+	}
+	for _, sd := range cfg.Sides {
+		out = addSecretForms(out, sd.Endpoint.Password, sd.Endpoint.Username, cfg.AgentID)
+	}
+	out = addAuthForms(out, cfg.Auth, cfg.AgentID)
+	sortSecrets(out)
+	return out
+}
+
+// addSecretForms adds secret, its base64, and for each user the Basic
+// (user:secret) and SASL PLAIN (\x00user\x00secret) encodings.
+func addSecretForms(out []string, secret string, users ...string) []string {
+	if secret == "" {
+		return out
+	}
 	add := func(s string) {
 		if s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
-	for _, s := range cfg.Secrets {
-		add(s)
-		add(base64.StdEncoding.EncodeToString([]byte(s)))
-	}
-	for _, sd := range cfg.Sides {
-		p := sd.Endpoint.Password
-		if p == "" {
-			continue
-		}
-		add(p)
-		add(base64.StdEncoding.EncodeToString([]byte(p)))
-		for _, user := range []string{sd.Endpoint.Username, cfg.AgentID} {
-			if user != "" {
-				add(base64.StdEncoding.EncodeToString([]byte(user + ":" + p)))
-			}
+	enc := base64.StdEncoding.EncodeToString
+	add(secret)
+	add(enc([]byte(secret)))
+	for _, user := range users {
+		if user != "" {
+			add(enc([]byte(user + ":" + secret)))
+			add(enc([]byte("\x00" + user + "\x00" + secret)))
 		}
 	}
-	// Longest first, so a secret containing another is replaced whole.
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
 	return out
 }
 
+func addAuthForms(out []string, a finesse.Auth, agentID string) []string {
+	out = addSecretForms(out, a.Password, a.Username, agentID)
+	return addSecretForms(out, a.Token, a.Username, agentID)
+}
+
+// Longest first, so a secret containing another is replaced whole.
+func sortSecrets(out []string) {
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+}
+
+// addSecrets makes credentials that arrived at run time (SetAuth,
+// GetToken) scrubbed like the first ones. Old ones stay: a late error may
+// still quote them.
+func (e *Engine) addSecrets(a finesse.Auth) {
+	e.secMu.Lock()
+	defer e.secMu.Unlock()
+	e.secrets = addAuthForms(e.secrets, a, e.cfg.AgentID)
+	sortSecrets(e.secrets)
+}
+
 // scrub removes credentials from text bound for events, history or errors.
-// It is called with and without the state lock: it reads only e.secrets,
-// which never changes after New.
+// It is called with and without the state lock.
 func (e *Engine) scrub(s string) string {
+	e.secMu.RLock()
+	defer e.secMu.RUnlock()
 	for _, sec := range e.secrets {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, redacted)
 		}
 	}
 	return s
+}
+
+// secretList is a copy of the secrets, for tests.
+func (e *Engine) secretList() []string {
+	e.secMu.RLock()
+	defer e.secMu.RUnlock()
+	return slices.Clone(e.secrets)
 }

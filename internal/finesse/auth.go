@@ -1,6 +1,7 @@
 package finesse
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -41,6 +42,16 @@ func (a Auth) header() string {
 	default:
 		return ""
 	}
+}
+
+// Validate reports whether a can be sent: Basic or Bearer, and nothing that
+// cannot go into a header (see validate). Its errors name the field, never
+// a value.
+func (a Auth) Validate() error {
+	if a.Scheme() == "" {
+		return invalidf("auth: no credentials")
+	}
+	return a.validate()
 }
 
 // validate rejects credentials that cannot be sent as a header: a colon in a
@@ -106,3 +117,26 @@ func (a Auth) Format(f fmt.State, verb rune) {
 
 // MarshalText keeps secrets out of JSON, XML and structured logs.
 func (a Auth) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+type authKey struct{}
+
+// ContextWithAuth makes the Client send a, instead of its own credentials,
+// with every request made with the returned context. The failover engine
+// decides per request which credential a side gets (a side that refused one
+// is never sent it again), so the credential travels with the request and
+// a 401 is attributed to exactly the credential that was sent. An Auth that
+// fails validation is ignored.
+func ContextWithAuth(ctx context.Context, a Auth) context.Context {
+	if a.validate() != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, authKey{}, a)
+}
+
+func authFrom(ctx context.Context) (Auth, bool) {
+	if ctx == nil {
+		return Auth{}, false
+	}
+	a, ok := ctx.Value(authKey{}).(Auth)
+	return a, ok
+}

@@ -1,6 +1,8 @@
 package finesse
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -79,4 +81,19 @@ func TestAuthValidate(t *testing.T) {
 			assert.NotContains(t, err.Error(), a.Password)
 		}
 	}
+}
+
+func TestContextWithAuthOverridesPerRequest(t *testing.T) {
+	d := &headerDoer{}
+	c, err := NewClient("https://fin-a:8445", d, Auth{Username: "1001", Password: "old"})
+	require.NoError(t, err)
+	sent := func(ctx context.Context) string {
+		_, err := c.SignIn(ctx, "1001", "1001")
+		require.NoError(t, err)
+		return d.req.Header.Get("Authorization")
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("1001:old"))
+	assert.Equal(t, "Bearer tok-1", sent(ContextWithAuth(context.Background(), Auth{Token: "tok-1"})))
+	assert.Equal(t, basic, sent(context.Background()), "the client's own credentials without one")
+	assert.Equal(t, basic, sent(ContextWithAuth(context.Background(), Auth{Token: "bad token"})), "an invalid override is ignored")
 }

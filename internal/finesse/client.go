@@ -224,6 +224,9 @@ func (c *Client) do(ctx context.Context, method string, ref pathRef, body []byte
 		return e
 	}
 	auth := c.Auth()
+	if a, ok := authFrom(ctx); ok {
+		auth = a
+	}
 	requestID := ""
 	if method != http.MethodGet {
 		if id, ok := requestIDFrom(ctx); ok {

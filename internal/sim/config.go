@@ -36,6 +36,15 @@ type Config struct {
 	// set, is accepted as a Bearer token (REST) or SASL password for any agent.
 	Password string
 	Token    string
+	// SSO turns on SSO mode (sso.go): logins need a token issued by
+	// IssueToken (POST /control/token) that has not expired; passwords are
+	// refused. SystemInfo reports systemAuthMode SSO.
+	SSO bool
+	// LockoutAfter failed logins of an agent lock its account for
+	// LockoutFor, as Finesse does (5 and 5 min). Zero: 5 in SSO mode, no
+	// lock-out otherwise; negative: never.
+	LockoutAfter int
+	LockoutFor   time.Duration
 
 	// CallEvery, when positive, offers an incoming call to a Ready agent at
 	// this interval. RingTimeout ends unanswered calls (caller abandons);
@@ -194,4 +203,21 @@ func validAgentID(id string) bool {
 		}
 	}
 	return true
+}
+
+func (c Config) lockoutAfter() int {
+	switch {
+	case c.LockoutAfter < 0:
+		return 0
+	case c.LockoutAfter == 0 && c.SSO:
+		return 5
+	}
+	return c.LockoutAfter
+}
+
+func (c Config) lockoutFor() time.Duration {
+	if c.LockoutFor <= 0 {
+		return 5 * time.Minute
+	}
+	return c.LockoutFor
 }

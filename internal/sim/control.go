@@ -104,6 +104,7 @@ func (p *Pair) controlHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"dialogId": id})
 	})
 	mux.HandleFunc("/control/signin", p.handleSignIn)
+	mux.HandleFunc("/control/token", p.handleToken)
 	mux.HandleFunc("/control/flood", p.handleFlood)
 	mounts := map[string]overlayFS{}
 	var prefixes []string

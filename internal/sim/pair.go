@@ -19,6 +19,7 @@ type Pair struct {
 	cfg  Config
 	cc   *center
 	a, b *Side
+	auth *authBook // SSO tokens and lock-out (sso.go)
 
 	// faultMu serialises faults so that the status change each one causes
 	// is published exactly once.
@@ -39,7 +40,7 @@ func New(cfg Config) (*Pair, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pair{cfg: cfg, stop: make(chan struct{})}
+	p := &Pair{cfg: cfg, stop: make(chan struct{}), auth: newAuthBook()}
 	p.cc = newCenter(cfg, p.publish)
 	p.a = newSide(p, "A", cfg.HostA, cfg.PortA)
 	p.b = newSide(p, "B", cfg.HostB, cfg.PortB)
@@ -158,11 +159,6 @@ func (p *Pair) SignIn(id string, ready bool) error {
 		return p.cc.changeState(id, userChange{State: finesse.StateReady}, "")
 	}
 	return nil
-}
-
-// credentialOK reports whether secret is the agents' password or the token.
-func (p *Pair) credentialOK(secret string) bool {
-	return constantEqual(secret, p.cfg.Password) || (p.cfg.Token != "" && constantEqual(secret, p.cfg.Token))
 }
 
 // publish sends a change to both sides' subscribers. It runs with the

@@ -87,20 +87,24 @@ func (s *Side) serveREST(w http.ResponseWriter, r *http.Request) {
 // which in this simulator stands for any agent.
 func (s *Side) authenticate(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
-	var login string
-	var ok bool
 	switch {
 	case strings.HasPrefix(h, "Basic "):
-		var pass string
-		login, pass, ok = r.BasicAuth()
-		ok = ok && s.pair.cc.exists(login) && constantEqual(pass, s.pair.cfg.Password)
+		login, pass, ok := r.BasicAuth()
+		if !ok || !s.pair.cc.exists(login) {
+			s.refused("", pass)
+			return login, false
+		}
+		if s.pair.cfg.SSO {
+			s.refused(login, pass) // SSO mode: passwords are not accepted
+			return login, false
+		}
+		return s.checkLogin(login, pass, false)
 	case strings.HasPrefix(h, "Bearer "):
-		ok = s.pair.cfg.Token != "" && constantEqual(strings.TrimPrefix(h, "Bearer "), s.pair.cfg.Token)
+		login, ok := s.checkLogin("", strings.TrimPrefix(h, "Bearer "), true)
+		return login, ok
 	}
-	if ok && s.takeAuthFailure() {
-		ok = false
-	}
-	return login, ok
+	s.refused("", "")
+	return "", false
 }
 
 func constantEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -35,6 +36,10 @@ type Side struct {
 	parked map[net.Conn]struct{}
 	// websockets are the hijacked WebSocket connections (websocket.go).
 	websockets map[*wsConn]struct{}
+	// refusedBy counts refused logins per CredentialKey; bindsBy counts
+	// resource binds per agent (sso.go).
+	refusedBy map[string]uint64
+	bindsBy   map[string]uint64
 }
 
 // sideFaults are the faults injected into one side.
@@ -57,6 +62,7 @@ func newSide(p *Pair, name, host string, port int) *Side {
 	s.xmpp = xmppd.New(xmppd.Config{
 		Domain:        host,
 		Authenticate:  s.authenticateSASL,
+		OnBind:        s.noteBind,
 		AutoNodes:     autoNodes,
 		MaxWait:       p.cfg.BOSHMaxWait,
 		Inactivity:    p.cfg.BOSHInactivity,
@@ -127,6 +133,7 @@ func (s *Side) statusLocked() (finesse.Status, string) {
 func (s *Side) Metrics() Metrics {
 	s.mu.Lock()
 	parked := len(s.parked)
+	refusedBy, bindsBy := maps.Clone(s.refusedBy), maps.Clone(s.bindsBy)
 	s.mu.Unlock()
 	return Metrics{
 		Requests:         s.ctr.requests.Load(),
@@ -139,6 +146,8 @@ func (s *Side) Metrics() Metrics {
 		Status503:        s.ctr.status503.Load(),
 		CapacityRejected: s.ctr.capacityRejected.Load(),
 		Unauthorized:     s.ctr.unauthorized.Load() + s.xmpp.Stats().AuthFailures,
+		UnauthorizedBy:   refusedBy,
+		BindsBy:          bindsBy,
 		Parked:           parked,
 		XMPP:             s.xmpp.Stats(),
 	}
@@ -358,11 +367,15 @@ func (s *Side) takeAuthFailure() bool {
 	return s.spend(func(f *sideFaults) *int { return &f.failAuth })
 }
 
-// authenticateSASL checks XMPP credentials: the agent's password or the
-// SSO token, as Finesse's notification service does.
+// authenticateSASL checks XMPP credentials: the agent's password or an
+// SSO token, as Finesse's notification service does (sso.go).
 func (s *Side) authenticateSASL(user, password string) bool {
-	ok := s.pair.cc.exists(user) && s.pair.credentialOK(password)
-	return ok && !s.takeAuthFailure()
+	if !s.pair.cc.exists(user) {
+		s.refused("", password)
+		return false
+	}
+	_, ok := s.checkLogin(user, password, false)
+	return ok
 }
 
 // systemInfo renders this side's SystemInfo.
@@ -378,7 +391,10 @@ func (s *Side) systemInfo() *finesse.SystemInfo {
 		mtime = strconv.Itoa(int(time.Since(f.maintenanceSince) / time.Millisecond))
 	}
 	auth := "NON_SSO"
-	if p.cfg.Token != "" {
+	switch {
+	case p.cfg.SSO:
+		auth = "SSO"
+	case p.cfg.Token != "":
 		auth = "HYBRID"
 	}
 	node := func(x *Side) *finesse.Node {

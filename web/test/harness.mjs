@@ -64,6 +64,9 @@ export class FakeHandle {
   history() { return this.historyJSON; }
   request(...args) { this.requests.push(args); return this.requestImpl(...args); }
   close() { this.closeCalls++; return this.closeImpl(); }
+  setAuthCalls = [];
+  setAuthImpl = async () => {};
+  setAuth(json) { this.setAuthCalls.push(json); return this.setAuthImpl(json); }
 }
 
 /** A fake __finesseHA: records createClient calls and keeps each emit. */
@@ -75,8 +78,8 @@ export class FakeAPI {
   rejectWith = undefined;
   /** Called with emit before createClient resolves (to emit early events). */
   beforeResolve = undefined;
-  createClient(optionsJSON, emit) {
-    this.calls.push({ optionsJSON, emit });
+  createClient(optionsJSON, emit, getToken) {
+    this.calls.push({ optionsJSON, emit, getToken });
     if (this.rejectWith !== undefined) return Promise.reject(this.rejectWith);
     const handle = new FakeHandle();
     this.handles.push(handle);

@@ -24,6 +24,8 @@ type Config struct {
 	// Authenticate checks SASL PLAIN credentials (password or SSO token).
 	// It must be safe for concurrent use.
 	Authenticate func(username, password string) bool
+	// OnBind, if set, is told of every resource bind (metrics per agent).
+	OnBind func(username, resource string)
 	// AutoNodes lists the nodes a user is subscribed to on bind, as Finesse
 	// subscribes agents automatically (User, Dialogs, SystemInfo).
 	AutoNodes func(username string) []string
@@ -326,6 +328,9 @@ func (s *Server) subscriptions(bare, full string) [][2]string {
 // why Finesse reserves the resource "desktop" for its own desktop.
 func (s *Server) bind(st *stream) {
 	s.binds.Add(1)
+	if s.cfg.OnBind != nil {
+		s.cfg.OnBind(st.user, st.resource)
+	}
 	if st.resource == "desktop" {
 		s.desktopBinds.Add(1)
 	}

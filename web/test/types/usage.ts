@@ -21,7 +21,7 @@ const reasons = {
   start: '', 'notification-lost': 'lost notifications', 'out-of-service': 'server out of service',
   'presence-unavailable': 'Finesse going down', 'keepalive-timeout': 'no answer', maintenance: 'maintenance',
   'no-side-usable': 'no server usable', recovered: 'recovered', switched: 'switched server', unauthorized: 'refused',
-  closed: 'closed', desktop: 'desktop', conflict: 'desktop conflict',
+  'token-expired': 'sign-in expired', closed: 'closed', desktop: 'desktop', conflict: 'another session took over',
 } satisfies Record<Reason, string>;
 
 const historyKinds = {
@@ -29,10 +29,11 @@ const historyKinds = {
   trigger: 1, poll: 1, busy: 1, jitter: 1, connect: 1, 'connect-failed': 1, switch: 1, signin: 1,
   'notification-lost': 1, 'finesse-presence': 1, ping: 1, recheck: 1, 'forced-logout': 1, relogin: 1,
   'restore-state': 1, 'request-retry': 1, 'request-401': 1, error: 1, 'unknown-status': 1,
+  credentials: 1, 'token-refresh': 1, 'token-expired': 1, conflict: 1,
 } satisfies Record<HistoryKind, number>;
 
 const errorCodes = {
-  unauthorized: true, 'resync-failed': false, 'subscribe-failed': false, 'signin-failed': false,
+  unauthorized: true, 'token-refresh-failed': true, 'token-expired': true, 'resync-failed': false, 'subscribe-failed': false, 'signin-failed': false,
   'restore-state-failed': false, 'decode-failed': false, 'api-error': false, internal: false,
   listener: false, 'bad-event': false, 'runtime-exit': true, user: false,
 } satisfies Record<ErrorCode, boolean>;
@@ -49,7 +50,7 @@ const use = (...v: unknown[]) => { out.push(...v); };
 
 function onConnection(e: ConnectionEvent): string {
   const t: Transport | undefined = e.transport;
-  use(e.host, e.since.length, e.attempt + 1, t === undefined ? '' : transports[t]);
+  use(e.host, e.since.length, e.attempt + 1, t === undefined ? '' : transports[t], (e.refused ?? []).map((s) => sides[s]));
   return `${connStates[e.state]} (${reasons[e.reason]}) on ${sides[e.side]}`;
 }
 
@@ -123,6 +124,17 @@ export async function page(): Promise<void> {
   snapshot(client.snapshot());
   history(client.history());
   result(await client.request('GET', '/finesse/api/User/1001001'));
+  await client.setAuth({ token: 'y' });
+  await client.setAuth({ username: '1001001', password: 'p' });
   use(eventTypes, client.version);
   await client.close();
+
+  // SSO with a token source only: createClient asks getToken() for the first token.
+  const sso = await createClient({
+    sides: ['https://fin-a.example.com:8445'],
+    agent: { id: '1001001', extension: '1001001' },
+    auth: { getToken: async () => 'fresh' },
+    transport: 'bosh',
+  });
+  await sso.close();
 }
