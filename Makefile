@@ -65,10 +65,13 @@ probes:
 fuzz:
 	@./build/fuzz.sh $(FUZZTIME)
 
+# The ES modules next to index.js: the loader and the worker runtime host (worker.js and what it imports).
+WEB_MODULES := web/loader.js web/remote.js web/host.js web/relay.js web/worker.js
+
 ## npm: the packable npm folder in dist/npm, and what `npm pack` would ship.
 npm: wasm
 	rm -rf $(DIST)/npm && mkdir -p $(DIST)/npm
-	cp web/package.json web/index.js web/index.d.ts web/README.md $(DIST)/npm/
+	cp web/package.json web/index.js web/index.d.ts web/README.md $(WEB_MODULES) $(DIST)/npm/
 	cp $(WASM) $(DIST)/wasm_exec.js $(DIST)/npm/
 	cd $(DIST)/npm && npm pack --dry-run
 

@@ -14,7 +14,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pkgDir = mkdtempSync(join(tmpdir(), 'finesse-ha-web-test-'));
-copyFileSync(join(here, '..', 'index.js'), join(pkgDir, 'index.js'));
+for (const f of ['index.js', 'loader.js', 'remote.js', 'host.js', 'relay.js']) copyFileSync(join(here, '..', f), join(pkgDir, f));
 writeFileSync(join(pkgDir, 'wasm_exec.js'), '// stand-in: tests define globalThis.Go themselves\n');
 process.on('exit', () => rmSync(pkgDir, { recursive: true, force: true }));
 
