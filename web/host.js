@@ -10,6 +10,7 @@
 //   {kind:'progress', loaded, total?}
 //   {kind:'events', events:[[type, json], ...], snapshot, history}
 //   {kind:'attached', version, snapshot, history} | {kind:'refused', message}
+//   {kind:'accepted', id}            a call reached the host
 //   {kind:'result', id, ok, value?, message?}
 // snapshot and history are JSON strings taken after the batch's events, so a
 // listener that reads snapshot() sees at least what its event says.
@@ -97,8 +98,11 @@ export class Host {
 
   /** Serves one page (or relay) over port. */
   serve(port) {
+    // One message at a time per port: a call right after an attach waits
+    // for the attach, whose first step is asynchronous.
+    let chain = Promise.resolve();
     port.onmessage = (e) => {
-      this.#onMessage(port, e.data).catch((err) => {
+      chain = chain.then(() => this.#onMessage(port, e.data)).catch((err) => {
         try {
           console.error(PREFIX + 'host: ' + errorMessage(err));
         } catch {
@@ -116,7 +120,11 @@ export class Host {
       case 'attach':
         return this.#attach(port, msg);
       case 'call':
-        return this.#call(port, msg);
+        // Said at once, so that a relay knows the call reached the client
+        // (and must not be sent again if this host dies before answering).
+        port.postMessage({ kind: 'accepted', id: msg.id });
+        this.#call(port, msg);
+        return undefined;
       case 'detach':
         this.detach(port);
         port.postMessage({ kind: 'result', id: msg.id, ok: true });

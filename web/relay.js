@@ -30,7 +30,11 @@ export class Relay {
   #pageAttached = false;
   #lastSnapshot = null;
   #local = null;
-  /** In-flight calls of the page: id -> op, answered with an error if the leader goes. */
+  /**
+   * In-flight calls of the page: id -> {msg, accepted}. When the leader
+   * goes, a call it never accepted is sent to the next one; a call it
+   * accepted but never answered may have reached Finesse, so it fails.
+   */
   #pending = new Map();
   /** The leader's ports for its followers: follower id -> MessagePort. */
   #followers = new Map();
@@ -77,7 +81,7 @@ export class Relay {
       this.#local.postMessage(msg);
       return;
     }
-    if ((msg.op === 'call' || msg.op === 'detach') && msg.id !== undefined) this.#pending.set(msg.id, msg.op);
+    if ((msg.op === 'call' || msg.op === 'detach') && msg.id !== undefined) this.#pending.set(msg.id, { msg, accepted: false });
     this.#toLeader(msg);
   }
 
@@ -100,6 +104,10 @@ export class Relay {
       this.#lastSnapshot = msg.snapshot;
     } else if (msg.kind === 'result') {
       this.#pending.delete(msg.id);
+    } else if (msg.kind === 'accepted') {
+      const p = this.#pending.get(msg.id);
+      if (p !== undefined) p.accepted = true;
+      return;
     }
     this.#page.postMessage(msg);
   }
@@ -109,8 +117,9 @@ export class Relay {
     if (d.op === 'leader') {
       if (this.role === 'follower' && d.id !== this.leaderId) {
         this.leaderId = d.id;
-        this.#failPending();
+        const resend = this.#settlePending();
         this.#toLeader(this.#reattach());
+        for (const m of resend) this.#toLeader(m);
       }
       return;
     }
@@ -147,25 +156,35 @@ export class Relay {
     return port;
   }
 
-  #failPending() {
-    for (const [id, op] of this.#pending) {
-      this.#page.postMessage(op === 'detach'
-        ? { kind: 'result', id, ok: true }
-        : { kind: 'result', id, ok: false, message: PREFIX + 'the tab that ran the client went away during this call, and another tab took over; the call may or may not have reached Finesse' });
+  /** Answers the calls the old leader accepted; returns those it never saw, to send again. */
+  #settlePending() {
+    const resend = [];
+    for (const [id, { msg, accepted }] of this.#pending) {
+      if (msg.op === 'detach') {
+        this.#page.postMessage({ kind: 'result', id, ok: true });
+        this.#pending.delete(id);
+      } else if (accepted) {
+        this.#page.postMessage({ kind: 'result', id, ok: false, message: PREFIX + 'the tab that ran the client went away during this call, and another tab took over; the call may or may not have reached Finesse' });
+        this.#pending.delete(id);
+      } else {
+        resend.push(msg);
+      }
     }
-    this.#pending.clear();
+    return resend;
   }
 
   #lead() {
     if (this.role === 'leader') return;
     this.role = 'leader';
-    this.#failPending();
+    const resend = this.#settlePending();
+    this.#pending.clear();
     const ch = new MessageChannel();
     this.#getHost().serve(ch.port1);
     this.#local = ch.port2;
     this.#local.onmessage = (e) => this.#toPage(e.data);
     if (typeof this.#local.start === 'function') this.#local.start();
     this.#local.postMessage(this.#reattach());
+    for (const m of resend) this.#local.postMessage(m);
     if (this.#bc !== null) this.#bc.postMessage({ op: 'leader', id: this.id });
   }
 }
