@@ -92,11 +92,15 @@ export class Relay {
   #toPage(msg) {
     if (msg.kind === 'hello') return;
     if (msg.kind === 'attached') {
+      const before = this.#lastSnapshot;
       this.#lastSnapshot = msg.snapshot;
       if (this.#pageAttached) {
-        // A re-attach after a takeover: the page is attached already;
-        // it only needs the new state.
-        msg = { kind: 'events', events: [], snapshot: msg.snapshot, history: msg.history };
+        // A re-attach after a takeover: the page is attached already; it
+        // needs the new state, and its connection as an event if that
+        // changed (the new client's own events went by before we joined).
+        const now = connectionOf(msg.snapshot);
+        const events = now !== null && now !== connectionOf(before) ? [['connection', now]] : [];
+        msg = { kind: 'events', events, snapshot: msg.snapshot, history: msg.history };
       } else {
         this.#pageAttached = true;
       }
@@ -186,5 +190,15 @@ export class Relay {
     this.#local.postMessage(this.#reattach());
     for (const m of resend) this.#local.postMessage(m);
     if (this.#bc !== null) this.#bc.postMessage({ op: 'leader', id: this.id });
+  }
+}
+
+/** The connection of a snapshot, as JSON, or null. */
+function connectionOf(snapshotJSON) {
+  try {
+    const c = JSON.parse(snapshotJSON).connection;
+    return c && typeof c === 'object' ? JSON.stringify(c) : null;
+  } catch {
+    return null;
   }
 }
