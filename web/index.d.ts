@@ -80,8 +80,41 @@ export interface ClientOptions {
    * Only the first `createClient` on a page loads the module; later calls reuse it.
    */
   wasmURL?: string | URL;
-  /** An already compiled module instead of `wasmURL` (exclusive with it). */
+  /** An already compiled module instead of `wasmURL` (exclusive with it); implies `runtime: 'page'`. */
   wasmModule?: WebAssembly.Module;
+  /**
+   * Where the Go runtime runs (SPEC §4.1; web/README.md "Runtimes"). Default `'auto'`:
+   * `'shared-worker'` where SharedWorker, Web Locks and a secure context are available, else
+   * `'worker'`, else `'page'`. An explicit runtime that cannot start here rejects `createClient`.
+   */
+  runtime?: RuntimeOption;
+  /**
+   * The worker host script. Default: `new URL('./worker.js', import.meta.url)`, next to this
+   * module; it must be of the page's origin (browsers load workers from their own origin only).
+   */
+  workerURL?: string | URL;
+  /**
+   * With a worker runtime: how long the shared client outlives the last page that detached
+   * (`close()`, closed tab, reload), in ms. Default 5000; 0 to 3,600,000. The first page of a
+   * session sets it.
+   */
+  graceMs?: number;
+  /** Called while the .wasm downloads: bytes so far, and the total when the server says it. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** `options.runtime`. */
+export type RuntimeOption = 'auto' | Runtime;
+
+/** Where a client's Go runtime runs: reported as `runtime` on `connection` events and in `snapshot()`. */
+export type Runtime = 'shared-worker' | 'worker' | 'page';
+
+/** `options.onProgress`'s argument. */
+export interface LoadProgress {
+  /** Bytes of finesse-ha.wasm received so far. */
+  loaded: number;
+  /** Its size, when the server sends a Content-Length for an uncompressed body. */
+  total?: number;
 }
 
 /**
@@ -130,6 +163,8 @@ export interface ConnectionEvent {
    * fallback on, `'bosh'` here means the side's WebSocket could not be opened.
    */
   transport?: 'websocket' | 'bosh';
+  /** Where this client's Go runtime runs (`options.runtime` as resolved). */
+  runtime?: Runtime;
 }
 
 /** Finesse agent states; other strings may appear with newer Finesse versions. */
@@ -249,6 +284,8 @@ export interface SideStatus {
 /** `client.snapshot()`. */
 export interface Snapshot {
   connection: ConnectionEvent;
+  /** Where this client's Go runtime runs. */
+  runtime: Runtime;
   /** The agent's last known state; null until the first one has arrived after createClient. */
   agent: AgentEvent | null;
   dialogs: Dialog[];
@@ -312,7 +349,11 @@ export declare class Client {
    * @example client.request('PUT', '/finesse/api/User/1001001', '<User><state>READY</state></User>')
    */
   request(method: string, path: string, body?: string): Promise<RequestResult>;
-  /** Stops the client; idempotent. Resolves after the `closed` connection event. */
+  /**
+   * Stops the client; idempotent. Resolves after the `closed` connection event. With a worker
+   * runtime this detaches this page only: the shared client runs on for the other pages and
+   * ends `graceMs` after the last one.
+   */
   close(): Promise<void>;
 }
 

@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/sim"
+)
+
+// S20 end to end: the page is hidden past Chrome's intensive-throttling
+// grace period in a browser that throttles as users' browsers do
+// (browserharness Config.Throttled), both sides go silent, then B answers
+// again. A client in a worker keeps its own timers and reaches B as fast
+// as when visible; the page runtime's timer chains would fire once a
+// minute (measured by the benchmarks, not asserted here).
+
+// s20Bound is SPEC §5 S20's bound: on B within 30 s of B answering.
+const s20Bound = 30 * time.Second
+
+// throttledHarness launches a second browser, throttling on, that serves
+// what the shared fixture serves. One per test: a browser starts in about
+// a second, and these tests take a minute each.
+func throttledHarness(t *testing.T) *browserharness.Harness {
+	t.Helper()
+	f := env(t)
+	h, err := browserharness.New(browserharness.Config{Static: f.h.Static(), Throttled: true})
+	require.NoError(t, err)
+	t.Cleanup(h.Close)
+	return h
+}
+
+// S20Run is one S20 run: how long after B answered the client was
+// connected on B, and whether the page stayed hidden throughout.
+type s20Result struct {
+	AfterB time.Duration
+	Hidden bool
+}
+
+// runS20 runs S20 with runtime in h (throttled or not, hidden or not) and
+// returns how long after B answered the client was connected on B, or
+// the limit if it was not.
+func runS20(t *testing.T, h *browserharness.Harness, runtime string, hide bool, limit time.Duration) s20Result {
+	t.Helper()
+	pair, err := h.StartPair(sim.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { pair.Close() })
+	require.NoError(t, pair.SignIn(scenarioAgent, true))
+
+	opts := runtimeOptions(pair, runtime)
+	opts["policy"] = map[string]int{"pollIntervalMs": 2000, "jitterMs": 0}
+	p := openRT(t, h, pair, opts)
+	p.waitConnected("A", firstConnect)
+
+	if hide {
+		show, err := p.tab.Hide()
+		require.NoError(t, err)
+		t.Cleanup(show)
+		vs, err := p.tab.VisibilityState()
+		require.NoError(t, err)
+		require.Equal(t, "hidden", vs, "a tab over the page hides it")
+		// Past the grace period, chained timers in the page fire once a minute.
+		time.Sleep(time.Duration(browserharness.IntensiveThrottlingGrace)*time.Second + 5*time.Second)
+	}
+
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultBlackhole, Side: "both"}))
+	p.waitFor("the silence noticed", 120*time.Second, func(s rtSnapshot) bool { return s.Connection.State != "connected" })
+	time.Sleep(10 * time.Second) // well into the recovery polls
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultBlackhole, Side: "B", Clear: true}))
+	answered := time.Now()
+
+	res := s20Result{AfterB: limit}
+	deadline := answered.Add(limit)
+	for time.Now().Before(deadline) {
+		s := p.snapshot()
+		if s.Connection.State == "connected" && s.Connection.Side == "B" {
+			res.AfterB = time.Since(answered)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if hide {
+		vs, err := p.tab.VisibilityState()
+		require.NoError(t, err)
+		res.Hidden = vs == "hidden"
+	} else {
+		res.Hidden = false
+	}
+	return res
+}
+
+func testS20Hidden(t *testing.T, runtime string) {
+	h := throttledHarness(t)
+	res := runS20(t, h, runtime, true, 2*s20Bound)
+	assert.True(t, res.Hidden, "the page stayed hidden")
+	assert.Less(t, res.AfterB, s20Bound, "hidden page, runtime %s: connected on B within 30 s of B answering", runtime)
+	t.Logf("S20 hidden, runtime %s: connected on B %v after B answered", runtime, res.AfterB.Round(100*time.Millisecond))
+}
+
+func TestE2E_S20_HiddenSharedWorker(t *testing.T) { testS20Hidden(t, "shared-worker") }
+
+func TestE2E_S20_HiddenWorker(t *testing.T) { testS20Hidden(t, "worker") }
