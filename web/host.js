@@ -5,11 +5,13 @@
 //   {op:'attach', optionsJSON, wasmURL?, graceMs?, lockName?, seed?}
 //   {op:'call', id, method, args}   any handle method but snapshot/history/close
 //   {op:'detach', id}
+//   {op:'stats'}                    for benchmarks; needs no attach
 // host -> page:
 //   {kind:'hello', hostLock?}       on serve; hostLock is held while the host lives
 //   {kind:'progress', loaded, total?}
 //   {kind:'events', events:[[type, json], ...], snapshot, history}
 //   {kind:'attached', version, snapshot, history} | {kind:'refused', message}
+//   {kind:'stats', wasmBytes, sessions, pages}
 //   {kind:'accepted', id}            a call reached the host
 //   {kind:'result', id, ok, value?, message?}
 // snapshot and history are JSON strings taken after the batch's events, so a
@@ -129,6 +131,13 @@ export class Host {
         this.detach(port);
         port.postMessage({ kind: 'result', id: msg.id, ok: true });
         return undefined;
+      case 'stats': {
+        let pages = 0;
+        for (const s of this.sessions.values()) pages += s.ports.size;
+        const wasmBytes = typeof this.#loader.memoryBytes === 'function' ? this.#loader.memoryBytes() : 0;
+        port.postMessage({ kind: 'stats', wasmBytes, sessions: this.sessions.size, pages });
+        return undefined;
+      }
       default:
         return undefined;
     }

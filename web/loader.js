@@ -32,6 +32,8 @@ export function createLoader() {
   let exitListeners = new Set();
   /** Progress listeners of the load under way. */
   let progressListeners = new Set();
+  /** The running instance's memory (Go exports it as "mem"), for stats. */
+  let memory = null;
 
   function load({ wasmURL, wasmModule, onProgress } = {}) {
     if (typeof onProgress === 'function') progressListeners.add(onProgress);
@@ -46,8 +48,9 @@ export function createLoader() {
           }
         }
       };
-      runtime = start(wasmURL, wasmModule, report, (why) => {
+      runtime = start(wasmURL, wasmModule, report, (m) => { memory = m; }, (why) => {
         runtime = null;
+        memory = null;
         const told = exitListeners;
         exitListeners = new Set();
         for (const fn of told) {
@@ -77,10 +80,15 @@ export function createLoader() {
     return () => exitListeners.delete(fn);
   }
 
-  return { load, onExit };
+  /** Bytes of the running Go instance's linear memory (0 when none): the Go heap's high-water mark. */
+  function memoryBytes() {
+    return memory !== null ? memory.buffer.byteLength : 0;
+  }
+
+  return { load, onExit, memoryBytes };
 }
 
-async function start(wasmURL, wasmModule, report, exited) {
+async function start(wasmURL, wasmModule, report, instantiated, exited) {
   if (typeof globalThis.Go !== 'function') {
     throw new Error(PREFIX + 'wasm_exec.js did not define globalThis.Go; the package was built without it');
   }
@@ -95,6 +103,9 @@ async function start(wasmURL, wasmModule, report, exited) {
   const instance = wasmModule
     ? await instantiateModule(wasmModule, go.importObject)
     : await fetchAndInstantiate(wasmURL ?? DEFAULT_WASM_URL, go.importObject, report);
+
+  const mem = instance && instance.exports && instance.exports.mem;
+  instantiated(typeof WebAssembly.Memory === 'function' && mem instanceof WebAssembly.Memory ? mem : null);
 
   let hasExited = false;
   let onExit;

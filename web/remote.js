@@ -10,6 +10,14 @@ import { PREFIX } from './loader.js';
 /** How long a worker has to say hello before 'auto' gives up on it. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
+/**
+ * The SharedWorker's options; a page that connects to the worker for
+ * another reason (a benchmark's stats) must give the same ones.
+ * extendedLifetime keeps the worker (and the session) through a reload of
+ * the only page, where the browser supports it.
+ */
+export const SHARED_WORKER_OPTIONS = Object.freeze({ type: 'module', name: 'finesse-ha', extendedLifetime: true });
+
 /** Thrown (and caught by createClient) when a runtime cannot start here. */
 export class RuntimeUnavailable extends Error {}
 
@@ -44,9 +52,7 @@ export async function connectWorker(kind, { workerURL, optionsJSON, wasmURL, gra
   let worker;
   try {
     if (kind === 'shared-worker') {
-      // extendedLifetime keeps the worker (and the session) through a
-      // reload of the only page, where the browser supports it.
-      worker = new g.SharedWorker(workerURL, { type: 'module', name: 'finesse-ha', extendedLifetime: true });
+      worker = new g.SharedWorker(workerURL, SHARED_WORKER_OPTIONS);
       port = worker.port;
     } else {
       worker = new g.Worker(workerURL, { type: 'module', name: 'finesse-ha' });
