@@ -255,6 +255,7 @@ class Session {
   #queue = [];
   #graceTimer = null;
   #ended = false;
+  #stopWatchingExit = () => {};
   /** Calls the pages already saw before a takeover: callKey -> dialog. */
   #seen = null;
 
@@ -278,6 +279,7 @@ class Session {
         onProgress: (p) => this.#post({ kind: 'progress', ...p }),
       });
       const stop = loader.onExit((why) => this.#runtimeExited(why));
+      this.#stopWatchingExit = stop;
       let handle;
       try {
         handle = await api.createClient(optionsJSON, this.emit);
@@ -319,6 +321,7 @@ class Session {
   end() {
     if (this.#ended) return;
     this.#ended = true;
+    this.#stopWatchingExit();
     if (this.#host.sessions.get(this.key) === this) this.#host.sessions.delete(this.key);
     if (this.handle !== null) {
       Promise.resolve()

@@ -27,9 +27,6 @@ const RUNTIMES = Object.freeze(['shared-worker', 'worker', 'page']);
 /** The longest grace period a page may ask for: an hour. */
 const MAX_GRACE_MS = 3_600_000;
 
-/** The worker host script, next to this module unless options.workerURL says otherwise. */
-const DEFAULT_WORKER_URL = new URL('./worker.js', import.meta.url);
-
 // ---------------------------------------------------------------------------
 // The page runtime: Go in this page, once per page.
 
@@ -174,7 +171,7 @@ async function createPageClient({ json, wasmURL, wasmModule, onProgress }) {
 async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress }) {
   const hub = new EventHub();
   const { handle, version } = await connectWorker(kind, {
-    workerURL: workerURL ?? DEFAULT_WORKER_URL,
+    workerURL,
     optionsJSON: json,
     // Resolved here: a relative wasmURL means relative to the page, as fetch would.
     wasmURL: wasmURL === undefined ? undefined : new URL(String(wasmURL), globalThis.location && globalThis.location.href).href,

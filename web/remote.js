@@ -40,7 +40,7 @@ export function workerSupport(kind, g = globalThis) {
 }
 
 /**
- * Starts kind's worker at workerURL and attaches to the client for
+ * Starts kind's worker at workerURL (default: worker.js next to this module) and attaches to the client for
  * optionsJSON. emit(type, json) receives events (the caller's EventHub
  * holds them until createClient resolves). Resolves with {handle, version}.
  * Rejects with RuntimeUnavailable when the worker cannot start (CSP
@@ -51,22 +51,29 @@ export async function connectWorker(kind, { workerURL, optionsJSON, wasmURL, gra
   let port;
   let worker;
   try {
+    // The default URL is written inside the constructor call on purpose:
+    // that is the form bundlers (webpack 5, Vite) recognize as a worker
+    // entry and build with its imports.
     if (kind === 'shared-worker') {
-      worker = new g.SharedWorker(workerURL, SHARED_WORKER_OPTIONS);
+      worker = workerURL === undefined
+        ? new SharedWorker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'finesse-ha', extendedLifetime: true })
+        : new SharedWorker(workerURL, SHARED_WORKER_OPTIONS);
       port = worker.port;
     } else {
-      worker = new g.Worker(workerURL, { type: 'module', name: 'finesse-ha' });
+      worker = workerURL === undefined
+        ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'finesse-ha' })
+        : new Worker(workerURL, { type: 'module', name: 'finesse-ha' });
       const ch = new g.MessageChannel();
       worker.postMessage({ op: 'connect' }, [ch.port2]);
       port = ch.port1;
     }
   } catch (err) {
-    throw new RuntimeUnavailable(PREFIX + 'cannot start the ' + kind + ' runtime from ' + String(workerURL) + ': ' + messageOf(err));
+    throw new RuntimeUnavailable(PREFIX + 'cannot start the ' + kind + ' runtime from ' + String(workerURL ?? 'worker.js') + ': ' + messageOf(err));
   }
 
   const conn = new Connection(port, emit, label, onProgress);
   port.start();
-  const hello = await conn.hello(worker, kind, workerURL);
+  const hello = await conn.hello(worker, kind, workerURL ?? 'worker.js');
 
   // A lock this page holds until close(): the host is granted it when the
   // page goes without close() and detaches it then.

@@ -180,6 +180,9 @@ func (r *pageRun) startState() (string, error) {
 	return s, err
 }
 
+// s20Silence is how long both sides stay silent after the client noticed.
+const s20Silence = 25 * time.Second
+
 // s20Limit bounds one S20 run after B answers again: a hidden page's
 // timer chains fire once a minute, so it needs a few of them.
 const s20Limit = 150 * time.Second
@@ -222,7 +225,7 @@ func (b *bench) s20Run(ctx context.Context, h *browserharness.Harness, runtime s
 		f.Errors = append(f.Errors, err.Error())
 		b.logf("browser S20 %s %s: failed: %v", runtime, f.ID, err)
 	}
-	pc := pageConfig{jitter: NoJitter, runtime: runtime, harness: h, policy: map[string]int{"pollIntervalMs": 2000, "jitterMs": 0}}
+	pc := pageConfig{jitter: NoJitter, runtime: runtime, harness: h}
 	hp, err := b.openPage(ctx, pc)
 	if err != nil {
 		fail(hidden, err)
@@ -291,8 +294,12 @@ func (b *bench) s20Run(ctx context.Context, h *browserharness.Harness, runtime s
 }
 
 // silentThenB black-holes both sides, waits until the client noticed and
-// for 10 s of recovery polls, lets B answer again and returns the seconds
-// until the page saw `connected` on B.
+// then s20Silence more, so that its requests into the hole have timed out
+// and it waits between SystemInfo polls (10 s, the default) on its
+// timers; then B answers again. It returns the seconds until the page saw
+// `connected` on B. While the side is silent nothing calls into the
+// client: a call into Go re-arms its timers from outside a timer chain,
+// which would hide the throttling this measures.
 func (r *pageRun) silentThenB(ctx context.Context) (float64, error) {
 	if err := r.pair.Apply(sim.Fault{Name: sim.FaultBlackhole, Side: "both"}); err != nil {
 		return 0, err
@@ -305,7 +312,7 @@ func (r *pageRun) silentThenB(ctx context.Context) (float64, error) {
 	select {
 	case <-ctx.Done():
 		return 0, ctx.Err()
-	case <-time.After(10 * time.Second):
+	case <-time.After(s20Silence):
 	}
 	answered := time.Now()
 	if err := r.pair.Apply(sim.Fault{Name: sim.FaultBlackhole, Side: "B", Clear: true}); err != nil {
