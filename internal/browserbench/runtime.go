@@ -315,7 +315,7 @@ func (r *pageRun) silentThenB(ctx context.Context) (float64, error) {
 	case <-time.After(s20Silence):
 	}
 	answered := time.Now()
-	if err := r.pair.Apply(sim.Fault{Name: sim.FaultBlackhole, Side: "B", Clear: true}); err != nil {
+	if err := r.pair.Apply(sim.Fault{Name: sim.FaultBlackholeLift, Side: "B"}); err != nil {
 		return 0, err
 	}
 	at, err := r.waitConnected(ctx, "B", pageMillis(answered), s20Limit)

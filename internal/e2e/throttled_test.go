@@ -14,7 +14,8 @@ import (
 // S20 end to end: the page is hidden past Chrome's intensive-throttling
 // grace period in a browser that throttles as users' browsers do
 // (browserharness Config.Throttled), both sides go silent, then B answers
-// again. A client in a worker keeps its own timers and reaches B as fast
+// again as a network that comes back does (sim.FaultBlackholeLift: the
+// requests already in the hole stay hung until the client's own timeout). A client in a worker keeps its own timers and reaches B as fast
 // as when visible; the page runtime's timer chains would fire once a
 // minute (measured by the benchmarks, not asserted here).
 
@@ -65,23 +66,28 @@ func runS20(t *testing.T, h *browserharness.Harness, runtime string, limit time.
 	// Past the grace period, chained timers in the page fire once a minute.
 	time.Sleep(time.Duration(browserharness.IntensiveThrottlingGrace)*time.Second + 5*time.Second)
 
+	// From here the page is read from its recorded events only: a call
+	// into the client (snapshot()) would run Go outside its timer chains
+	// and hide a page runtime's throttling.
+	p.eval(`(window.rt.mark = window.rt.events.length, true)`, nil)
 	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultBlackhole, Side: "both"}))
-	p.waitFor("the silence noticed", 120*time.Second, func(s rtSnapshot) bool { return s.Connection.State != "connected" })
+	noticed := p.waitEvent(120*time.Second, `(e, i) => i >= window.rt.mark && e.state !== 'connected'`)
+	require.True(t, noticed, "the client never noticed both sides going silent")
 	// Long enough that the requests into the hole have timed out and the
 	// client waits between polls on its timers.
 	time.Sleep(25 * time.Second)
-	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultBlackhole, Side: "B", Clear: true}))
+	p.eval(`(window.rt.mark = window.rt.events.length, true)`, nil)
+	require.NoError(t, pair.Apply(sim.Fault{Name: sim.FaultBlackholeLift, Side: "B"}))
 	answered := time.Now()
 
 	res := s20Result{AfterB: limit}
-	deadline := answered.Add(limit)
-	for time.Now().Before(deadline) {
-		s := p.snapshot()
-		if s.Connection.State == "connected" && s.Connection.Side == "B" {
-			res.AfterB = time.Since(answered)
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	if p.waitEvent(limit, `(e, i) => i >= window.rt.mark && e.state === 'connected' && e.side === 'B'`) {
+		res.AfterB = time.Since(answered)
+	}
+	if testing.Verbose() {
+		var evs []string
+		p.eval(`window.rt.events.filter((e) => e.type === 'connection').map((e) => e.event.since + ' ' + e.event.state + '/' + e.event.side + '/' + e.event.reason + '#' + e.event.attempt)`, &evs)
+		t.Logf("B answered at %s; connection events: %v", answered.UTC().Format("15:04:05.000"), evs)
 	}
 	vs, err = p.tab.VisibilityState()
 	require.NoError(t, err)
@@ -100,3 +106,20 @@ func testS20Hidden(t *testing.T, runtime string) {
 func TestE2E_S20_HiddenSharedWorker(t *testing.T) { testS20Hidden(t, "shared-worker") }
 
 func TestE2E_S20_HiddenWorker(t *testing.T) { testS20Hidden(t, "worker") }
+
+// waitEvent polls p's recorded connection events (without calling into
+// the client) until one matches pred, a JS (event, index) => bool.
+func (p *rtPage) waitEvent(within time.Duration, pred string) bool {
+	p.t.Helper()
+	expr := `window.rt.events.some((x, i) => x.type === 'connection' && (` + pred + `)(x.event, i))`
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		var ok bool
+		p.eval(expr, &ok)
+		if ok {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
