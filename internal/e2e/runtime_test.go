@@ -27,10 +27,10 @@ type rtPage struct {
 	obj string // the page's window.rt, as seen from the tab's top window
 }
 
-// runtimeOptions are the client options of these tests: BOSH, a 1 s poll
-// and no jitter (as the scenario tests), and the runtime under test.
-func runtimeOptions(pair *sim.Pair, runtime string) map[string]any {
-	return map[string]any{
+// clientOptions are the client options of the browser scenarios: BOSH,
+// a 1 s poll and no jitter, and options.runtime unless runtime is "".
+func clientOptions(pair *sim.Pair, runtime string) map[string]any {
+	opts := map[string]any{
 		"sides": []any{
 			map[string]string{"rest": pair.A().URL(), "bosh": pair.A().BOSHURL()},
 			map[string]string{"rest": pair.B().URL(), "bosh": pair.B().BOSHURL()},
@@ -40,8 +40,11 @@ func runtimeOptions(pair *sim.Pair, runtime string) map[string]any {
 		"transport":     "bosh",
 		"allowInsecure": true,
 		"policy":        map[string]int{"pollIntervalMs": 1000, "jitterMs": 0},
-		"runtime":       runtime,
 	}
+	if runtime != "" {
+		opts["runtime"] = runtime
+	}
+	return opts
 }
 
 func mustJSON(t *testing.T, v any) string {
@@ -261,7 +264,7 @@ func s19Pages(t *testing.T, runtime string) (pages []*rtPage, w *sessionWatch, p
 	pair = f.newPair(t, sim.Config{})
 	require.NoError(t, pair.SignIn(scenarioAgent, true))
 	w = watchSessions(t, pair, scenarioAgent)
-	opts := runtimeOptions(pair, runtime)
+	opts := clientOptions(pair, runtime)
 
 	first := openRT(t, f.h, pair, opts)
 	first.waitConnected("A", firstConnect)
@@ -369,7 +372,7 @@ func TestE2E_PageRuntimeTwoPagesNoConflict(t *testing.T) {
 	pair := f.newPair(t, sim.Config{})
 	require.NoError(t, pair.SignIn(scenarioAgent, true))
 	w := watchSessions(t, pair, scenarioAgent)
-	opts := runtimeOptions(pair, "page")
+	opts := clientOptions(pair, "page")
 	a := openRT(t, f.h, pair, opts)
 	b := openRT(t, f.h, pair, opts)
 	a.waitConnected("A", firstConnect)

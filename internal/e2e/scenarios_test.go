@@ -100,17 +100,7 @@ func startScenario(t *testing.T, cfg sim.Config, before func(*sim.Pair)) *scenar
 		chromedp.Navigate(pair.ControlURL()+"/e2e/scenario.html"),
 		chromedp.Poll(`!!window.scenario`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 	))
-	opts := map[string]any{
-		"sides": []any{
-			map[string]string{"rest": pair.A().URL(), "bosh": pair.A().BOSHURL()},
-			map[string]string{"rest": pair.B().URL(), "bosh": pair.B().BOSHURL()},
-		},
-		"agent":         map[string]string{"id": scenarioAgent, "extension": scenarioAgent},
-		"auth":          map[string]string{"username": scenarioAgent, "password": scenarioPassword},
-		"transport":     "bosh",
-		"allowInsecure": true,
-		"policy":        map[string]int{"pollIntervalMs": 1000, "jitterMs": 0},
-	}
+	opts := clientOptions(pair, "")
 	raw, err := json.Marshal(opts)
 	require.NoError(t, err)
 	var startErr string

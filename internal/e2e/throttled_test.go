@@ -52,7 +52,7 @@ func runS20(t *testing.T, h *browserharness.Harness, runtime string, limit time.
 
 	// The default 10 s SystemInfo poll: between polls the client waits on
 	// its timers, which a hidden page's throttling would stretch to a minute.
-	opts := runtimeOptions(pair, runtime)
+	opts := clientOptions(pair, runtime)
 	opts["policy"] = map[string]int{"jitterMs": 0}
 	p := openRT(t, h, pair, opts)
 	p.waitConnected("A", firstConnect)
