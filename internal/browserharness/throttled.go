@@ -71,3 +71,27 @@ func (t *Tab) VisibilityState() (string, error) {
 func cdpBrowser(ctx context.Context) context.Context {
 	return cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Browser)
 }
+
+// CloseWorkers closes the browser's workers of type kind ("worker",
+// "shared_worker") whose script is url, as a crash would end them.
+func (t *Tab) CloseWorkers(kind, url string) error {
+	return chromedp.Run(t.Ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		infos, err := target.GetTargets().Do(cdpBrowser(ctx))
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, ti := range infos {
+			if string(ti.Type) == kind && ti.URL == url {
+				if err := target.CloseTarget(ti.TargetID).Do(cdpBrowser(ctx)); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		if n == 0 {
+			return fmt.Errorf("browserharness: no %s target at %s", kind, url)
+		}
+		return nil
+	}))
+}

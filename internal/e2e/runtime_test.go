@@ -388,3 +388,24 @@ func TestE2E_PageRuntimeTwoPagesNoConflict(t *testing.T) {
 	assert.Equal(t, uint64(2), w.binds(), "two pages, two binds, no storm")
 	assert.Equal(t, 2, w.bound())
 }
+
+// TestE2E_SharedWorkerCrash: when the SharedWorker running the client dies,
+// every attached page gets a fatal error and `closed`, and the next
+// createClient starts a fresh runtime.
+func TestE2E_SharedWorkerCrash(t *testing.T) {
+	f := env(t)
+	pair := f.newPair(t, sim.Config{})
+	require.NoError(t, pair.SignIn(scenarioAgent, true))
+	opts := clientOptions(pair, "shared-worker")
+	a := openRT(t, f.h, pair, opts)
+	a.waitConnected("A", firstConnect)
+	b := openRT(t, f.h, pair, opts)
+
+	require.NoError(t, a.tab.CloseWorkers("shared_worker", pair.ControlURL()+"/worker.js"))
+	for i, p := range []*rtPage{a, b} {
+		p.waitFor("closed", 10*time.Second, func(s rtSnapshot) bool { return s.Connection.State == "closed" })
+		assert.NotEmpty(t, p.fatalErrors(), "page %d: a fatal error event", i)
+	}
+	a.start(opts)
+	a.waitConnected("A", firstConnect)
+}
