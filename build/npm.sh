@@ -31,10 +31,10 @@ ship() {
 }
 
 cp web/package.json web/README.md web/index.d.ts LICENSE CHANGELOG.md "$out/"
-ship web/index.js "$out/index.js"
-# The worker script, when web/ has one (index.js starts it by URL, next to itself).
-for f in web/worker*.js; do
-	[ -e "$f" ] && ship "$f" "$out/$(basename "$f")"
+# index.js and the modules beside it: the loader, and the runtime host
+# (worker.js, which index.js starts by URL next to itself, and what it imports).
+for f in index loader remote host relay worker; do
+	ship "web/$f.js" "$out/$f.js"
 done
 
 # finesse-ha.wasm links the Go runtime and standard library and the modules

@@ -29,6 +29,8 @@ export interface TokenAuth {
    * `iat`/`exp` are readable, else once on the token's first 401; never twice within 10 s.
    * A rejection (or no answer within 10 s) is reported as an `error` event with code
    * `'token-refresh-failed'` and retried on the poll schedule; an expired token is never sent.
+   * A function cannot travel to a worker: with `getToken`, `runtime: 'auto'` runs the client in
+   * the page, and an explicit worker runtime is refused.
    */
   getToken?: () => Promise<string>;
 }
@@ -47,14 +49,60 @@ export interface ClientOptions extends Options {
    * Only the first `createClient` on a page loads the module; later calls reuse it.
    */
   wasmURL?: string | URL;
-  /** An already compiled module instead of `wasmURL` (exclusive with it). */
+  /** An already compiled module instead of `wasmURL` (exclusive with it); implies `runtime: 'page'`. */
   wasmModule?: WebAssembly.Module;
+  /**
+   * Where the Go runtime runs (SPEC §4.1; web/README.md "Runtimes"). Default `'auto'`:
+   * `'shared-worker'` where SharedWorker, Web Locks and a secure context are available, else
+   * `'worker'`, else `'page'`. An explicit runtime that cannot start here rejects `createClient`.
+   */
+  runtime?: RuntimeOption;
+  /**
+   * The worker host script. Default: `new URL('./worker.js', import.meta.url)`, next to this
+   * module; it must be of the page's origin (browsers load workers from their own origin only).
+   */
+  workerURL?: string | URL;
+  /**
+   * With a worker runtime: how long the shared client outlives the last page that detached
+   * (`close()`, closed tab, reload), in ms. Default 5000; 0 to 3,600,000. The first page of a
+   * session sets it.
+   */
+  graceMs?: number;
+  /** Called while the .wasm downloads: bytes so far, and the total when the server says it. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** `options.runtime`. */
+export type RuntimeOption = 'auto' | Runtime;
+
+/** Where a client's Go runtime runs: reported as `runtime` on `connection` events and in `snapshot()`. */
+export type Runtime = 'shared-worker' | 'worker' | 'page';
+
+/** `options.onProgress`'s argument. */
+export interface LoadProgress {
+  /** Bytes of finesse-ha.wasm received so far. */
+  loaded: number;
+  /** Its size, when the server sends a Content-Length for an uncompressed body. */
+  total?: number;
 }
 
 /** Former names, kept for pages written against them. */
 export type ConnectionState = ConnState;
 export type Policy = PolicyOptions;
 export type RequestResult = Result;
+
+/**
+ * The wrapper adds where the client runs to what the Go side reports (declaration merging with the
+ * generated types below): set on every `connection` event and on `snapshot()`.
+ */
+export interface ConnectionEvent {
+  /** Where this client's Go runtime runs (`options.runtime` as resolved). */
+  runtime?: Runtime;
+}
+export interface Snapshot {
+  /** Where this client's Go runtime runs (`options.runtime` as resolved). */
+  runtime?: Runtime;
+}
 
 /** Event types and their payloads. */
 export interface EventMap {
@@ -99,7 +147,11 @@ export declare class Client {
    * with an Error naming the field (e.g. `finesse-ha: auth.password: missing`), never quoting a value.
    */
   setAuth(auth: PasswordAuth | { token: string }): Promise<void>;
-  /** Stops the client; idempotent. Resolves after the `closed` connection event. */
+  /**
+   * Stops the client; idempotent. Resolves after the `closed` connection event. With a worker
+   * runtime this detaches this page only: the shared client runs on for the other pages and
+   * ends `graceMs` after the last one.
+   */
   close(): Promise<void>;
 }
 

@@ -12,177 +12,47 @@
 // package build time and never committed: the two must match exactly.
 import './wasm_exec.js';
 
-const PREFIX = 'finesse-ha: ';
+import { PREFIX, createLoader, reportBug, wrapError, errorMessage } from './loader.js';
+import { connectWorker, workerSupport, RuntimeUnavailable } from './remote.js';
 
 /** The event types Go emits (BRIDGE.md); on() rejects anything else. */
 const EVENT_TYPES = Object.freeze(['connection', 'agent', 'dialog', 'notification', 'error']);
 
 /** Options only the loader understands; they never cross into Go. */
-const LOADER_KEYS = ['wasmURL', 'wasmModule'];
+const LOADER_KEYS = ['wasmURL', 'wasmModule', 'workerURL', 'runtime', 'graceMs', 'onProgress'];
 
-/**
- * How long to wait for the Go program to register its API after go.run().
- * Go's main registers the global before it blocks, so in practice it is there
- * when go.run() yields; the bound only turns a broken build into an error
- * instead of a promise that never settles.
- */
-const START_TIMEOUT_MS = 10_000;
-const START_POLL_MS = 20;
+/** Where the Go runtime may run (SPEC §4.1), in the order 'auto' tries them. */
+const RUNTIMES = Object.freeze(['shared-worker', 'worker', 'page']);
+
+/** The longest grace period a page may ask for: an hour. */
+const MAX_GRACE_MS = 3_600_000;
 
 // ---------------------------------------------------------------------------
-// Loading the module: once per page.
+// The page runtime: Go in this page, once per page.
 
-/**
- * The one running Go program, as a Promise of its API object. Memoized so
- * that every createClient on the page shares one runtime; reset to null when
- * loading fails (so a later call can retry, as esbuild-wasm's initialize
- * does) and when the runtime exits.
- * @type {Promise<object> | null}
- */
-let runtime = null;
+const pageLoader = createLoader();
 
-/** Dispatchers of the live clients, told when the runtime dies. */
+/** Dispatchers of the live page-runtime clients, told when the runtime dies. */
 const liveClients = new Set();
 
-function loadRuntime(wasmURL, wasmModule) {
-  if (runtime === null) {
-    runtime = startRuntime(wasmURL, wasmModule);
-    runtime.catch(() => {
-      runtime = null;
-    });
-  }
-  return runtime;
+function loadPageRuntime(wasmURL, wasmModule, onProgress) {
+  const api = pageLoader.load({ wasmURL, wasmModule, onProgress });
+  api.then(() => pageLoader.onExit(tellPageClients), () => {});
+  return api;
 }
 
-async function startRuntime(wasmURL, wasmModule) {
-  if (typeof globalThis.Go !== 'function') {
-    throw new Error(PREFIX + 'wasm_exec.js did not define globalThis.Go; the package was built without it');
+// One function, so that registering it for every client adds it once.
+function tellPageClients(why) {
+  for (const dispatch of [...liveClients]) {
+    dispatch('error', JSON.stringify({
+      message: PREFIX + 'the Go runtime stopped (' + why + '); create a new client',
+      code: 'runtime-exit',
+      side: '',
+      requestId: '',
+      fatal: true,
+    }));
   }
-  const go = new globalThis.Go();
-  let exitCode = 0;
-  const goExit = go.exit;
-  go.exit = (code) => {
-    exitCode = code;
-    if (typeof goExit === 'function') goExit.call(go, code);
-  };
-
-  const instance = wasmModule
-    ? await instantiateModule(wasmModule, go.importObject)
-    : await fetchAndInstantiate(wasmURL ?? new URL('./finesse-ha.wasm', import.meta.url), go.importObject);
-
-  let exited = false;
-  let onExit;
-  const exitedPromise = new Promise((resolve) => {
-    onExit = resolve;
-  });
-  // go.run runs main synchronously until it first blocks (by then main has
-  // normally registered the API), and its promise resolves when the program
-  // exits: normally never; a Go panic that escaped every recover ends it.
-  let running;
-  try {
-    running = Promise.resolve(go.run(instance));
-  } catch (err) {
-    running = Promise.reject(err);
-  }
-  running
-    .then(
-      () => `exit code ${exitCode}`,
-      (err) => errorMessage(err),
-    )
-    .then((why) => {
-      exited = true;
-      runtime = null;
-      onExit(why);
-      for (const dispatch of [...liveClients]) {
-        dispatch('error', JSON.stringify({
-          message: PREFIX + 'the Go runtime stopped (' + why + '); create a new client',
-          code: 'runtime-exit',
-          side: '',
-          requestId: '',
-          fatal: true,
-        }));
-      }
-      liveClients.clear();
-    });
-
-  return waitForAPI(() => exited, exitedPromise);
-}
-
-async function instantiateModule(module, importObject) {
-  try {
-    // Given a Module (not bytes), instantiate resolves with an Instance.
-    return await WebAssembly.instantiate(module, importObject);
-  } catch (err) {
-    throw wrapError(PREFIX + 'could not instantiate options.wasmModule: ', err);
-  }
-}
-
-async function fetchAndInstantiate(url, importObject) {
-  const where = String(url);
-  let res;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    throw wrapError(PREFIX + 'could not fetch ' + where + ': ', err);
-  }
-  if (!res.ok) {
-    throw new Error(PREFIX + 'could not fetch ' + where + ': HTTP ' + res.status +
-      (res.statusText ? ' ' + res.statusText : '') + ' (set options.wasmURL to where finesse-ha.wasm is served)');
-  }
-  try {
-    // Streaming compiles while downloading, but browsers reject it unless the
-    // server says application/wasm; many static hosts do not. Check first
-    // rather than catch, because a failed streaming attempt has already
-    // consumed the body.
-    const type = (res.headers && res.headers.get('Content-Type')) || '';
-    if (typeof WebAssembly.instantiateStreaming === 'function' && /^application\/wasm\s*($|;)/i.test(type)) {
-      return (await WebAssembly.instantiateStreaming(res, importObject)).instance;
-    }
-    const bytes = await res.arrayBuffer();
-    return (await WebAssembly.instantiate(bytes, importObject)).instance;
-  } catch (err) {
-    throw wrapError(PREFIX + 'could not instantiate ' + where +
-      ' (a Content-Security-Policy needs \'wasm-unsafe-eval\' in script-src): ', err);
-  }
-}
-
-/**
- * Resolves with globalThis.__finesseHA once Go has registered it; rejects if
- * the program exits first or START_TIMEOUT_MS passes. Polls with timers
- * because Go may register from a goroutine after go.run() first yields.
- */
-function waitForAPI(hasExited, exitedPromise) {
-  return new Promise((resolve, reject) => {
-    let polls = Math.ceil(START_TIMEOUT_MS / START_POLL_MS);
-    let settled = false;
-    exitedPromise.then((why) => {
-      if (!settled) {
-        settled = true;
-        reject(new Error(PREFIX + 'the Go runtime stopped before registering its API (' + why + ')'));
-      }
-    });
-    const check = () => {
-      if (settled) return;
-      if (hasExited()) return; // exitedPromise rejects for us
-      const api = globalThis.__finesseHA;
-      if (api !== undefined && api !== null) {
-        settled = true;
-        if (typeof api.createClient !== 'function') {
-          reject(new Error(PREFIX + 'globalThis.__finesseHA has no createClient function; finesse-ha.wasm and index.js do not match'));
-        } else {
-          resolve(api);
-        }
-        return;
-      }
-      if (polls-- <= 0) {
-        settled = true;
-        reject(new Error(PREFIX + 'the Go runtime did not register its API within ' + START_TIMEOUT_MS + ' ms'));
-        return;
-      }
-      setTimeout(check, START_POLL_MS);
-    };
-    check();
-  });
+  liveClients.clear();
 }
 
 // ---------------------------------------------------------------------------
@@ -213,6 +83,32 @@ function prepareOptions(options) {
   if (wasmURL !== undefined && wasmModule !== undefined) {
     throw new TypeError(PREFIX + 'options.wasmURL and options.wasmModule are exclusive; give one');
   }
+  const { workerURL, graceMs, onProgress } = options;
+  const runtime = options.runtime ?? 'auto';
+  if (runtime !== 'auto' && !RUNTIMES.includes(runtime)) {
+    throw new TypeError(PREFIX + "options.runtime must be 'auto', " + RUNTIMES.map((r) => "'" + r + "'").join(', ') +
+      '; got ' + (typeof runtime === 'string' ? JSON.stringify(runtime) : describe(runtime)));
+  }
+  if (options.auth !== null && typeof options.auth === 'object' && typeof options.auth.getToken === 'function' &&
+      runtime !== 'auto' && runtime !== 'page') {
+    throw new TypeError(PREFIX + "options.auth.getToken needs options.runtime 'page' or 'auto' (a function does not travel to a worker)");
+  }
+  if (wasmModule !== undefined && runtime !== 'auto' && runtime !== 'page') {
+    throw new TypeError(PREFIX + "options.wasmModule needs options.runtime 'page' (a compiled module does not travel to a shared worker)");
+  }
+  if (workerURL !== undefined) {
+    const isURL = typeof URL === 'function' && workerURL instanceof URL;
+    if ((!isURL && typeof workerURL !== 'string') || (!isURL && workerURL.trim() === '')) {
+      throw new TypeError(PREFIX + 'options.workerURL must be a non-empty string or URL, got ' + describe(workerURL));
+    }
+  }
+  if (graceMs !== undefined && (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0 || graceMs > MAX_GRACE_MS)) {
+    throw new TypeError(PREFIX + 'options.graceMs must be a number of milliseconds from 0 to ' + MAX_GRACE_MS + ', got ' +
+      (typeof graceMs === 'number' ? String(graceMs) : describe(graceMs)));
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(PREFIX + 'options.onProgress must be a function, got ' + describe(onProgress));
+  }
   const forGo = {};
   for (const key of Object.keys(options)) {
     if (!LOADER_KEYS.includes(key)) forGo[key] = options[key];
@@ -236,7 +132,7 @@ function prepareOptions(options) {
     // Never echo the options themselves: they hold credentials.
     throw wrapError(PREFIX + 'options must be JSON-serializable: ', err, TypeError);
   }
-  return { json, wasmURL, wasmModule, getToken };
+  return { json, wasmURL, wasmModule, workerURL, graceMs, onProgress, runtime, getToken };
 }
 
 /**
@@ -252,17 +148,41 @@ function tokenSource(getToken) {
 // The client.
 
 /**
- * Creates a client: loads finesse-ha.wasm (once per page), starts the Go
- * runtime, and asks it for a client with these options. See index.d.ts.
+ * Creates a client where options.runtime says (SPEC §4.1): by default in a
+ * SharedWorker shared by every page of the origin, else in a Worker per
+ * page with one leader per agent, else in this page. See index.d.ts.
  * @param {object} options
  * @returns {Promise<Client>}
  */
 export async function createClient(options) {
   const prepared = prepareOptions(options);
-  const { wasmURL, wasmModule, getToken } = prepared;
-  let { json } = prepared;
-  const api = await loadRuntime(wasmURL, wasmModule);
-  if (getToken !== undefined && (options.auth.token === undefined || options.auth.token === null)) {
+  const explicit = prepared.runtime !== 'auto';
+  // A token source is a function, which does not travel to a worker: with
+  // one, 'auto' runs the client in this page (prepareOptions refuses an
+  // explicit worker runtime).
+  const order = explicit ? [prepared.runtime] : prepared.wasmModule !== undefined || prepared.getToken !== undefined ? ['page'] : RUNTIMES;
+  const skipped = [];
+  for (const kind of order) {
+    if (kind === 'page') return createPageClient(prepared, options.auth);
+    const why = workerSupport(kind);
+    if (why !== '') {
+      if (explicit) throw new Error(PREFIX + "options.runtime '" + kind + "' cannot run here: " + why);
+      skipped.push(kind + ': ' + why);
+      continue;
+    }
+    try {
+      return await createWorkerClient(kind, prepared);
+    } catch (err) {
+      if (!(err instanceof RuntimeUnavailable) || explicit) throw err;
+      skipped.push(kind + ': ' + err.message);
+    }
+  }
+  throw new Error(PREFIX + 'no runtime could start: ' + skipped.join('; '));
+}
+
+async function createPageClient({ json, wasmURL, wasmModule, onProgress, getToken }, auth) {
+  const api = await loadPageRuntime(wasmURL, wasmModule, onProgress);
+  if (getToken !== undefined && (auth.token === undefined || auth.token === null)) {
     // Only a token source: ask it for the first token, once the runtime is
     // loaded (loading may take seconds of a short token's life).
     let token;
@@ -279,18 +199,75 @@ export async function createClient(options) {
     json = JSON.stringify(parsed);
   }
   const hub = new EventHub();
+  const label = runtimeLabel('page');
   let handle;
   try {
-    handle = await api.createClient(json, hub.emit, tokenSource(getToken));
+    handle = await api.createClient(json, (type, eventJSON) => hub.emit(type, type === 'connection' ? label(eventJSON) : eventJSON), tokenSource(getToken));
   } catch (err) {
     throw toError(err);
   }
   if (handle === null || typeof handle !== 'object') {
     throw new Error(PREFIX + 'the Go runtime returned no client handle');
   }
-  const client = new Client(handle, hub, typeof api.version === 'string' ? api.version : '');
+  const client = new Client(labelSnapshots(handle, label), hub, typeof api.version === 'string' ? api.version : '', true);
   hub.release();
   return client;
+}
+
+async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress }) {
+  const hub = new EventHub();
+  const { handle, version } = await connectWorker(kind, {
+    workerURL,
+    optionsJSON: json,
+    // Resolved here: a relative wasmURL means relative to the page, as fetch would.
+    wasmURL: wasmURL === undefined ? undefined : new URL(String(wasmURL), globalThis.location && globalThis.location.href).href,
+    graceMs,
+    onProgress,
+    emit: hub.emit,
+    label: runtimeLabel(kind),
+  });
+  const client = new Client(handle, hub, version, false);
+  hub.release();
+  return client;
+}
+
+/** A function adding {runtime} to a connection event's JSON; .runtime names it. */
+function runtimeLabel(runtime) {
+  const label = (eventJSON) => {
+    try {
+      const ev = JSON.parse(eventJSON);
+      if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) return eventJSON;
+      ev.runtime = runtime;
+      return JSON.stringify(ev);
+    } catch {
+      return eventJSON; // the hub reports malformed JSON
+    }
+  };
+  label.runtime = runtime;
+  return label;
+}
+
+/** The Go handle, with snapshot() saying which runtime it runs in. */
+function labelSnapshots(handle, label) {
+  return new Proxy(handle, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (name !== 'snapshot' || typeof value !== 'function') return value;
+      return () => {
+        const json = value.call(target);
+        if (typeof json !== 'string') return json;
+        try {
+          const s = JSON.parse(json);
+          if (s === null || typeof s !== 'object') return json;
+          s.runtime = label.runtime;
+          if (s.connection && typeof s.connection === 'object') s.connection.runtime = label.runtime;
+          return JSON.stringify(s);
+        } catch {
+          return json;
+        }
+      };
+    },
+  });
 }
 
 /**
@@ -379,11 +356,7 @@ class EventHub {
 }
 
 function reportListenerBug(type, err) {
-  try {
-    console.error(PREFIX + "'" + type + "' listener threw", err);
-  } catch {
-    // A broken console must not break delivery either.
-  }
+  reportBug(type, err);
 }
 
 /** A connection to a Finesse duplex pair; see index.d.ts for the contract. */
@@ -394,13 +367,15 @@ export class Client {
   #dispatch;
 
   /** @internal Use createClient. */
-  constructor(handle, hub, version) {
+  constructor(handle, hub, version, local) {
     this.#handle = handle;
     this.#hub = hub;
     /** Version of the Go side (finesse-ha.wasm). */
     this.version = version;
     this.#dispatch = (type, json) => hub.emit(type, json);
-    liveClients.add(this.#dispatch);
+    // A page-runtime client hears of its runtime's death from the page
+    // loader; a worker client from its Connection (remote.js).
+    if (local) liveClients.add(this.#dispatch);
     Object.freeze(this);
   }
 
@@ -569,15 +544,6 @@ function toError(reason) {
     return new Error(reason.message);
   }
   return new Error(PREFIX + 'failed: ' + String(reason));
-}
-
-function wrapError(prefix, cause, Type = Error) {
-  return new Type(prefix + errorMessage(cause), { cause });
-}
-
-function errorMessage(err) {
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 /** Names a value's kind for an error message without echoing its content. */

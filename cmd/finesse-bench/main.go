@@ -53,6 +53,7 @@ type settings struct {
 	decodeTime    string
 	decode        bool
 	browser       bool
+	s20Runs       int
 	wasm          string
 	args          []string // the command line, for the report
 }
@@ -69,6 +70,7 @@ func main() {
 	decodeCount := flag.Int("decode-count", 3, "decode benchmark -count (-full: 10)")
 	decodeTime := flag.String("decode-benchtime", "500ms", "decode benchmark -benchtime (-full: 1s)")
 	browser := flag.Bool("browser", true, "run the browser part (internal/browserbench) when it is built in")
+	s20Runs := flag.Int("s20-runs", 1, "browser S20 runs (hidden and visible page, per runtime; ~1-3 min each, in the background); 0 to leave out (-full: 3)")
 	out := flag.String("out", "BENCHMARKS.md", "file to write")
 	wasm := flag.String("wasm", "dist/finesse-ha.wasm", "the .wasm whose size to report (skipped if missing)")
 	only := flag.String("scenarios", "", "comma-separated ids to run: S1,S1-WS,S2,S3,S4,S6,S10,S18 (default: all)")
@@ -77,9 +79,9 @@ func main() {
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *full {
-		for name, v := range map[string]*int{"runs": runs, "blackhole-runs": blackholeRuns, "storm-runs": stormRuns, "decode-count": decodeCount} {
+		for name, v := range map[string]*int{"runs": runs, "blackhole-runs": blackholeRuns, "storm-runs": stormRuns, "decode-count": decodeCount, "s20-runs": s20Runs} {
 			if !set[name] {
-				*v = map[string]int{"runs": 20, "blackhole-runs": 10, "storm-runs": 3, "decode-count": 10}[name]
+				*v = map[string]int{"runs": 20, "blackhole-runs": 10, "storm-runs": 3, "decode-count": 10, "s20-runs": 3}[name]
 			}
 		}
 		if !set["decode-benchtime"] {
@@ -100,7 +102,7 @@ func main() {
 	s := settings{
 		full: *full, runs: *runs, blackholeRuns: *blackholeRuns, stormRuns: *stormRuns,
 		storm:       stormOptions{agents: *stormAgents, capacity: *stormCapacity, limit: *stormLimit, inFlight: 200},
-		decodeCount: *decodeCount, decodeTime: *decodeTime, decode: *decode, browser: *browser,
+		decodeCount: *decodeCount, decodeTime: *decodeTime, decode: *decode, browser: *browser, s20Runs: max(*s20Runs, 0),
 		wasm: *wasm, args: os.Args[1:],
 	}
 	want := map[string]bool{}

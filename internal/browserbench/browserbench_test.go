@@ -45,7 +45,7 @@ func requireChromium(t *testing.T) {
 func TestRunSmall(t *testing.T) {
 	requireChromium(t)
 	wasm, web := build(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Options{
 		WasmPath: wasm, WebDir: web, Runs: 1, Scenarios: []string{"S4"},
@@ -95,6 +95,21 @@ func TestRunSmall(t *testing.T) {
 	}
 	assert.Less(t, byID["idle-task"].Values[0], 1.0)
 	assert.LessOrEqual(t, byID["idle-script"].Values[0], byID["idle-task"].Values[0], "script time is part of the main thread's task time")
+
+	// The runtime rows: later pages of one agent share its one session.
+	for _, f := range rep.Runtime {
+		byID[f.ID] = f
+		assert.Zero(t, f.Failed, "%s failed: %v", f.ID, f.Errors)
+	}
+	for _, rt := range workerRuntimes {
+		f := byID["second-page-"+rt]
+		require.Len(t, f.Values, secondPages, rt)
+		assert.Positive(t, f.Values[0], rt)
+	}
+	for _, id := range []string{"memory-page-clients", "memory-shared-client"} {
+		require.Len(t, byID[id].Values, 1, id)
+		assert.Positive(t, byID[id].Values[0], id)
+	}
 
 	assert.Contains(t, md, "## Browser (headless Chromium, real .wasm)")
 	assert.Contains(t, md, "S4 A loses CTI")

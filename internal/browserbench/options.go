@@ -18,6 +18,10 @@ type Options struct {
 	Idle          time.Duration        // how long the idle page is watched (default 60 s)
 	Notifications int                  // updates flooded at the client for the memory figures (default 10,000)
 	Logf          func(string, ...any) // progress; nil for none
+	// S20Runs are the runs of S20 (hidden and visible, per runtime), each
+	// about 1-3 minutes in a throttled browser of its own, in the
+	// background; 0 leaves them out.
+	S20Runs int
 }
 
 // Jitter is a failover run's policy.jitterMs setting.

@@ -28,6 +28,9 @@ type pageRun struct {
 	b    *bench
 	tab  *browserharness.Tab
 	pair *sim.Pair
+	// sharedPair: the simulator belongs to another pageRun (a second page
+	// of the same agent), which closes it.
+	sharedPair bool
 }
 
 // pageConfig says how to start a pageRun.
@@ -39,23 +42,37 @@ type pageConfig struct {
 	transport string
 	// harness is the browser to open the page in; nil for the bench's.
 	harness *browserharness.Harness
+	// runtime is options.runtime; "page" if empty, so the start-up and
+	// memory rows measure the client itself, in the page.
+	runtime string
+	// pair, when set, is the simulator of an earlier page: this page is a
+	// second page of the same agent.
+	pair *sim.Pair
+	// policy replaces the jitter's policy when set.
+	policy map[string]int
 }
 
 // openPage starts a simulator, signs the agent in (READY), opens the bench
 // page and creates the client. The call generator is off: nothing happens
 // unless the bench makes it happen.
 func (b *bench) openPage(ctx context.Context, pc pageConfig) (*pageRun, error) {
-	pair, err := b.h.StartPair(sim.Config{Mode: pc.mode, Password: password, BOSHMaxWait: 30 * time.Second})
-	if err != nil {
-		return nil, err
+	pair := pc.pair
+	if pair == nil {
+		var err error
+		pair, err = b.h.StartPair(sim.Config{Mode: pc.mode, Password: password, BOSHMaxWait: 30 * time.Second})
+		if err != nil {
+			return nil, err
+		}
 	}
-	r := &pageRun{b: b, pair: pair}
+	r := &pageRun{b: b, pair: pair, sharedPair: pc.pair != nil}
 	fail := func(err error) (*pageRun, error) {
 		r.close()
 		return nil, err
 	}
-	if err := pair.SignIn(agent, true); err != nil {
-		return fail(err)
+	if !r.sharedPair {
+		if err := pair.SignIn(agent, true); err != nil {
+			return fail(err)
+		}
 	}
 	if pc.setup != nil {
 		if err := pc.setup(pair); err != nil {
@@ -80,12 +97,16 @@ func (b *bench) openPage(ctx context.Context, pc pageConfig) (*pageRun, error) {
 		"transport":     cmp.Or(pc.transport, "bosh"),
 		"allowInsecure": true,
 		"wasmURL":       "/" + b.wasmName,
+		"runtime":       cmp.Or(pc.runtime, "page"),
 	}
 	if pc.transport == "websocket" {
 		options["fallback"] = false // a WebSocket failure must show, not hide behind BOSH
 	}
 	if pc.jitter == NoJitter {
 		options["policy"] = map[string]int{"jitterMs": 0}
+	}
+	if pc.policy != nil {
+		options["policy"] = pc.policy
 	}
 	raw, err := json.Marshal(options)
 	if err != nil {
@@ -126,7 +147,9 @@ func (r *pageRun) close() {
 	if r.tab != nil {
 		r.tab.Close()
 	}
-	r.pair.Close()
+	if !r.sharedPair {
+		r.pair.Close()
+	}
 }
 
 // explain adds the page's last console lines to err: they are the only

@@ -65,12 +65,13 @@ type Report struct {
 	Startup  []Figure      // createClient -> connected, and its split
 	Memory   []Figure      // heap and wasm memory around the notification flood, delivery rate
 	Idle     []Figure      // CPU of an idle connected page
+	Runtime  []Figure      // second page of an agent, shared vs per-page memory, S20 per runtime
 	Notes    []string      // how things were measured where it matters (clock, fallbacks)
 }
 
 // Failed reports whether any run failed a check.
 func (r *Report) Failed() bool {
-	for _, group := range [][]Figure{r.Failover, r.Startup, r.Memory, r.Idle} {
+	for _, group := range [][]Figure{r.Failover, r.Startup, r.Memory, r.Idle, r.Runtime} {
 		for _, f := range group {
 			if f.Failed > 0 {
 				return true
@@ -91,7 +92,7 @@ func (r *Report) Markdown() string {
 	b.WriteString("| figure | jitter | runs ok / failed | median | p95 | max | N | target | anchor |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	var all []Figure
-	for _, group := range [][]Figure{r.Failover, r.Startup, r.Memory, r.Idle} {
+	for _, group := range [][]Figure{r.Failover, r.Startup, r.Memory, r.Idle, r.Runtime} {
 		all = append(all, group...)
 	}
 	for _, f := range all {

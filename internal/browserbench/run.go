@@ -77,6 +77,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"Times are the page's own timestamps (`performance.timeOrigin + performance.now()`, wall-clock ms) minus the Go side's `time.Now()` at the fault: one machine, one clock; the bench polls the page only to learn that an event happened.",
 		"Startup rows come from every page the bench opened (failover, flood and idle pages), some of which loaded while S6 and the idle page waited in the background; each page fetches and compiles the .wasm afresh from its own simulator's origin (a new port per run, so Chromium's URL-keyed code cache cannot help).",
 		"The idle page runs in a Chromium of its own, so the renderer main thread it is measured on is its alone.",
+		"Every row above the runtime rows runs the client in the page (`runtime: 'page'`), so it measures the client itself. Second-page rows: a first page connects, then 10 more pages of the same agent each create a client; the time is createClient() → its snapshot saying `connected`; a second notification login (counted by the simulator) fails the row. Memory rows: after a garbage collection, `performance.memory.usedJSHeapSize` of each page plus the Go instances' linear memory (for the shared client, the worker reports its own; the worker's JS heap is not counted).",
+		"S20 rows: a Chromium with background throttling on (no `--disable-background-timer-throttling`, `--disable-renderer-backgrounding`, `--disable-backgrounding-occluded-windows`; `--enable-features=IntensiveWakeUpThrottling:grace_period_seconds/10`); the hidden page is covered by another tab for 15 s, then both sides of its simulator are black-holed; 25 s after the client noticed (its requests into the hole have timed out), B answers again; the default 10 s SystemInfo poll, no jitter; once the client noticed, nothing calls into it (a call into Go re-arms its timers outside a timer chain and would hide the throttling). The visible page runs at the same time in the foreground tab with its own simulator.",
 		"Notifications: the flood is published in-process by the simulator (`Pair.Flood`: User `<Update>`s alternating READY / NOT_READY, ~1.5 kB each) and delivered over BOSH in batches of 200, each received before the next is published; the burst row is the unpaced case, where the whole backlog arrives as one BOSH body; the rate is counted by a `notification` listener, from the first publish to the last event.",
 	}
 
@@ -95,6 +97,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	wg.Go(func() { idle = b.idleFigures(ctx) })
+	var s20 []Figure
+	if o.S20Runs > 0 {
+		wg.Go(func() { s20 = b.s20Figures(ctx, o.S20Runs) })
+	}
 
 	for _, sc := range b.selected(false) {
 		for _, j := range b.jitters(sc) {
@@ -105,6 +111,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Memory = b.memoryFigures(ctx)
+	for _, rt := range workerRuntimes {
+		rep.Runtime = append(rep.Runtime, b.secondPageFigure(ctx, rt))
+	}
+	rep.Runtime = append(rep.Runtime, b.runtimeMemoryFigures(ctx)...)
 	b.logf("browser: waiting for the background pages (S6, idle)")
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -112,6 +122,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Failover = append(rep.Failover, bgFailover...)
 	rep.Idle = idle
+	rep.Runtime = append(rep.Runtime, s20...)
 	b.mu.Lock()
 	rep.Startup = startupFigures(b.startup)
 	b.mu.Unlock()

@@ -42,6 +42,34 @@ type Config struct {
 	// Static is served on every simulator's control port (see
 	// sim.Config.Static); directories under one prefix overlay, first wins.
 	Static []sim.StaticDir
+	// Throttled launches the browser with background throttling as users
+	// have it (throttled.go): hidden pages' timers slow down.
+	Throttled bool
+}
+
+// allocatorOptions are the Chromium flags of one harness.
+func allocatorOptions(cfg Config, tmp string) []chromedp.ExecAllocatorOption {
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(ChromiumPath),
+		chromedp.Flag("disable-background-networking", true),
+		// performance.memory reports real, unbucketed heap sizes.
+		chromedp.Flag("enable-precise-memory-info", true),
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(filepath.Join(tmp, "chromium-profile")),
+		chromedp.WindowSize(1280, 1000),
+	}
+	if cfg.Throttled {
+		return append(throttledDefaults(), opts...)
+	}
+	return append(append(chromedp.DefaultExecAllocatorOptions[:], opts...),
+		// Background tabs must run their timers at full rate: the
+		// benchmarks drive several tabs, and a throttled one would time
+		// the browser's power saving, not the client.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+	)
 }
 
 // Harness is one running browser plus the static layout its pages load.
@@ -68,22 +96,7 @@ func New(cfg Config) (*Harness, error) {
 	h := &Harness{static: cfg.Static, tmp: tmp}
 	h.cleanup = append(h.cleanup, func() { os.RemoveAll(tmp) })
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(ChromiumPath),
-		chromedp.Flag("disable-background-networking", true),
-		// Background tabs must run their timers at full rate: the
-		// benchmarks drive several tabs, and a throttled one would time
-		// the browser's power saving, not the client.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		// performance.memory reports real, unbucketed heap sizes.
-		chromedp.Flag("enable-precise-memory-info", true),
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(tmp, "chromium-profile")),
-		chromedp.WindowSize(1280, 1000),
-	)
+	opts := allocatorOptions(cfg, tmp)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	h.cleanup = append(h.cleanup, cancelAlloc)
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)

@@ -107,23 +107,11 @@ func startScenario(t *testing.T, cfg sim.Config, before func(*sim.Pair)) *scenar
 }
 
 // simClientOptions is createClient's options for pair, as JSON: the
-// simulator's agent over BOSH with a 1 s SystemInfo poll and no jitter.
+// simulator's agent over BOSH with a 1 s SystemInfo poll and no jitter, in
+// the default runtime.
 func simClientOptions(t *testing.T, pair *sim.Pair) string {
 	t.Helper()
-	opts := map[string]any{
-		"sides": []any{
-			map[string]string{"rest": pair.A().URL(), "bosh": pair.A().BOSHURL()},
-			map[string]string{"rest": pair.B().URL(), "bosh": pair.B().BOSHURL()},
-		},
-		"agent":         map[string]string{"id": scenarioAgent, "extension": scenarioAgent},
-		"auth":          map[string]string{"username": scenarioAgent, "password": scenarioPassword},
-		"transport":     "bosh",
-		"allowInsecure": true,
-		"policy":        map[string]int{"pollIntervalMs": 1000, "jitterMs": 0},
-	}
-	raw, err := json.Marshal(opts)
-	require.NoError(t, err)
-	return string(raw)
+	return mustJSON(t, clientOptions(pair, ""))
 }
 
 func (r *scenarioRun) snapshot() scenarioSnapshot {

@@ -26,6 +26,7 @@ const (
 	FaultPresenceUnavailable FaultName = "presence-unavailable" // side: finesse@<domain> goes unavailable
 	FaultPresenceAvailable   FaultName = "presence-available"   // side: finesse@<domain> available again
 	FaultBlackhole           FaultName = "blackhole"            // side: accept, never answer (REST and BOSH)
+	FaultBlackholeLift       FaultName = "blackhole-lift"       // side: answer new requests again; the held ones stay unanswered
 	FaultBurst503            FaultName = "burst-503"            // side: the next n REST requests get 503
 	FaultUnauthorized        FaultName = "unauthorized"         // side: the next n logins (REST or SASL) fail
 	FaultIsland              FaultName = "island"               // UCCX: both sides master
@@ -88,6 +89,7 @@ var faultSpecs = []faultSpec{
 	{FaultInfo{FaultPresenceUnavailable, true, "clear", "the finesse@<domain> user's presence becomes unavailable"}, applyPresenceOff},
 	{FaultInfo{FaultPresenceAvailable, true, "", "the finesse@<domain> user's presence becomes available"}, invert(applyPresenceOff)},
 	{FaultInfo{FaultBlackhole, true, "clear", "accept connections and requests, never answer (REST and BOSH, held requests too); open WebSockets go silent both ways without closing; clearing resets them"}, applyBlackhole},
+	{FaultInfo{FaultBlackholeLift, true, "", "end a black hole as a network that comes back does: new connections and requests are answered again, the ones it held stay unanswered (hung) until the client gives up on them; open WebSockets carry bytes again"}, applyBlackholeLift},
 	{FaultInfo{FaultBurst503, true, "n, clear", "the next n REST requests get 503 (n=1 if omitted)"}, setCount(func(f *sideFaults) *int { return &f.burst503 })},
 	{FaultInfo{FaultUnauthorized, true, "n, clear", "the next n logins (REST credentials or SASL) fail with 401 / not-authorized (n=1 if omitted)"}, setCount(func(f *sideFaults) *int { return &f.failAuth })},
 	{FaultInfo{FaultIsland, false, "clear", "UCCX: island mode, both sides master (IN_SERVICE)"}, applyIsland},
@@ -287,6 +289,18 @@ func applyBlackhole(_ *Pair, sides []*Side, f Fault) error {
 		// in the hole (handshakes during it were parked).
 		closeAll(freed)
 		dropAll(swallowed)
+	}
+	return nil
+}
+
+// applyBlackholeLift leaves the parked connections parked: a client whose
+// request was in the hole learns nothing until its own timeout fires,
+// which is what a hidden page's throttled timers delay (S20).
+func applyBlackholeLift(_ *Pair, sides []*Side, _ Fault) error {
+	for _, s := range sides {
+		s.mu.Lock()
+		s.f.blackhole = false
+		s.mu.Unlock()
 	}
 	return nil
 }

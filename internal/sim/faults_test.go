@@ -296,3 +296,21 @@ func TestFaultErrors(t *testing.T) {
 	assert.ErrorAs(t, p.Apply(Fault{Name: FaultBurst503, Side: "A", N: -1}), &fe)
 	assert.True(t, strings.HasPrefix(fe.Error(), "sim: "))
 }
+
+func TestBlackholeLiftAnswersNewRequestsButNotHeldOnes(t *testing.T) {
+	p := startPair(t, Config{})
+	apply(t, p, Fault{Name: FaultBlackhole, Side: "A"})
+	held := make(chan error, 1)
+	go func() {
+		_, err := tryCall(&http.Client{Timeout: 3 * time.Second}, agentID, password, http.MethodGet, api(p.A(), "SystemInfo"), "")
+		held <- err
+	}()
+	require.Eventually(t, func() bool { return p.A().Metrics().Parked >= 1 }, time.Second, 10*time.Millisecond)
+
+	apply(t, p, Fault{Name: FaultBlackholeLift, Side: "A"})
+	assert.Equal(t, finesse.StatusInService, systemInfo(t, p.A()).Status, "a new request is answered")
+	assert.Equal(t, 1, p.A().Metrics().Parked, "the held request stays held")
+	var ne net.Error
+	err := <-held
+	assert.True(t, errors.As(err, &ne) && ne.Timeout(), "the held request only ends by the client's timeout: %v", err)
+}

@@ -158,6 +158,9 @@ func (s *Side) Metrics() Metrics {
 // "desktop").
 func (s *Side) Sessions() map[string]bool { return s.xmpp.Bound() }
 
+// BindsOf counts the notification sessions agent has bound on this side so far.
+func (s *Side) BindsOf(agent string) uint64 { return s.xmpp.BindsOf(agent) }
+
 func (s *Side) faults() sideFaults {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -14,9 +14,60 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pkgDir = mkdtempSync(join(tmpdir(), 'finesse-ha-web-test-'));
-copyFileSync(join(here, '..', 'index.js'), join(pkgDir, 'index.js'));
+for (const f of ['index.js', 'loader.js', 'remote.js', 'host.js', 'relay.js']) copyFileSync(join(here, '..', f), join(pkgDir, f));
 writeFileSync(join(pkgDir, 'wasm_exec.js'), '// stand-in: tests define globalThis.Go themselves\n');
 process.on('exit', () => rmSync(pkgDir, { recursive: true, force: true }));
+
+/** Imports one of the package's modules (host.js, relay.js, ...) from the test copy. */
+export function importPkg(name) {
+  return import(pathToFileURL(join(pkgDir, name)).href);
+}
+
+/**
+ * Web Locks as the browser grants them: exclusive, first come first
+ * served. drop(name) releases the current holder as the browser does when
+ * the holder's page or worker dies.
+ */
+export class FakeLocks {
+  queues = new Map();
+  request(name, opts, cb) {
+    if (typeof opts === 'function') cb = opts;
+    return new Promise((done) => {
+      const q = this.queues.get(name) ?? [];
+      q.push({ cb, done, released: false });
+      this.queues.set(name, q);
+      if (q.length === 1) this.#grant(name);
+    });
+  }
+  #grant(name) {
+    const q = this.queues.get(name);
+    const e = q[0];
+    const release = () => {
+      if (e.released) return;
+      e.released = true;
+      q.shift();
+      e.done();
+      if (q.length > 0) this.#grant(name);
+      else this.queues.delete(name);
+    };
+    e.release = release;
+    Promise.resolve().then(() => e.cb({ name })).then(release, release);
+  }
+  held(name) { return this.queues.has(name); }
+  drop(name) {
+    const q = this.queues.get(name);
+    if (q && q[0].release) q[0].release();
+  }
+}
+
+/** Resolves when pred() holds, polling every few ms; rejects after 2 s. */
+export async function until(pred, what = 'condition') {
+  const deadline = Date.now() + 2000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
 
 /** The URL index.js will default to for the .wasm. */
 export const defaultWasmURL = pathToFileURL(join(pkgDir, 'finesse-ha.wasm')).href;

@@ -81,6 +81,7 @@ type Server struct {
 	tombstones map[string]tombstone           // sid -> how it ended, for late requests
 	users      map[string]map[string]*stream  // localpart -> resource -> bound stream
 	subs       map[string]map[string]struct{} // node -> subscribed JID (bare or full)
+	userBinds  map[string]uint64              // localpart -> resource binds so far
 	down       bool                           // notification service down
 	finesseOff bool                           // finesse user unavailable
 
@@ -122,6 +123,7 @@ func New(cfg Config) *Server {
 		tombstones: make(map[string]tombstone),
 		users:      make(map[string]map[string]*stream),
 		subs:       make(map[string]map[string]struct{}),
+		userBinds:  make(map[string]uint64),
 		stop:       make(chan struct{}),
 	}
 	s.wg.Add(1)
@@ -323,6 +325,14 @@ func (s *Server) subscriptions(bare, full string) [][2]string {
 	return out
 }
 
+// BindsOf counts the resource binds of one user (localpart) so far: the
+// notification sessions one agent opened, e.g. one per tab without sharing.
+func (s *Server) BindsOf(user string) uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.userBinds[user]
+}
+
 // bind registers st under its resource. A stream already bound to the same
 // full JID is replaced and told so (conflict), as XMPP servers do; that is
 // why Finesse reserves the resource "desktop" for its own desktop.
@@ -335,6 +345,7 @@ func (s *Server) bind(st *stream) {
 		s.desktopBinds.Add(1)
 	}
 	s.mu.Lock()
+	s.userBinds[st.user]++
 	rs := s.users[st.user]
 	if rs == nil {
 		rs = make(map[string]*stream)

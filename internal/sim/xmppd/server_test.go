@@ -429,3 +429,13 @@ func TestNegativePriorityGetsNoEvents(t *testing.T) {
 	s.Publish("/finesse/api/User/1001", "<Update/>")
 	assert.Equal(t, uint64(0), s.Stats().Delivered)
 }
+
+func TestBindsOfCountsEachUsersBinds(t *testing.T) {
+	s, url := newTestServer(t, nil)
+	login(t, url, "1001", "tab-1")
+	login(t, url, "1001", "tab-2")
+	login(t, url, "1002", "tab-1")
+	assert.Equal(t, uint64(2), s.BindsOf("1001"))
+	assert.Equal(t, uint64(1), s.BindsOf("1002"))
+	assert.Equal(t, uint64(0), s.BindsOf("1003"))
+}

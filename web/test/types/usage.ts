@@ -9,7 +9,7 @@ import { createClient } from '../../index.js';
 import type {
   AgentEvent, AgentView, ConnState, ConnectionEvent, Dialog, DialogAction, DialogEvent, ErrorCode, ErrorEvent,
   EventType, HistoryEntry, HistoryKind, NotificationEvent, NotificationStatus, Participant, Presence, Reason,
-  Result, SideName, SideStatus, Snapshot, Transport,
+  Result, Runtime, SideName, SideStatus, Snapshot, Transport,
 } from '../../index.js';
 
 const connStates = {
@@ -115,6 +115,9 @@ export async function page(): Promise<void> {
     auth: { token: 'x' },
     transport: 'websocket',
     policy: { jitterMs: 0 },
+    runtime: 'auto',
+    graceMs: 5000,
+    onProgress: (p) => { use(p.loaded, p.total ?? -1); },
   });
   client.on('connection', (e) => { use(onConnection(e)); });
   client.on('agent', onAgent);
@@ -122,6 +125,10 @@ export async function page(): Promise<void> {
   client.on('notification', onNotification);
   client.on('error', onError);
   snapshot(client.snapshot());
+  const runtimes = { 'shared-worker': 'shared', worker: 'leader', page: 'page' } satisfies Record<Runtime, string>;
+  const where: Runtime | undefined = client.snapshot().runtime;
+  client.on('connection', (e) => { use(e.runtime === undefined ? '' : runtimes[e.runtime]); });
+  use(where === undefined ? '' : runtimes[where]);
   history(client.history());
   result(await client.request('GET', '/finesse/api/User/1001001'));
   await client.setAuth({ token: 'y' });
