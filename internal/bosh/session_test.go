@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 )
 
 func ctxT(t *testing.T) context.Context {
@@ -27,7 +28,7 @@ func open(t *testing.T, cm *fakeCM, mod ...func(*Config)) *Session {
 	for _, m := range mod {
 		m(&cfg)
 	}
-	s, err := Open(ctxT(t), http.DefaultClient, cfg)
+	s, err := Open(ctxT(t), &nethttp.Doer{}, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s
@@ -351,7 +352,7 @@ func TestCreationErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cm := newFakeCM(t)
 			cm.intercept = func(seenReq) *reply { r := tc.rep; return &r }
-			s, err := Open(ctxT(t), http.DefaultClient, cm.config())
+			s, err := Open(ctxT(t), &nethttp.Doer{}, cm.config())
 			require.Error(t, err)
 			assert.Nil(t, s)
 			if tc.want != nil {
@@ -366,7 +367,7 @@ func TestCreationErrors(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for _, cfg := range []Config{{To: "x"}, {URL: "ftp://x/", To: "x"}, {URL: "http://127.0.0.1:1/"}} {
-		_, err := Open(context.Background(), http.DefaultClient, cfg)
+		_, err := Open(context.Background(), &nethttp.Doer{}, cfg)
 		var ce *ConfigError
 		assert.ErrorAs(t, err, &ce)
 	}
