@@ -119,3 +119,16 @@ func TestEjabberdKillIsLost(t *testing.T) {
 		})
 	}
 }
+
+// TestEjabberdRepeatedBOSHLogins: every login goes through. Before the
+// BOSH session kept its answers from racing a fresh empty request, some
+// stalled until the request timed out, and ejabberd then crashed the
+// session on the retransmission (internal-server-error).
+func TestEjabberdRepeatedBOSHLogins(t *testing.T) {
+	srv := startEjabberd(t)
+	for i := range 20 {
+		s, err := NewBOSHDialer(newRecDoer(), testOpts).Dial(testCtx(t), endpoint(srv, "1001", "crm"), newRecorder().listener())
+		require.NoError(t, err, "login %d", i)
+		require.NoError(t, s.Close())
+	}
+}
