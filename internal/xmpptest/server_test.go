@@ -36,16 +36,7 @@ func TestServerLifecycle(t *testing.T) {
 		require.NoError(t, err, f)
 	}
 
-	admin, err := srv.Admin(ctx)
-	require.NoError(t, err)
-	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"))
-	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"), "re-creating a node is not an error")
-	require.NoError(t, admin.SubscribeOther(ctx, "/finesse/api/User/1001", srv.JID("1001")))
-	require.NoError(t, admin.PublishUpdate(ctx, "/finesse/api/User/1001", "i1", "<Update><event>PUT</event></Update>"))
-	require.NoError(t, admin.Close())
-
-	_, err = srv.Login(ctx, "1001", "wrong", "x")
-	require.Error(t, err, "a bad password is refused")
+	checkAccountsAndPubsub(t, ctx, srv)
 
 	fin, err := srv.Finesse(ctx)
 	require.NoError(t, err)
@@ -133,15 +124,7 @@ func TestEjabberdLifecycle(t *testing.T) {
 	srv := Start(t, Options{Kind: Ejabberd})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := srv.Admin(ctx)
-	require.NoError(t, err)
-	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"))
-	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"), "re-creating a node is not an error")
-	require.NoError(t, admin.SubscribeOther(ctx, "/finesse/api/User/1001", srv.JID("1001")))
-	require.NoError(t, admin.PublishUpdate(ctx, "/finesse/api/User/1001", "i1", "<Update><event>PUT</event></Update>"))
-	require.NoError(t, admin.Close())
-	_, err = srv.Login(ctx, "1001", "wrong", "x")
-	require.Error(t, err, "a bad password is refused")
+	checkAccountsAndPubsub(t, ctx, srv)
 
 	srv.Restart()
 	a2, err := srv.Admin(ctx)
@@ -154,3 +137,18 @@ func TestEjabberdLifecycle(t *testing.T) {
 }
 
 func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
+
+// checkAccountsAndPubsub: the admin owns pubsub (create, subscribe an
+// agent, publish) and a bad password is refused.
+func checkAccountsAndPubsub(t *testing.T, ctx context.Context, srv *Server) {
+	t.Helper()
+	admin, err := srv.Admin(ctx)
+	require.NoError(t, err)
+	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"))
+	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"), "re-creating a node is not an error")
+	require.NoError(t, admin.SubscribeOther(ctx, "/finesse/api/User/1001", srv.JID("1001")))
+	require.NoError(t, admin.PublishUpdate(ctx, "/finesse/api/User/1001", "i1", "<Update><event>PUT</event></Update>"))
+	require.NoError(t, admin.Close())
+	_, err = srv.Login(ctx, "1001", "wrong", "x")
+	require.Error(t, err, "a bad password is refused")
+}
