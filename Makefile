@@ -13,11 +13,14 @@ FUZZTIME ?= 10s
 DIST := dist
 WASM := $(DIST)/finesse-ha.wasm
 WASM_LDFLAGS := -s -w
-# -l (no inlining) takes ~0.13 MB gzip off the .wasm; its CPU cost on the
-# decode benchmark in Chromium is in BENCHMARKS.md ("Size").
-WASM_GCFLAGS := all=-l
+# No inlining (-l) takes ~0.07 MB gzip off the .wasm; the packages on the
+# notification decode path keep it, where it costs throughput (BENCHMARKS.md,
+# "Size"). The browser tests build with the same flags
+# (internal/browserharness.WasmBuildFlags; a test keeps the two equal).
+WASM_INLINED := encoding/xml reflect strconv strings bytes unicode/utf8 github.com/finesse-ha/finesse-ha/internal/finesse
+WASM_GCFLAGS := -gcflags=all=-l $(foreach p,$(WASM_INLINED),-gcflags=$(p)=)
 
-.PHONY: probes all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
+.PHONY: print-wasm-flags probes all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
 
 all: test
 
@@ -50,21 +53,27 @@ wasm: $(WASM)
 
 $(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod go.sum
 	@mkdir -p $(DIST)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -gcflags='$(WASM_GCFLAGS)' -ldflags='$(WASM_LDFLAGS)' -o $@ ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath $(WASM_GCFLAGS) -ldflags='$(WASM_LDFLAGS)' -o $@ ./wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
 
 ## size: raw, gzip -9 and brotli sizes of the .wasm next to the floors (Go runtime only,
 ## encoding/xml only), checked against SPEC §7's target, then which packages weigh most
 ## (build/wasmsize; why a symbol is linked: go run ./build/wasmsize -why SYMBOL).
 size: deps wasm probes
+	@echo "wasm build flags: -trimpath $(WASM_GCFLAGS) -ldflags='$(WASM_LDFLAGS)'"
 	@./build/size.sh $(WASM) web/index.js $(dir $(WASM))wasm_exec.js $(DIST)/probes/runtimeonly.wasm $(DIST)/probes/xmlonly.wasm
 	@./build/size.sh -check $(WASM) 1500000 1100000
 	@$(GO) run ./build/wasmsize -top 20
 
+# print-wasm-flags: the go build flags of the browser build, for
+# internal/browserharness's test that its own build uses the same.
+print-wasm-flags:
+	@echo "-trimpath $(WASM_GCFLAGS) -ldflags=$(WASM_LDFLAGS)"
+
 # probes: the size probes of build/sizeprobe, for size and bench.
 probes:
 	@mkdir -p $(DIST)/probes
-	@for p in runtimeonly xmlonly; do GOOS=js GOARCH=wasm $(GO) build -trimpath -gcflags='$(WASM_GCFLAGS)' -ldflags='$(WASM_LDFLAGS)' -o $(DIST)/probes/$$p.wasm ./build/sizeprobe/$$p; done
+	@for p in runtimeonly xmlonly; do GOOS=js GOARCH=wasm $(GO) build -trimpath $(WASM_GCFLAGS) -ldflags='$(WASM_LDFLAGS)' -o $(DIST)/probes/$$p.wasm ./build/sizeprobe/$$p; done
 
 ## fuzz: every fuzz target for a short, fixed time.
 fuzz:

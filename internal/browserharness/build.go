@@ -15,6 +15,24 @@ import (
 // 2-core machine; the bound only catches a hung toolchain.
 const WasmBuildTimeout = 4 * time.Minute
 
+// WasmBuildFlags are `make wasm`'s go build flags (the Makefile's
+// WASM_GCFLAGS and WASM_LDFLAGS; a test keeps the two equal), so that the
+// browser tests and benchmarks run the build that ships: no inlining
+// (-l, about 0.07 MB less gzip) except in the packages on the notification
+// decode path, where it would cost throughput (BENCHMARKS.md, "Size").
+var WasmBuildFlags = []string{
+	"-trimpath",
+	"-gcflags=all=-l",
+	"-gcflags=encoding/xml=",
+	"-gcflags=reflect=",
+	"-gcflags=strconv=",
+	"-gcflags=strings=",
+	"-gcflags=bytes=",
+	"-gcflags=unicode/utf8=",
+	"-gcflags=github.com/finesse-ha/finesse-ha/internal/finesse=",
+	"-ldflags=-s -w",
+}
+
 // BuildWasm builds the module's ./wasm (root is the module root) into
 // dir/finesse-ha.wasm and copies the toolchain's wasm_exec.js next to it,
 // as `make wasm` does for dist/: the two must come from one toolchain.
@@ -25,8 +43,8 @@ func BuildWasm(ctx context.Context, root, dir string) error {
 	ctx, cancel := context.WithTimeout(ctx, WasmBuildTimeout)
 	defer cancel()
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-ldflags=-s -w",
-		"-o", filepath.Join(dir, "finesse-ha.wasm"), "./wasm")
+	args := append([]string{"build"}, WasmBuildFlags...)
+	cmd := exec.CommandContext(ctx, gobin, append(args, "-o", filepath.Join(dir, "finesse-ha.wasm"), "./wasm")...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
