@@ -13,12 +13,11 @@ FUZZTIME ?= 10s
 DIST := dist
 WASM := $(DIST)/finesse-ha.wasm
 WASM_LDFLAGS := -s -w
-# No inlining (-l) takes ~0.07 MB gzip off the .wasm; the packages on the
-# notification decode path keep it, where it costs throughput (BENCHMARKS.md,
-# "Size"). The browser tests build with the same flags
+# No -gcflags=all=-l: it would take ~0.1 MB gzip off, but costs notification
+# decode throughput in Chromium (BENCHMARKS.md, "Size"), and the target is met
+# without it. The browser tests build with the same flags
 # (internal/browserharness.WasmBuildFlags; a test keeps the two equal).
-WASM_INLINED := encoding/xml reflect strconv strings bytes unicode/utf8 github.com/finesse-ha/finesse-ha/internal/finesse
-WASM_GCFLAGS := -gcflags=all=-l $(foreach p,$(WASM_INLINED),-gcflags=$(p)=)
+WASM_GCFLAGS :=
 
 .PHONY: print-wasm-flags probes all deps test test-native test-wasm test-js check wasm size fuzz demo bench bench-full npm clean
 
@@ -60,7 +59,7 @@ $(WASM): $(shell find wasm internal -name '*.go' -not -name '*_test.go') go.mod 
 ## encoding/xml only), checked against SPEC §7's target, then which packages weigh most
 ## (build/wasmsize; why a symbol is linked: go run ./build/wasmsize -why SYMBOL).
 size: deps wasm probes
-	@echo "wasm build flags: -trimpath $(WASM_GCFLAGS) -ldflags='$(WASM_LDFLAGS)'"
+	@echo "wasm build flags: $(strip -trimpath $(WASM_GCFLAGS) -ldflags='$(WASM_LDFLAGS)')"
 	@./build/size.sh $(WASM) web/index.js $(dir $(WASM))wasm_exec.js $(DIST)/probes/runtimeonly.wasm $(DIST)/probes/xmlonly.wasm
 	@./build/size.sh -check $(WASM) 1500000 1100000
 	@$(GO) run ./build/wasmsize -top 20
@@ -68,7 +67,7 @@ size: deps wasm probes
 # print-wasm-flags: the go build flags of the browser build, for
 # internal/browserharness's test that its own build uses the same.
 print-wasm-flags:
-	@echo "-trimpath $(WASM_GCFLAGS) -ldflags=$(WASM_LDFLAGS)"
+	@echo "$(strip -trimpath $(WASM_GCFLAGS) -ldflags=$(WASM_LDFLAGS))"
 
 # probes: the size probes of build/sizeprobe, for size and bench.
 probes:

@@ -13,12 +13,17 @@ import (
 // links a package's init and tables as soon as anything imports it, called
 // or not (research/wasm-size.md). net/http's types alone cost about 0.6 MB
 // gzip, crypto/tls about 0.5 MB (mellium's xmpp.Session asserts *tls.Conn),
-// and golang.org/x/text's PRECIS tables (mellium's jid) about 0.26 MB.
-// An entry ending in "/" forbids a whole module path prefix.
+// golang.org/x/text's PRECIS tables (mellium's jid) about 0.26 MB, and
+// the small ones that keep the .wasm under SPEC §7's target without
+// -gcflags=all=-l: crypto/rand's FIPS 140 module (~50 KB) and net (~17 KB,
+// e.g. through net/textproto). An entry ending in "/" forbids a whole
+// module path prefix.
 var forbiddenImports = []string{
+	"net",
 	"net/http",
 	"crypto/tls",
 	"crypto/x509",
+	"crypto/rand",
 	"golang.org/x/net/websocket",
 	"mellium.im/xmpp",
 	"mellium.im/sasl",

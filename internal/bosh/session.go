@@ -65,16 +65,20 @@ type Session struct {
 	emptySentAt  time.Time
 	lastResponse time.Time
 	orderTimer   *time.Timer
+	established  bool // see Established
 }
 
-// emptyGrace is how long the session waits, with nothing in flight and
-// nothing to send, before it leaves an empty request for the server to
-// hold. A caller that answers a response at once (every step of XMPP
-// negotiation: features, then auth; success, then restart) then sends
-// that alone, instead of racing a fresh empty request: with two requests
-// started together the later rid can reach the server first, and
-// ejabberd 23.01 then stalls until the request times out (XEP-0124 §11
+// emptyGrace is how long the session waits, until Established, with
+// nothing in flight and nothing to send, before it leaves an empty request
+// for the server to hold. The caller of a negotiating session answers each
+// response at once (features, then auth; success, then restart), and that
+// answer then travels alone instead of racing a fresh empty request: with
+// two requests started together the later rid can reach the server first,
+// and ejabberd 23.01 then stalls until the request times out (XEP-0124 §11
 // says a server must reorder; the client does not need to lean on it).
+// Once established, nothing waits: a server with no request to answer
+// cannot push, and Prosody then drops the session, so a stream error such
+// as conflict would arrive as item-not-found.
 const emptyGrace = 15 * time.Millisecond
 
 // orderGap is how long after an empty request went out a request with
@@ -200,6 +204,15 @@ func (s *Session) Restart() error {
 	s.restartPending = true
 	s.pumpLocked()
 	return nil
+}
+
+// Established says that the caller's negotiation is over: from now on an
+// empty request goes out as soon as nothing is in flight (see emptyGrace).
+func (s *Session) Established() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.established = true
+	s.pumpLocked()
 }
 
 // Recv returns the next non-empty response, waiting for it until ctx is
@@ -359,7 +372,7 @@ func (s *Session) pumpLocked() {
 			}
 			s.queue = s.queue[n:]
 		case s.outstanding == 0:
-			if wait := emptyGrace - time.Since(s.lastResponse); wait > 0 {
+			if wait := emptyGrace - time.Since(s.lastResponse); wait > 0 && !s.established {
 				s.orderAfterLocked(wait)
 				return
 			}

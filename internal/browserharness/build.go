@@ -17,21 +17,8 @@ const WasmBuildTimeout = 4 * time.Minute
 
 // WasmBuildFlags are `make wasm`'s go build flags (the Makefile's
 // WASM_GCFLAGS and WASM_LDFLAGS; a test keeps the two equal), so that the
-// browser tests and benchmarks run the build that ships: no inlining
-// (-l, about 0.07 MB less gzip) except in the packages on the notification
-// decode path, where it would cost throughput (BENCHMARKS.md, "Size").
-var WasmBuildFlags = []string{
-	"-trimpath",
-	"-gcflags=all=-l",
-	"-gcflags=encoding/xml=",
-	"-gcflags=reflect=",
-	"-gcflags=strconv=",
-	"-gcflags=strings=",
-	"-gcflags=bytes=",
-	"-gcflags=unicode/utf8=",
-	"-gcflags=github.com/finesse-ha/finesse-ha/internal/finesse=",
-	"-ldflags=-s -w",
-}
+// browser tests and benchmarks run the build that ships.
+var WasmBuildFlags = []string{"-trimpath", "-ldflags=-s -w"}
 
 // BuildWasm builds the module's ./wasm (root is the module root) into
 // dir/finesse-ha.wasm and copies the toolchain's wasm_exec.js next to it,

@@ -189,6 +189,10 @@ func (c *boshConn) lostCause(serveErr error) error {
 	return io.ErrUnexpectedEOF // the server ended the stream without saying why
 }
 
+// established lets the BOSH session keep a request held at all times (see
+// bosh.Session.Established).
+func (c *boshConn) established() { c.s.Established() }
+
 // release ends the BOSH session; no request goes out if the transport has
 // already failed.
 func (c *boshConn) release() { _ = c.s.Close(context.Background()) }

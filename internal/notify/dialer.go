@@ -2,10 +2,9 @@ package notify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -75,9 +74,7 @@ func resolve(ep Endpoint) (addrs, error) {
 	if res == "" {
 		// Two tabs with one resource would keep kicking each other
 		// (conflict), so the default is unique per session.
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		res = "finesse-ha-" + hex.EncodeToString(b[:])
+		res = fmt.Sprintf("finesse-ha-%08x", rand.Uint32())
 	}
 	if a.origin, err = newAddress(ep.Username, a.domain.domain, res); err != nil {
 		return a, &EndpointError{Field: "Username/Resource", Reason: "not a valid JID part"}

@@ -62,6 +62,7 @@ func (c *scriptConn) transportErr() error       { return nil }
 func (c *scriptConn) terminate()                {}
 func (c *scriptConn) lostCause(err error) error { return err }
 func (c *scriptConn) release()                  {}
+func (c *scriptConn) established()              {}
 
 // loginScript is a server's side of a successful login of 1001@finesse.test/crm.
 var loginScript = []string{

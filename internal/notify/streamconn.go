@@ -32,6 +32,8 @@ type streamConn interface {
 	lostCause(serveErr error) error
 	// release frees the transport once nothing reads it any more.
 	release()
+	// established says the negotiation is over and the session handed out.
+	established()
 }
 
 // saslFailure returns the condition of a SASL <failure/> element, seen by
@@ -83,6 +85,9 @@ func establish(ctx context.Context, conn streamConn, a addrs, ep Endpoint, opts 
 	}
 	if err == nil {
 		err = s.handOut()
+	}
+	if err == nil {
+		conn.established()
 	}
 	if err != nil {
 		_ = s.Close()

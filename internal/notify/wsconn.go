@@ -296,6 +296,8 @@ func (c *wsConn) lostCause(serveErr error) error {
 	return e
 }
 
+func (c *wsConn) established() {}
+
 var _ streamConn = (*wsConn)(nil)
 
 // socketEnd is the Cause of a LostError of a WebSocket session.
