@@ -25,6 +25,10 @@ missing=()
 for cmd in "${!pkg_for[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")
 done
+# ejabberd, the second independent XMPP server of the notification tests
+# (internal/xmpptest runs it with erl in a temp dir). Its ejabberdctl lives in
+# /usr/sbin, which is not on every user's PATH, so ask dpkg.
+dpkg-query -W -f='${Status}' ejabberd 2>/dev/null | grep -q 'install ok installed' || missing+=(ejabberd)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "install-deps: installing Debian packages: ${missing[*]}"
 	SUDO=""
@@ -32,7 +36,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 		command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root or sudo to install ${missing[*]}" >&2; exit 1; }
 		SUDO=sudo
 	fi
-	# The image's policy-rc.d keeps the packaged prosody service from starting;
+	# The image's policy-rc.d keeps the packaged prosody and ejabberd services from starting;
 	# tests start their own instances on free ports either way.
 	$SUDO apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
@@ -56,4 +60,4 @@ if [ ! -x bin/go_js_wasm_exec ] || [ "$(cat bin/.go_js_wasm_exec.version 2>/dev/
 	GOOS= GOARCH= go build -o bin/go_js_wasm_exec github.com/agnivade/wasmbrowsertest
 	echo "$want" > bin/.go_js_wasm_exec.version
 fi
-echo "install-deps: ok ($(go version | cut -d' ' -f3), $(chromium --version 2>/dev/null | head -1), prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null), node $(node --version))"
+echo "install-deps: ok ($(go version | cut -d' ' -f3), $(chromium --version 2>/dev/null | head -1), prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null), ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null), node $(node --version))"

@@ -3,21 +3,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
-	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
 	"github.com/hack-pad/safejs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
+	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
+	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
 )
 
 // Environment of the simulator fixture (build/wasmtest/fixtures.go hook):
@@ -34,8 +34,7 @@ func control(t *testing.T, base, path, body string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "POST", base+path, bytes.NewBufferString(body))
-	require.NoError(t, err)
+	req := httpx.NewRequest(ctx, "POST", base+path, []byte(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}

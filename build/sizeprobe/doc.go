@@ -1,9 +1,7 @@
 // Package sizeprobe holds two tiny js/wasm programs that are never
 // shipped. make size builds them next to the real client so the report
-// shows the floor the client's design allows: xmlonly decodes XML and
-// prints, nethttptypes does the same and also builds an *http.Request and
-// calls a Doer with SPEC §2's signature, Do(*http.Request)
-// (*http.Response, error), without any HTTP client. The difference is what
-// merely using net/http's types costs in a Go wasm binary (package inits
-// of crypto/tls, crypto/x509 and the FIPS 140 module come with them).
+// shows the floors research/wasm-size.md measured: runtimeonly is the Go
+// runtime with syscall/js and nothing else, xmlonly adds encoding/xml
+// (decode and print), which every Finesse payload needs. What the client
+// weighs above xmlonly is its own code and its other imports.
 package sizeprobe

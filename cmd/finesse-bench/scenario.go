@@ -16,6 +16,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 	"github.com/finesse-ha/finesse-ha/internal/ws/native"
 )
@@ -176,7 +177,7 @@ func runOnce(sc scenario, jitter time.Duration) (time.Duration, int, error) {
 		// Through doer, so that the upgrade is counted as a round trip.
 		opts = append(opts, client.WithWebSocket(native.NewDialer(doer)))
 	}
-	c, err := client.New(cfg, doer, clock.Real(), w.on, opts...)
+	c, err := client.New(cfg, nethttp.New(doer), clock.Real(), w.on, opts...)
 	if err != nil {
 		return 0, 0, err
 	}

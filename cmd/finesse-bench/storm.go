@@ -14,6 +14,7 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/internal/client"
 	"github.com/finesse-ha/finesse-ha/internal/clock"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -138,7 +139,7 @@ func runStorm(o stormOptions, jitter time.Duration) stormResult {
 	for i, id := range ids {
 		a := &stormAgent{killed: &killed, aSignal: make(chan struct{})}
 		agents[i] = a
-		c, err := client.New(clientConfig(p, id, jitter), hc, clock.Real(), a.on)
+		c, err := client.New(clientConfig(p, id, jitter), nethttp.New(hc), clock.Real(), a.on)
 		if err != nil {
 			return fail("client %s: %v", id, err)
 		}

@@ -1,9 +1,10 @@
 package bosh
 
 import (
-	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // Defaults for the zero values of Config.
@@ -53,7 +54,7 @@ type Config struct {
 	MaxBodySize int64
 	// Header is added to every request (e.g. for a reverse proxy). Never put
 	// credentials here: XMPP authenticates inside the stream.
-	Header http.Header
+	Header httpx.Header
 }
 
 func (c Config) withDefaults() (Config, error) {

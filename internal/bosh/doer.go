@@ -1,10 +1,8 @@
 package bosh
 
-import "net/http"
+import "github.com/finesse-ha/finesse-ha/internal/httpx"
 
-// Doer is the one HTTP method the session needs. *http.Client satisfies it
-// natively; in the browser it is a fetch-based implementation. It must
-// honour the request's context (cancel or deadline aborts the request).
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
+// Doer is the one HTTP method the session needs: internal/httpx/nethttp
+// natively, the fetch Doer in the browser. It must honour the request's
+// context (cancel or deadline aborts the request).
+type Doer = httpx.Doer

@@ -1,13 +1,13 @@
 package bosh
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // TransportError is a request that got no HTTP response: connection
@@ -80,10 +80,7 @@ func (s *Session) post(ctx context.Context, data []byte) (*body, error) {
 	timeout := s.timeout()
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, s.cfg.URL, bytes.NewReader(data))
-	if err != nil {
-		return nil, &ConfigError{Field: "URL", Reason: "cannot build a request"}
-	}
+	req := httpx.NewRequest(rctx, httpx.MethodPost, s.cfg.URL, data)
 	for k, v := range s.cfg.Header {
 		req.Header[k] = append([]string(nil), v...)
 	}
@@ -94,12 +91,12 @@ func (s *Session) post(ctx context.Context, data []byte) (*body, error) {
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusBadRequest:
+	case httpx.StatusOK:
+	case httpx.StatusBadRequest:
 		return nil, &TerminateError{Condition: BadRequest, HTTPStatus: resp.StatusCode}
-	case http.StatusForbidden:
+	case httpx.StatusForbidden:
 		return nil, &TerminateError{Condition: PolicyViolation, HTTPStatus: resp.StatusCode}
-	case http.StatusNotFound:
+	case httpx.StatusNotFound:
 		return nil, &TerminateError{Condition: ItemNotFound, HTTPStatus: resp.StatusCode}
 	default:
 		return nil, &HTTPError{Status: resp.StatusCode}

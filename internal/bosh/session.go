@@ -58,7 +58,34 @@ type Session struct {
 	changed        chan struct{} // closed and replaced on every state change
 	lastEmptyPoll  time.Time
 	pollTimer      *time.Timer
+
+	// RID order (see emptyGrace and orderGap): the empty request in flight
+	// (0 if none) and when it went out, and when the last response came.
+	emptyRID     uint64
+	emptySentAt  time.Time
+	lastResponse time.Time
+	orderTimer   *time.Timer
+	established  bool // see Established
 }
+
+// emptyGrace is how long the session waits, until Established, with
+// nothing in flight and nothing to send, before it leaves an empty request
+// for the server to hold. The caller of a negotiating session answers each
+// response at once (features, then auth; success, then restart), and that
+// answer then travels alone instead of racing a fresh empty request: with
+// two requests started together the later rid can reach the server first,
+// and ejabberd 23.01 then stalls until the request times out (XEP-0124 §11
+// says a server must reorder; the client does not need to lean on it).
+// Once established, nothing waits: a server with no request to answer
+// cannot push, and Prosody then drops the session, so a stream error such
+// as conflict would arrive as item-not-found.
+const emptyGrace = 15 * time.Millisecond
+
+// orderGap is how long after an empty request went out a request with
+// payload waits, when it has to be sent beside it: long enough for the
+// empty one to have reached the server first on any connection already
+// open.
+const orderGap = 30 * time.Millisecond
 
 // Open creates a session (XEP-0206 §5): it posts the creation body and
 // returns once the connection manager has answered with a sid. The creation
@@ -123,6 +150,7 @@ func Open(ctx context.Context, doer Doer, cfg Config) (*Session, error) {
 	s.done = map[uint64][][]byte{}
 	s.changed = make(chan struct{})
 	s.inbox = []Response{{StreamStart: true, Elements: b.Elements}}
+	s.lastResponse = time.Now()
 	s.mu.Lock()
 	s.pumpLocked()
 	s.mu.Unlock()
@@ -176,6 +204,15 @@ func (s *Session) Restart() error {
 	s.restartPending = true
 	s.pumpLocked()
 	return nil
+}
+
+// Established says that the caller's negotiation is over: from now on an
+// empty request goes out as soon as nothing is in flight (see emptyGrace).
+func (s *Session) Established() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.established = true
+	s.pumpLocked()
 }
 
 // Recv returns the next non-empty response, waiting for it until ctx is
@@ -244,6 +281,9 @@ func (s *Session) Close(ctx context.Context, payload ...[]byte) error {
 	if s.pollTimer != nil {
 		s.pollTimer.Stop()
 	}
+	if s.orderTimer != nil {
+		s.orderTimer.Stop()
+	}
 	s.notifyLocked()
 	s.mu.Unlock()
 	defer s.cancel()
@@ -288,6 +328,9 @@ func (s *Session) failLocked(err error) {
 	if s.pollTimer != nil {
 		s.pollTimer.Stop()
 	}
+	if s.orderTimer != nil {
+		s.orderTimer.Stop()
+	}
 	s.cancel()
 	s.notifyLocked()
 }
@@ -295,7 +338,8 @@ func (s *Session) failLocked(err error) {
 // pumpLocked starts as many requests as the limit allows: queued elements
 // are batched into one body per request (a restart always travels alone),
 // and when nothing is in flight an empty request is left for the server to
-// hold, so that it can push at any time.
+// hold, so that it can push at any time: emptyGrace after the last
+// response, and a request with payload keeps orderGap behind an empty one.
 func (s *Session) pumpLocked() {
 	for s.err == nil && !s.closed && s.outstanding < s.limit {
 		rid := s.nextRID
@@ -304,7 +348,14 @@ func (s *Session) pumpLocked() {
 			{"sid", s.sid},
 			{"xmlns", NSHTTPBind},
 		}
+		if len(s.queue) > 0 && s.emptyRID != 0 {
+			if wait := orderGap - time.Since(s.emptySentAt); wait > 0 {
+				s.orderAfterLocked(wait)
+				return
+			}
+		}
 		var payload [][]byte
+		empty := false
 		switch {
 		case len(s.queue) > 0 && s.queue[0].restart:
 			s.queue = s.queue[1:]
@@ -321,6 +372,11 @@ func (s *Session) pumpLocked() {
 			}
 			s.queue = s.queue[n:]
 		case s.outstanding == 0:
+			if wait := emptyGrace - time.Since(s.lastResponse); wait > 0 && !s.established {
+				s.orderAfterLocked(wait)
+				return
+			}
+			empty = true
 			if s.hold == 0 && s.polling > 0 {
 				// A polling session (the server refused to hold): respect the
 				// server's shortest polling interval instead of spinning.
@@ -335,10 +391,28 @@ func (s *Session) pumpLocked() {
 		default:
 			return
 		}
+		if empty {
+			s.emptyRID, s.emptySentAt = rid, time.Now()
+		}
 		s.nextRID++
 		s.outstanding++
 		go s.run(rid, requestBody(attrs, payload))
 	}
+}
+
+// orderAfterLocked runs pumpLocked again after d (once, however often it
+// is asked while the timer runs: every firing re-examines everything).
+func (s *Session) orderAfterLocked(d time.Duration) {
+	if s.orderTimer == nil {
+		s.orderTimer = time.AfterFunc(d, s.orderDue)
+	}
+}
+
+func (s *Session) orderDue() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.orderTimer = nil
+	s.pumpLocked()
 }
 
 func (s *Session) pollDue() {
@@ -355,6 +429,10 @@ func (s *Session) run(rid uint64, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.outstanding--
+	s.lastResponse = time.Now()
+	if rid == s.emptyRID {
+		s.emptyRID = 0
+	}
 	if err != nil {
 		s.failLocked(err)
 		return

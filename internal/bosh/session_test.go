@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 )
 
 func ctxT(t *testing.T) context.Context {
@@ -27,7 +28,7 @@ func open(t *testing.T, cm *fakeCM, mod ...func(*Config)) *Session {
 	for _, m := range mod {
 		m(&cfg)
 	}
-	s, err := Open(ctxT(t), http.DefaultClient, cfg)
+	s, err := Open(ctxT(t), &nethttp.Doer{}, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s
@@ -351,7 +352,7 @@ func TestCreationErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cm := newFakeCM(t)
 			cm.intercept = func(seenReq) *reply { r := tc.rep; return &r }
-			s, err := Open(ctxT(t), http.DefaultClient, cm.config())
+			s, err := Open(ctxT(t), &nethttp.Doer{}, cm.config())
 			require.Error(t, err)
 			assert.Nil(t, s)
 			if tc.want != nil {
@@ -366,7 +367,7 @@ func TestCreationErrors(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for _, cfg := range []Config{{To: "x"}, {URL: "ftp://x/", To: "x"}, {URL: "http://127.0.0.1:1/"}} {
-		_, err := Open(context.Background(), http.DefaultClient, cfg)
+		_, err := Open(context.Background(), &nethttp.Doer{}, cfg)
 		var ce *ConfigError
 		assert.ErrorAs(t, err, &ce)
 	}
@@ -501,4 +502,43 @@ func TestCloseOnLostSessionSendsNothing(t *testing.T) {
 	require.NoError(t, s.Close(ctxT(t)))
 	assert.Len(t, cm.requests(), n)
 	assert.True(t, errors.Is(s.Err(), ItemNotFound))
+}
+
+// TestAnAnswerToAResponseTravelsAlone: what a caller sends right after a
+// response (XMPP negotiation: features, then auth) goes in the next rid by
+// itself, not beside a fresh empty request it could overtake on the way
+// (ejabberd 23.01 stalls on that until the request times out).
+func TestAnAnswerToAResponseTravelsAlone(t *testing.T) {
+	cm := newFakeCM(t)
+	s := open(t, cm)
+	require.NoError(t, s.Send([]byte(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>x</auth>`)))
+	require.Eventually(t, func() bool { return len(cm.received()) == 1 }, 5*time.Second, time.Millisecond)
+	reqs := cm.requests()
+	sort.Slice(reqs, func(i, j int) bool { return reqs[i].RID < reqs[j].RID })
+	require.GreaterOrEqual(t, len(reqs), 2)
+	assert.NotEmpty(t, reqs[1].Payload, "the first request after creation carries the answer")
+	waitHeld(t, cm) // and then the empty request follows, for the server to hold
+}
+
+// TestPayloadBesideAFreshEmptyRequestKeepsItsDistance: a request with
+// payload that must go out beside an empty one sent just before leaves
+// orderGap between them, so that the lower rid arrives first.
+func TestPayloadBesideAFreshEmptyRequestKeepsItsDistance(t *testing.T) {
+	cm := newFakeCM(t)
+	s := open(t, cm)
+	waitHeld(t, cm)
+	require.NoError(t, s.Send([]byte(`<iq xmlns='jabber:client' id='q1' type='get'/>`)))
+	require.Eventually(t, func() bool { return len(cm.received()) == 1 }, 5*time.Second, time.Millisecond)
+	var empty, data seenReq
+	for _, r := range cm.requests() {
+		switch {
+		case len(r.Payload) > 0:
+			data = r
+		case r.RID > empty.RID && r.Type == "":
+			empty = r
+		}
+	}
+	require.Less(t, empty.RID, data.RID)
+	assert.GreaterOrEqual(t, data.At.Sub(empty.At), orderGap-5*time.Millisecond,
+		"the empty request went out %v before", data.At.Sub(empty.At))
 }

@@ -16,6 +16,16 @@ import (
 // 2-core machine; the bound only catches a hung toolchain.
 const WasmBuildTimeout = 4 * time.Minute
 
+// WasmBuildFlags are `make wasm`'s go build flags (the Makefile's
+// WASM_GCFLAGS and WASM_LDFLAGS; a test keeps the two equal), so that the
+// browser tests and benchmarks run the build that ships.
+var WasmBuildFlags = []string{"-trimpath",
+	"-gcflags=github.com/finesse-ha/finesse-ha/internal/failover=-l",
+	"-gcflags=github.com/finesse-ha/finesse-ha/internal/client=-l",
+	"-gcflags=github.com/finesse-ha/finesse-ha/wasm=-l",
+	"-gcflags=encoding/json=-l", "-gcflags=fmt=-l", "-gcflags=net/url=-l",
+	"-ldflags=-s -w"}
+
 // BuildWasm builds the module's ./wasm (root is the module root) into
 // dir/finesse-ha.wasm and copies the toolchain's wasm_exec.js next to it,
 // as `make wasm` does for dist/: the two must come from one toolchain. Like
@@ -31,8 +41,15 @@ func BuildWasm(ctx context.Context, root, dir string) error {
 	ctx, cancel := context.WithTimeout(ctx, WasmBuildTimeout)
 	defer cancel()
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-ldflags=-s -w -X main.version="+version,
-		"-o", filepath.Join(dir, "finesse-ha.wasm"), "./wasm")
+	// The version goes into make's -ldflags, as `make wasm` adds it.
+	args := []string{"build"}
+	for _, f := range WasmBuildFlags {
+		if strings.HasPrefix(f, "-ldflags=") {
+			f += " -X main.version=" + version
+		}
+		args = append(args, f)
+	}
+	cmd := exec.CommandContext(ctx, gobin, append(args, "-o", filepath.Join(dir, "finesse-ha.wasm"), "./wasm")...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -4,21 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
 )
 
-// Doer sends HTTP requests: *http.Client natively, jsfetch.Transport in the
-// browser. REST and BOSH share it.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
+// Doer sends HTTP requests: internal/httpx/nethttp natively,
+// jsfetch.Transport in the browser. REST and BOSH share it.
+type Doer = httpx.Doer
 
 // Client is one agent's failover client.
 type Client struct {

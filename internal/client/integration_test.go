@@ -16,6 +16,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -114,7 +115,7 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 	}
 
 	rec := newRecorder()
-	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() {
@@ -247,7 +248,7 @@ func TestWrongPasswordWaitsForSetAuth(t *testing.T) {
 		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, TransportBackoff: 50 * time.Millisecond},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
@@ -294,7 +295,7 @@ func TestWireGoldenRestore(t *testing.T) {
 		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, HealthTimeout: time.Second, TransportBackoff: 50 * time.Millisecond},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })

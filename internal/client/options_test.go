@@ -2,7 +2,6 @@ package client
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 )
 
 const (
@@ -99,7 +99,7 @@ func TestParseOptionsWebSocketDerivesURLAndFallback(t *testing.T) {
 func TestNewWebSocketNeedsAnImplementation(t *testing.T) {
 	cfg, err := ParseOptions(opts(t, func(m map[string]any) { m["transport"] = "websocket" }))
 	require.NoError(t, err)
-	_, err = New(cfg, http.DefaultClient, clock.Real(), nil)
+	_, err = New(cfg, &nethttp.Doer{}, clock.Real(), nil)
 	var oe *OptionError
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "options.transport", oe.Field)

@@ -13,6 +13,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -45,7 +46,7 @@ func TestSSOTokenRefreshAndFailoverAgainstSimulator(t *testing.T) {
 		Policy:        failover.Policy{PollInterval: time.Second, Jitter: -1, TransportBackoff: 50 * time.Millisecond},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on, WithTokenSource(get))
+	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on, WithTokenSource(get))
 	require.NoError(t, err)
 	start := time.Now()
 	c.Start()
@@ -100,7 +101,7 @@ func TestS22_RefusedOnBBackOnAAgainstSimulator(t *testing.T) {
 		Policy:        failover.Policy{PollInterval: 200 * time.Millisecond, Jitter: -1, TransportBackoff: 50 * time.Millisecond, HealthTimeout: time.Second},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })

@@ -11,6 +11,7 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 	"github.com/finesse-ha/finesse-ha/internal/ws/native"
 )
@@ -43,7 +44,7 @@ func startWS(t *testing.T, edit func(*Config, *sim.Pair)) (*sim.Pair, *Client, *
 		edit(&cfg, pair)
 	}
 	rec := newRecorder()
-	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on, WithWebSocket(native.Dial))
+	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on, WithWebSocket(native.Dial))
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })

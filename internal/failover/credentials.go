@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,8 +36,12 @@ const refreshSpacing = 10 * time.Second
 // credential is one set of credentials as the engine tracks it.
 type credential struct {
 	auth finesse.Auth
-	id   [sha256.Size]byte // identity: the same secret given twice is one credential
-	seq  int               // 1 for the first credential, for history labels
+	// id is the credential's identity: the same secret given twice is one
+	// credential. The secret itself, kept no longer than auth is: a hash
+	// would link crypto/sha256 and the FIPS module (~70 KB gzip) into the
+	// browser build for an in-memory map key.
+	id  string
+	seq int // 1 for the first credential, for history labels
 	// exp and iat come from a JWT token's payload; exp is zero when the
 	// token's lifetime is not readable (or for a password).
 	exp, iat time.Time
@@ -50,7 +53,7 @@ type credential struct {
 
 func newCredential(a finesse.Auth, seq int, now time.Time) *credential {
 	c := &credential{auth: a, seq: seq, setAt: now}
-	c.id = sha256.Sum256([]byte(a.Scheme() + "\x00" + a.Username + "\x00" + a.Password + "\x00" + a.Token))
+	c.id = a.Scheme() + "\x00" + a.Username + "\x00" + a.Password + "\x00" + a.Token
 	if a.Token != "" {
 		if iat, exp, ok := tokenTimes(a.Token); ok {
 			c.iat, c.exp = iat, exp
@@ -262,7 +265,7 @@ func (e *Engine) onRefused(i int, c *credential, what string) {
 	s := e.sides[i]
 	if c != nil {
 		if s.refused == nil {
-			s.refused = map[[sha256.Size]byte]bool{}
+			s.refused = map[string]bool{}
 		}
 		if !s.refused[c.id] {
 			s.refused[c.id] = true

@@ -148,7 +148,7 @@ type sideState struct {
 	lastErr            string
 	// refused holds the credentials this side answered with 401: they are
 	// never sent to it again (SPEC §3.3.9).
-	refused map[[32]byte]bool
+	refused map[string]bool
 }
 
 // New checks cfg and returns an engine that has not started yet.

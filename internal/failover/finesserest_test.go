@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,12 +14,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // doerFunc answers requests in memory (no network).
 type doerFunc func(*http.Request) (*http.Response, error)
 
-func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+func (f doerFunc) Do(r *httpx.Request) (*httpx.Response, error) {
+	hr, err := http.NewRequestWithContext(r.Context(), r.Method, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	hr.Header = http.Header(r.Header)
+	resp, err := f(hr)
+	if err != nil {
+		return nil, err
+	}
+	return &httpx.Response{StatusCode: resp.StatusCode, Header: httpx.Header(resp.Header), Body: resp.Body}, nil
+}
 
 func xmlResponse(status int, body string) *http.Response {
 	return &http.Response{

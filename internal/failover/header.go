@@ -2,8 +2,9 @@ package failover
 
 import (
 	"maps"
-	"net/textproto"
 	"slices"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // hiddenHeaders never reach the page. Set-Cookie would hand the page the
@@ -28,7 +29,7 @@ func (e *Engine) responseHeader(h map[string][]string) map[string]string {
 	// filled by hand) the same one wins every time.
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		vs := h[k]
-		name := textproto.CanonicalMIMEHeaderKey(k)
+		name := httpx.CanonicalKey(k)
 		if _, seen := out[name]; seen || len(vs) == 0 || hiddenHeaders[name] {
 			continue
 		}

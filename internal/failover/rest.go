@@ -34,7 +34,7 @@ type REST interface {
 }
 
 // RawResponse is the answer to REST.Do. Header is the response's header
-// as net/http gives it (an http.Header converts as is); the engine filters
+// as net/http gives it (an httpx.Header converts as is); the engine filters
 // it before the page sees it (responseHeader).
 type RawResponse struct {
 	Status int

@@ -1,21 +1,18 @@
 package finesse
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
-// Doer sends one HTTP request. Natively it is an *http.Client; in the
-// browser it is the fetch-based Doer of wasm/jsfetch. This package never
-// names net/http's client so that the wasm build does not link it.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
+// Doer sends one HTTP request: internal/httpx/nethttp natively, the
+// fetch-based Doer of wasm/jsfetch in the browser.
+type Doer = httpx.Doer
 
 // Client talks to the REST API of one Finesse side. It is safe for
 // concurrent use. It does not retry: whether a request may be repeated
@@ -120,7 +117,7 @@ func (c *Client) SetAuth(a Auth) error {
 // Response is the outcome of Request.
 type Response struct {
 	Status    int
-	Header    http.Header
+	Header    httpx.Header
 	Body      []byte // at most the Client's read limit
 	RequestID string // the requestId sent, "" for GET
 }
@@ -135,7 +132,7 @@ type Response struct {
 func (c *Client) Request(ctx context.Context, method, path string, body []byte) (*Response, error) {
 	m := strings.ToUpper(method)
 	switch m {
-	case http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete:
+	case httpx.MethodGet, httpx.MethodPut, httpx.MethodPost, httpx.MethodDelete:
 	default:
 		return nil, invalidf("method %q not allowed", clip(method, 16))
 	}
@@ -228,7 +225,7 @@ func (c *Client) do(ctx context.Context, method string, ref pathRef, body []byte
 		auth = a
 	}
 	requestID := ""
-	if method != http.MethodGet {
+	if method != httpx.MethodGet {
 		if id, ok := requestIDFrom(ctx); ok {
 			requestID = id
 		} else {
@@ -242,15 +239,10 @@ func (c *Client) do(ctx context.Context, method string, ref pathRef, body []byte
 	if ref.query != "" {
 		target += "?" + ref.query
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		// Only a nil context gets here: method and URL were validated.
+	if ctx == nil {
 		return nil, fail(invalidf("cannot build request"))
 	}
+	req := httpx.NewRequest(ctx, method, target, body)
 	req.Header.Set("Accept", "application/xml")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/xml")
@@ -328,12 +320,12 @@ func parseErrorBody(data []byte, secrets []string) []ApiError {
 
 // getXML sends a GET and decodes the 2xx body into v, whose root is want.
 func (c *Client) getXML(ctx context.Context, ref pathRef, want string, v any) error {
-	resp, err := c.do(ctx, http.MethodGet, ref, nil)
+	resp, err := c.do(ctx, httpx.MethodGet, ref, nil)
 	if err != nil {
 		return err
 	}
 	if err := decodeRootLimit(resp.Body, want, v, 0); err != nil {
-		return &APIError{Kind: KindDecode, Status: resp.Status, Method: http.MethodGet, Path: ref.path,
+		return &APIError{Kind: KindDecode, Status: resp.Status, Method: httpx.MethodGet, Path: ref.path,
 			err: err, detail: redact(strings.TrimPrefix(err.Error(), "finesse: "), c.Auth().secrets())}
 	}
 	return nil

@@ -15,6 +15,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 )
 
 const (
@@ -68,7 +71,7 @@ func (fs *finesseServer) last(t *testing.T) seen {
 
 func (fs *finesseServer) client(t *testing.T, a Auth, opts ...Option) *Client {
 	t.Helper()
-	c, err := NewClient(fs.URL, fs.Server.Client(), a, opts...)
+	c, err := NewClient(fs.URL, nethttp.New(fs.Server.Client()), a, opts...)
 	require.NoError(t, err)
 	return c
 }
@@ -272,7 +275,7 @@ func TestClientDefaultRequestIDs(t *testing.T) {
 	// A header-unsafe id is refused before sending.
 	_, err = c.SetState(ContextWithRequestID(ctx, "a\r\nX-Evil: 1"), "1001", StateReady, "")
 	assert.ErrorIs(t, err, ErrInvalidRequest)
-	bad, err := NewClient(fs.URL, fs.Server.Client(), basicAuth, WithRequestIDFunc(func() string { return "" }))
+	bad, err := NewClient(fs.URL, nethttp.New(fs.Server.Client()), basicAuth, WithRequestIDFunc(func() string { return "" }))
 	require.NoError(t, err)
 	_, err = bad.SetState(ctx, "1001", StateReady, "")
 	assert.ErrorIs(t, err, ErrInvalidRequest)
@@ -280,11 +283,11 @@ func TestClientDefaultRequestIDs(t *testing.T) {
 
 // headerDoer records the request as the Doer sees it, before net/http
 // canonicalises anything, and answers 202.
-type headerDoer struct{ req *http.Request }
+type headerDoer struct{ req *httpx.Request }
 
-func (d *headerDoer) Do(r *http.Request) (*http.Response, error) {
+func (d *headerDoer) Do(r *httpx.Request) (*httpx.Response, error) {
 	d.req = r
-	return &http.Response{StatusCode: 202, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(""))}, nil
+	return &httpx.Response{StatusCode: 202, Header: httpx.Header{}, Body: io.NopCloser(strings.NewReader(""))}, nil
 }
 
 func TestClientRequestIDHeaderSpelling(t *testing.T) {
@@ -294,7 +297,7 @@ func TestClientRequestIDHeaderSpelling(t *testing.T) {
 	id, err := c.SignIn(context.Background(), "1001", "1001")
 	require.NoError(t, err)
 	assert.Equal(t, []string{id}, d.req.Header["requestId"], "sent as finesse.js spells it")
-	assert.Equal(t, "https://fin-a.example.com:8445/finesse/api/User/1001", d.req.URL.String())
+	assert.Equal(t, "https://fin-a.example.com:8445/finesse/api/User/1001", d.req.URL)
 }
 
 func TestClientStatusErrors(t *testing.T) {
@@ -512,11 +515,11 @@ func nilContext() context.Context { return nil }
 
 // fakeDoer answers with a fixed response or error.
 type fakeDoer struct {
-	resp *http.Response
+	resp *httpx.Response
 	err  error
 }
 
-func (d fakeDoer) Do(*http.Request) (*http.Response, error) { return d.resp, d.err }
+func (d fakeDoer) Do(*httpx.Request) (*httpx.Response, error) { return d.resp, d.err }
 
 // failingBody yields some bytes then an error, like a reset connection.
 type failingBody struct {
@@ -538,7 +541,7 @@ func TestClientDoerMisbehaviour(t *testing.T) {
 	ctx := context.Background()
 	t.Run("body read error", func(t *testing.T) {
 		body := &failingBody{data: strings.NewReader("<User><state>")}
-		c, err := NewClient("https://fin-a:8445", fakeDoer{resp: &http.Response{StatusCode: 200, Body: body}}, basicAuth)
+		c, err := NewClient("https://fin-a:8445", fakeDoer{resp: &httpx.Response{StatusCode: 200, Body: body}}, basicAuth)
 		require.NoError(t, err)
 		_, err = c.GetUser(ctx, "1001")
 		assert.ErrorIs(t, err, ErrTransport)
@@ -555,7 +558,7 @@ func TestClientDoerMisbehaviour(t *testing.T) {
 		assert.ErrorIs(t, err, ErrTransport)
 	})
 	t.Run("nil body", func(t *testing.T) {
-		c, err := NewClient("https://fin-a:8445", fakeDoer{resp: &http.Response{StatusCode: 202}}, basicAuth)
+		c, err := NewClient("https://fin-a:8445", fakeDoer{resp: &httpx.Response{StatusCode: 202}}, basicAuth)
 		require.NoError(t, err)
 		_, err = c.SetState(ctx, "1001", StateReady, "")
 		assert.NoError(t, err)
@@ -564,7 +567,7 @@ func TestClientDoerMisbehaviour(t *testing.T) {
 	})
 	t.Run("response and error", func(t *testing.T) {
 		body := &failingBody{data: strings.NewReader("")}
-		c, err := NewClient("https://fin-a:8445", fakeDoer{resp: &http.Response{StatusCode: 200, Body: body},
+		c, err := NewClient("https://fin-a:8445", fakeDoer{resp: &httpx.Response{StatusCode: 200, Body: body},
 			err: errors.New("redirect refused")}, basicAuth)
 		require.NoError(t, err)
 		_, err = c.GetSystemInfo(ctx)
@@ -696,7 +699,7 @@ func TestNewClientValidation(t *testing.T) {
 
 func TestClientBasePrefixAndSetAuth(t *testing.T) {
 	fs := newServer(t, reply(200, "<SystemInfo><status>IN_SERVICE</status></SystemInfo>"))
-	c, err := NewClient(fs.URL+"/proxy/a/", fs.Server.Client(), basicAuth)
+	c, err := NewClient(fs.URL+"/proxy/a/", nethttp.New(fs.Server.Client()), basicAuth)
 	require.NoError(t, err)
 	_, err = c.GetSystemInfo(context.Background())
 	require.NoError(t, err)

@@ -3,8 +3,9 @@ package finesse
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // ErrorKind classifies a failed REST request by what the caller should do
@@ -152,15 +153,15 @@ func (e *APIError) Temporary() bool {
 // kindOf maps a non-2xx status to its kind.
 func kindOf(status int) ErrorKind {
 	switch {
-	case status == http.StatusBadRequest:
+	case status == httpx.StatusBadRequest:
 		return KindBadRequest
-	case status == http.StatusUnauthorized:
+	case status == httpx.StatusUnauthorized:
 		return KindUnauthorized
-	case status == http.StatusForbidden:
+	case status == httpx.StatusForbidden:
 		return KindForbidden
-	case status == http.StatusNotFound:
+	case status == httpx.StatusNotFound:
 		return KindNotFound
-	case status == http.StatusServiceUnavailable:
+	case status == httpx.StatusServiceUnavailable:
 		return KindOutOfService
 	case status >= 500 && status <= 599:
 		return KindServer

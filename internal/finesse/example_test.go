@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 )
 
 // A fake Finesse side: SystemInfo, a User, a sign-in that answers 202, and
@@ -39,7 +40,7 @@ func Example() {
 	defer srv.Close()
 
 	// Natively the Doer is an *http.Client; in the browser, wasm/jsfetch.
-	c, err := finesse.NewClient(srv.URL, srv.Client(),
+	c, err := finesse.NewClient(srv.URL, nethttp.New(srv.Client()),
 		finesse.Auth{Username: "1001", Password: "secret"},
 		finesse.WithRequestIDFunc(func() string { return "req-1" }))
 	if err != nil {

@@ -6,9 +6,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // Fuzz targets for every decoder. Invariants checked on every input:
@@ -218,7 +219,7 @@ func FuzzClientResponse(f *testing.F) {
 		if status < 100 || status > 999 {
 			status = 200 + (status%800+800)%800
 		}
-		d := fakeDoer{resp: &http.Response{StatusCode: status, Header: http.Header{},
+		d := fakeDoer{resp: &httpx.Response{StatusCode: status, Header: httpx.Header{},
 			Body: io.NopCloser(bytes.NewReader(body))}}
 		c, err := NewClient("https://fin-a:8445", d, basicAuth, WithMaxBody(64<<10))
 		if err != nil {

@@ -2,8 +2,9 @@ package finesse
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 	"strings"
 )
 
@@ -13,9 +14,15 @@ import (
 const RequestIDHeader = "requestId"
 
 // NewRequestID returns a random version-4 UUID, the form finesse.js sends.
+//
+// The randomness is math/rand/v2's (ChaCha8, seeded by the runtime from
+// the system's or the browser's random source): a requestId must be
+// unique, not secret, and importing crypto/rand links the FIPS 140 module
+// into the browser build (about 50 KB gzip, research/wasm-size.md).
 func NewRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms (Go 1.24+)
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte

@@ -3,7 +3,8 @@ package finesse
 import (
 	"context"
 	"encoding/xml"
-	"net/http"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // GetSystemInfo reads GET /finesse/api/SystemInfo.
@@ -76,7 +77,7 @@ func (c *Client) UpdateUser(ctx context.Context, userID string, ch UserChange) (
 	if err != nil {
 		return "", err
 	}
-	return c.send(ctx, http.MethodPut, ref, ch)
+	return c.send(ctx, httpx.MethodPut, ref, ch)
 }
 
 // SignIn sends LOGIN with the agent's extension. Finesse keeps the current
@@ -114,7 +115,7 @@ func (c *Client) DialogAction(ctx context.Context, dialogID, action, targetMedia
 	if err != nil {
 		return "", err
 	}
-	return c.send(ctx, http.MethodPut, ref, dialogRequest{TargetMediaAddress: targetMediaAddress, RequestedAction: action})
+	return c.send(ctx, httpx.MethodPut, ref, dialogRequest{TargetMediaAddress: targetMediaAddress, RequestedAction: action})
 }
 
 // MakeCall sends POST /finesse/api/User/{id}/Dialogs with MAKE_CALL from the
@@ -128,7 +129,7 @@ func (c *Client) MakeCall(ctx context.Context, userID, from, to string) (request
 	if err != nil {
 		return "", err
 	}
-	return c.send(ctx, http.MethodPost, ref, dialogRequest{RequestedAction: ActionMakeCall, ToAddress: to, FromAddress: from})
+	return c.send(ctx, httpx.MethodPost, ref, dialogRequest{RequestedAction: ActionMakeCall, ToAddress: to, FromAddress: from})
 }
 
 // send marshals body and sends it, returning the requestId used.

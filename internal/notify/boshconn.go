@@ -13,28 +13,28 @@ import (
 
 const nsSASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 
-// closeTimeout bounds the terminate request sent when mellium closes the
+// closeTimeout bounds the terminate request sent when the session closes the
 // stream: leaving must not hang on a dead server.
 const closeTimeout = 5 * time.Second
 
-// boshConn lets mellium run an XMPP session over BOSH. To mellium it is an
-// RFC 7395 (XMPP over WebSocket) connection: mellium's websocket
-// negotiation already speaks in whole elements with <open/> and <close/>
-// instead of a stream header, which is exactly BOSH's shape. Writes are cut
+// boshConn lets the stream layer (xmlStream) run an XMPP session over BOSH.
+// To it this is an RFC 7395 (XMPP over WebSocket) connection, whole
+// elements with <open/> and <close/> instead of a stream header, which is
+// exactly BOSH's shape. Writes are cut
 // into elements and batched into bodies; an <open/> after the first becomes
 // a BOSH stream restart; <close/> becomes a terminate. Reads deliver the
 // children of response bodies, preceded by a synthesized <open/> wherever
 // BOSH started a stream (creation, restart), because BOSH sends no stream
-// header for mellium to check.
+// header to check.
 //
-// Read returns bytes of at most one element per call. mellium replaces its
+// Read returns bytes of at most one element per call. The stream replaces its
 // xml.Decoder (and so the decoder's read-ahead buffer) on each stream
 // restart; with one element per Read the old decoder never holds bytes that
 // belong to the new stream.
 type boshConn struct {
 	s      *bosh.Session
 	domain string
-	origin string          // our JID, which mellium expects back as the header's to
+	origin string          // our JID, as the header's to
 	ctx    context.Context // ends pending Reads on close or abort
 	cancel context.CancelCauseFunc
 
@@ -56,7 +56,7 @@ func newBOSHConn(s *bosh.Session, domain, origin string) *boshConn {
 	return &boshConn{s: s, domain: domain, origin: origin, ctx: ctx, cancel: cancel}
 }
 
-// Write accepts any slice of mellium's output stream.
+// Write accepts any slice of the client's output stream.
 func (c *boshConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -100,7 +100,7 @@ func (c *boshConn) terminate() {
 	_ = c.s.Close(ctx, []byte(`<presence xmlns='jabber:client' type='unavailable'/>`))
 }
 
-// Read hands mellium the next element (or part of it).
+// Read hands the stream the next element (or part of it).
 func (c *boshConn) Read(p []byte) (int, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
@@ -138,7 +138,7 @@ func (c *boshConn) readErr() error {
 	return io.EOF
 }
 
-// openFrame is the stream header mellium expects in WebSocket mode: it
+// openFrame is the stream header a WebSocket server would send: it
 // insists on version 1.0, a non-empty id, from equal to the domain it
 // connected to, and to equal to its own address (it takes its address from
 // this header: without to, it would bind an empty resource).
@@ -178,7 +178,7 @@ func (c *boshConn) abort(cause error) { c.cancel(cause) }
 func (c *boshConn) transportErr() error { return c.s.Err() }
 
 // lostCause prefers the BOSH session's own reason (a terminate condition,
-// the retries running out) over what mellium made of it.
+// the retries running out) over what the stream layer made of it.
 func (c *boshConn) lostCause(serveErr error) error {
 	if err := c.s.Err(); err != nil {
 		return err
@@ -188,6 +188,10 @@ func (c *boshConn) lostCause(serveErr error) error {
 	}
 	return io.ErrUnexpectedEOF // the server ended the stream without saying why
 }
+
+// established lets the BOSH session keep a request held at all times (see
+// bosh.Session.Established).
+func (c *boshConn) established() { c.s.Established() }
 
 // release ends the BOSH session; no request goes out if the transport has
 // already failed.

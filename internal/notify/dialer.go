@@ -2,15 +2,11 @@ package notify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
-
-	"mellium.im/sasl"
-	"mellium.im/xmpp/jid"
 
 	"github.com/finesse-ha/finesse-ha/internal/bosh"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
@@ -57,7 +53,7 @@ var _ Dialer = (*BOSHDialer)(nil)
 
 // addrs are the parsed addresses of an Endpoint.
 type addrs struct {
-	domain, origin, pubsub, finesse jid.JID
+	domain, origin, pubsub, finesse address
 }
 
 // ReservedResource reports whether resource is the one Finesse's own
@@ -79,56 +75,34 @@ func resolve(ep Endpoint) (addrs, error) {
 		return a, &EndpointError{Field: "Resource", Reason: `"desktop" belongs to the Finesse desktop; binding it would kick the agent's desktop`}
 	}
 	var err error
-	if a.domain, err = jid.Parse(ep.Domain); err != nil || ep.Domain == "" || a.domain.Localpart() != "" || a.domain.Resourcepart() != "" {
+	if a.domain, err = parseAddress(ep.Domain); err != nil || a.domain.local != "" || a.domain.resource != "" {
 		return a, &EndpointError{Field: "Domain", Reason: "not an XMPP domain"}
 	}
 	res := ep.Resource
 	if res == "" {
 		// Two tabs with one resource would keep kicking each other
 		// (conflict), so the default is unique per session.
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		res = "finesse-ha-" + hex.EncodeToString(b[:])
+		res = fmt.Sprintf("finesse-ha-%08x", rand.Uint32())
 	}
-	if a.origin, err = jid.New(ep.Username, a.domain.Domainpart(), res); err != nil {
+	if a.origin, err = newAddress(ep.Username, a.domain.domain, res); err != nil {
 		return a, &EndpointError{Field: "Username/Resource", Reason: "not a valid JID part"}
 	}
 	ps := ep.PubSubDomain
 	if ps == "" {
-		ps = "pubsub." + a.domain.Domainpart()
+		ps = "pubsub." + a.domain.domain
 	}
-	if a.pubsub, err = jid.Parse(ps); err != nil {
+	if a.pubsub, err = parseAddress(ps); err != nil {
 		return a, &EndpointError{Field: "PubSubDomain", Reason: "not an XMPP domain"}
 	}
 	fu := ep.FinesseUser
 	if fu == "" {
-		fu = "finesse@" + a.domain.Domainpart()
+		fu = "finesse@" + a.domain.domain
 	}
-	if a.finesse, err = jid.Parse(fu); err != nil {
+	if a.finesse, err = parseAddress(fu); err != nil {
 		return a, &EndpointError{Field: "FinesseUser", Reason: "not a JID"}
 	}
-	a.finesse = a.finesse.Bare()
+	a.finesse = a.finesse.bare()
 	return a, nil
-}
-
-// plainAs is SASL PLAIN with the username exactly as configured: mellium
-// would send the JID's localpart, which PRECIS has case-folded, and Finesse
-// login ids are not always lower case.
-func plainAs(username, password string) sasl.Mechanism {
-	return sasl.Mechanism{
-		Name: "PLAIN",
-		Start: func(*sasl.Negotiator) (bool, []byte, interface{}, error) {
-			resp := make([]byte, 0, len(username)+len(password)+2)
-			resp = append(resp, 0)
-			resp = append(resp, username...)
-			resp = append(resp, 0)
-			resp = append(resp, password...)
-			return false, resp, nil, nil
-		},
-		Next: func(*sasl.Negotiator, []byte, interface{}) (bool, []byte, interface{}, error) {
-			return false, nil, nil, sasl.ErrTooManySteps
-		},
-	}
 }
 
 // Dial opens a BOSH session, authenticates with SASL PLAIN (password or SSO
@@ -146,7 +120,7 @@ func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session
 	}
 	bs, err := bosh.Open(ctx, d.doer, bosh.Config{
 		URL:           ep.BOSHURL,
-		To:            a.domain.Domainpart(),
+		To:            a.domain.domain,
 		Wait:          d.opts.Wait,
 		RequestMargin: d.opts.RequestMargin,
 		Attempts:      d.opts.Attempts,
@@ -162,5 +136,5 @@ func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session
 		}
 		return nil, fmt.Errorf("notify: open BOSH session: %w", err)
 	}
-	return establish(ctx, newBOSHConn(bs, a.domain.Domainpart(), a.origin.String()), a, ep, d.opts, l)
+	return establish(ctx, newBOSHConn(bs, a.domain.domain, a.origin.String()), a, ep, d.opts, l)
 }

@@ -20,7 +20,7 @@ func TestResolveEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "pubsub.fin-a.example.com", a.pubsub.String())
 	assert.Equal(t, "finesse@fin-a.example.com", a.finesse.String())
-	assert.Equal(t, "crm", a.origin.Resourcepart())
+	assert.Equal(t, "crm", a.origin.resource)
 
 	ep := base
 	ep.Resource = ""
@@ -28,8 +28,8 @@ func TestResolveEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	a2, err := resolve(ep)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(a1.origin.Resourcepart(), "finesse-ha-"))
-	assert.NotEqual(t, a1.origin.Resourcepart(), a2.origin.Resourcepart(), "default resources are unique per session")
+	assert.True(t, strings.HasPrefix(a1.origin.resource, "finesse-ha-"))
+	assert.NotEqual(t, a1.origin.resource, a2.origin.resource, "default resources are unique per session")
 
 	ep = base
 	ep.PubSubDomain, ep.FinesseUser = "ps.example.com", "finesse@other.example.com/x"

@@ -101,3 +101,19 @@ var ErrStreamClosed = errors.New("notify: the server closed the stream")
 
 // ErrClosed is returned by Session methods after Close or loss.
 var ErrClosed = errors.New("notify: session closed")
+
+// StanzaError is an error answer to one of our requests (RFC 6120 §8.3),
+// e.g. item-not-found for a Subscribe to a node that does not exist. The
+// session carries on.
+type StanzaError struct {
+	Type      string // cancel, continue, modify, auth or wait
+	Condition string
+	Text      string
+}
+
+func (e *StanzaError) Error() string {
+	if e.Text != "" {
+		return "notify: request refused: " + e.Condition + ": " + e.Text
+	}
+	return "notify: request refused: " + e.Condition
+}

@@ -9,7 +9,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/xmlutil"
 )
 
-// XEP-0060 namespaces; mellium has NSEvent but no parser for events.
+// XEP-0060 namespaces.
 const (
 	nsPubSub      = "http://jabber.org/protocol/pubsub"
 	nsPubSubEvent = "http://jabber.org/protocol/pubsub#event"
@@ -93,7 +93,9 @@ func itemPayload(d *xml.Decoder) ([]byte, error) {
 		if payload != nil {
 			return d.Skip() // XEP-0060: one payload per item
 		}
-		if start.Name.Space == nsPubSub && start.Name.Local == "notification" {
+		// ejabberd drops the xmlns of <notification> that repeats the
+		// publisher's <pubsub> namespace, so it arrives in pubsub#event.
+		if start.Name.Local == "notification" && (start.Name.Space == nsPubSub || start.Name.Space == nsPubSubEvent) {
 			p, err := notificationText(d)
 			payload = p
 			return err

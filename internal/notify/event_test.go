@@ -50,6 +50,12 @@ func TestParseEventShapes(t *testing.T) {
 			nodes: []string{"a", "a", "b"},
 			pays:  []string{"<Update/>", "<Update><event>POST</event></Update>", "<Update/>"},
 		},
+		"notification without its own xmlns (ejabberd)": {
+			msg: `<message xmlns='jabber:client' from='pubsub.finesse.test'><event xmlns='http://jabber.org/protocol/pubsub#event'>` +
+				`<items node='/finesse/api/User/1001'><item id='x'><notification>&lt;Update&gt;&lt;event&gt;PUT&lt;/event&gt;&lt;/Update&gt;</notification></item></items></event></message>`,
+			nodes: []string{"/finesse/api/User/1001"},
+			pays:  []string{"<Update><event>PUT</event></Update>"},
+		},
 		"markup payload": {
 			msg:   `<message xmlns='jabber:client'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='n'><item id='1'><Update xmlns='urn:x'><event>PUT</event></Update></item></items></event></message>`,
 			nodes: []string{"n"},

@@ -19,15 +19,15 @@ const (
 	frameClose                    // <close/> or </stream:stream>
 )
 
-// maxFrame bounds one outgoing element; mellium never writes anything
+// maxFrame bounds one outgoing element; the client never writes anything
 // close to it, so hitting it means a runaway writer.
 const maxFrame = 1 << 20
 
 var errFrameTooLarge = errors.New("notify: outgoing element exceeds size limit")
 
-// framer cuts the byte stream that mellium writes into top-level elements.
-// mellium's encoder flushes through a 4 KiB buffer, so one Write may hold a
-// fraction of an element or several; only a parser knows where one ends.
+// framer cuts the byte stream the client writes into top-level elements.
+// io.Writer promises no boundaries, so one Write may hold a fraction of an
+// element or several; only a parser knows where one ends.
 type framer struct {
 	buf []byte
 	// checked bytes of buf are known not to complete an element: an element
@@ -72,7 +72,7 @@ func (f *framer) next() (kind frameKind, frame []byte, ok bool, err error) {
 			f.buf = nil
 			return 0, nil, false, nil
 		}
-		// mellium closes a stream with a bare end tag it writes itself, even
+		// A classic stream closes with a bare end tag, even
 		// in WebSocket mode; a parser would call it unbalanced.
 		const closeTag = "</stream:stream>"
 		if bytes.HasPrefix(f.buf, []byte(closeTag)) {

@@ -1,10 +1,8 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,13 +13,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
 )
 
 // failDoer fails every request; a test using it asserts nothing was sent.
 type failDoer struct{}
 
-func (failDoer) Do(*http.Request) (*http.Response, error) {
+func (failDoer) Do(*httpx.Request) (*httpx.Response, error) {
 	return nil, errors.New("failDoer: no request expected")
 }
 
@@ -33,7 +33,7 @@ func failDial(context.Context, string) (ws.Conn, error) {
 // recDoer is an *http.Client that records request bodies and can be gated:
 // while closed, requests wait (as if the network were slow) until opened.
 type recDoer struct {
-	c *http.Client
+	c *nethttp.Doer
 
 	sentLog // request bodies
 
@@ -41,12 +41,10 @@ type recDoer struct {
 	gate chan struct{} // nil: open
 }
 
-func newRecDoer() *recDoer { return &recDoer{c: &http.Client{}} }
+func newRecDoer() *recDoer { return &recDoer{c: nethttp.New(&http.Client{})} }
 
-func (d *recDoer) Do(r *http.Request) (*http.Response, error) {
-	b, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	d.add(string(b))
+func (d *recDoer) Do(r *httpx.Request) (*httpx.Response, error) {
+	d.add(string(r.Body))
 	d.mu.Lock()
 	gate := d.gate
 	d.mu.Unlock()

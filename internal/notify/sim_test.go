@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -30,7 +31,7 @@ func TestSimulatorDeliversDialogEvent(t *testing.T) {
 		Password: "password",
 		Resource: "crm",
 	}
-	s, err := NewBOSHDialer(&http.Client{}, Options{Wait: 5 * time.Second}).Dial(testCtx(t), ep, rec.listener())
+	s, err := NewBOSHDialer(nethttp.New(&http.Client{}), Options{Wait: 5 * time.Second}).Dial(testCtx(t), ep, rec.listener())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 

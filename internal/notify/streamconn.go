@@ -7,14 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"mellium.im/xmpp"
-	"mellium.im/xmpp/websocket"
-
-	"github.com/finesse-ha/finesse-ha/internal/bosh"
 )
 
-// streamConn is the connection mellium runs a session over, as RFC 7395
+// streamConn is the connection the stream layer (xmlStream) runs over, as RFC 7395
 // framing (<open/>, one element at a time, <close/>): a boshConn or a
 // wsConn. The session needs a few things of it beyond reading and writing,
 // all of which differ by transport.
@@ -37,11 +32,14 @@ type streamConn interface {
 	lostCause(serveErr error) error
 	// release frees the transport once nothing reads it any more.
 	release()
+	// established says the negotiation is over and the session handed out.
+	established()
 }
 
-// saslFailure returns the condition of a SASL <failure/> element: mellium
-// reports it as an error of an internal type, and Dial must tell bad
-// credentials (never retried) from everything else.
+// saslFailure returns the condition of a SASL <failure/> element, seen by
+// the transport on the way in: a server may end the stream right behind
+// it, and Dial must still tell bad credentials (never retried) from
+// everything else.
 func saslFailure(el []byte) (string, bool) {
 	if !bytes.Contains(el, []byte(nsSASL)) || !bytes.HasPrefix(el, []byte("<failure")) {
 		return "", false
@@ -66,35 +64,30 @@ func saslFailure(el []byte) (string, bool) {
 }
 
 // establish runs what every transport shares once its connection is open:
-// mellium's negotiation (SASL PLAIN, restart, bind), the receive loop, the
+// the negotiation (SASL PLAIN, restart, bind), the receive loop, the
 // initial presence. On failure it ends conn and says why.
 func establish(ctx context.Context, conn streamConn, a addrs, ep Endpoint, opts Options, l Listener) (Session, error) {
-	// mellium checks ctx only between steps; a Read blocked on the
-	// transport must be woken when the caller gives up.
+	// The negotiation blocks in the transport's Read, which must be woken
+	// when the caller gives up.
 	stop := context.AfterFunc(ctx, func() { conn.abort(context.Cause(ctx)) })
 	defer stop()
 
-	xs, err := xmpp.NewSession(ctx, a.domain, a.origin, conn, xmpp.Secure,
-		websocket.Negotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
-			return xmpp.StreamConfig{
-				Lang: bosh.DefaultLang,
-				Features: []xmpp.StreamFeature{
-					xmpp.SASL("", "", plainAs(ep.Username, ep.Password)),
-					bindResource(a.origin.Resourcepart()),
-				},
-			}
-		}))
+	x := newXMLStream(conn, a.domain.String())
+	bound, err := login(x, ep.Username, ep.Password, a.origin.resource)
 	if err != nil {
 		return nil, dialFailed(ctx, conn, err)
 	}
 
-	s := newSession(xs, conn, a, l)
+	s := newSession(x, conn, a, bound, l)
 	go s.serve()
 	if !opts.noPresence {
 		err = s.sendInitialPresence(ctx, opts.PresenceEcho)
 	}
 	if err == nil {
 		err = s.handOut()
+	}
+	if err == nil {
+		conn.established()
 	}
 	if err != nil {
 		_ = s.Close()
@@ -118,13 +111,17 @@ func dialFailed(ctx context.Context, conn streamConn, err error) error {
 	if cond := conn.authFailure(); cond != "" {
 		return &AuthError{Condition: cond}
 	}
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return ae
+	}
 	if transport == nil && ctx.Err() != nil {
 		return fmt.Errorf("notify: XMPP negotiation: %w", context.Cause(ctx))
 	}
 	return fmt.Errorf("notify: XMPP negotiation: %w", cause)
 }
 
-// streamErrOf finds a stream error the server sent in mellium's error.
+// streamErrOf finds a stream error the server sent in err.
 func streamErrOf(err error) (*StreamError, bool) {
 	var se *StreamError
 	if errors.As(streamErr(err), &se) {

@@ -21,26 +21,26 @@ var closeElement = []byte(`<close xmlns='` + nsFraming + `'/>`)
 // says how the socket ended: Prosody sends it right behind.
 const closeCodeWait = 2 * time.Second
 
-// wsConn lets mellium run an XMPP session over an RFC 7395 WebSocket.
+// wsConn lets the stream layer run an XMPP session over an RFC 7395 WebSocket.
 // Writes are cut into elements (the framer) and each goes as one message;
-// mellium's </stream:stream> becomes <close/>. A pump goroutine reads the
+// a classic </stream:stream> becomes <close/>. A pump goroutine reads the
 // socket for as long as it is open, so the close frame and its code are
-// seen even after mellium has stopped reading; it answers the server's
-// <close/> with ours and hands mellium io.EOF there, since mellium's
-// WebSocket reader would call an incoming <close/> an unexpected restart.
+// seen even after the stream has stopped reading; it answers the server's
+// <close/> with ours and hands the stream io.EOF there: the stream has
+// ended.
 //
 // Read returns bytes of at most one message per call, for boshConn's
-// reason: mellium replaces its xml.Decoder on each stream restart, and
+// reason: the stream replaces its xml.Decoder on each stream restart, and
 // the old decoder must not have read ahead into the new stream.
 type wsConn struct {
 	c      ws.Conn
-	ctx    context.Context // ends mellium's pending Reads and Writes on abort
+	ctx    context.Context // ends the stream's pending Reads and Writes on abort
 	cancel context.CancelCauseFunc
 
 	in       chan []byte   // messages from the pump; nil is the server's <close/>
 	pumpDone chan struct{} // closed when the socket has ended (end is set)
 
-	wmu sync.Mutex // serialises socket writes (mellium's and the pump's answer)
+	wmu sync.Mutex // serialises socket writes (the stream's and the pump's answer)
 	fr  framer
 
 	rmu sync.Mutex
@@ -115,7 +115,7 @@ func isFramingClose(msg []byte) bool {
 	return err == nil && ok && kind == frameClose
 }
 
-// Read hands mellium the next message (or part of it).
+// Read hands the stream the next message (or part of it).
 func (c *wsConn) Read(p []byte) (int, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
@@ -158,7 +158,7 @@ func (c *wsConn) abortErr() error {
 	return io.EOF
 }
 
-// Write accepts any slice of mellium's output stream and sends each
+// Write accepts any slice of the client's output stream and sends each
 // complete element as one message.
 func (c *wsConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
@@ -226,7 +226,7 @@ func (c *wsConn) transportErr() error {
 }
 
 // terminate is the client's side of RFC 7395 §3.6: <close/> (unless
-// mellium has sent it), wait for the server to close the socket, then
+// the session has sent it), wait for the server to close the socket, then
 // close it ourselves if it has not.
 func (c *wsConn) terminate() {
 	c.termOnce.Do(func() {
@@ -295,6 +295,8 @@ func (c *wsConn) lostCause(serveErr error) error {
 	}
 	return e
 }
+
+func (c *wsConn) established() {}
 
 var _ streamConn = (*wsConn)(nil)
 

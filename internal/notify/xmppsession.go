@@ -5,15 +5,9 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"io"
 	"sync"
 	"time"
-
-	"mellium.im/xmlstream"
-	"mellium.im/xmpp"
-	"mellium.im/xmpp/mux"
-	"mellium.im/xmpp/ping"
-	"mellium.im/xmpp/stanza"
-	"mellium.im/xmpp/stream"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
@@ -30,18 +24,20 @@ var ErrForeignEvent = errors.New("pubsub event from an address other than the pu
 
 // xmppSession is the Session of a BOSHDialer or a WebSocketDialer.
 type xmppSession struct {
-	xs   *xmpp.Session
-	conn streamConn
-	a    addrs
-	l    Listener
+	x     *xmlStream
+	conn  streamConn
+	a     addrs
+	bound address // our full address, as the server bound it
+	l     Listener
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when serve has returned
 
-	mu     sync.Mutex
-	closed bool            // Close was called, or serve has ended
-	ready  bool            // Dial has returned the session: Lost may be reported
-	subs   map[string]bool // explicit subscriptions, undone on Close
+	mu      sync.Mutex
+	closed  bool            // Close was called, or serve has ended
+	ready   bool            // Dial has returned the session: Lost may be reported
+	subs    map[string]bool // explicit subscriptions, undone on Close
+	pending map[string]chan *iqIn
 
 	// Only touched by the serve goroutine.
 	echo         chan struct{} // closed when our own presence comes back
@@ -51,30 +47,23 @@ type xmppSession struct {
 	finesseAvail bool
 }
 
-func newSession(xs *xmpp.Session, conn streamConn, a addrs, l Listener) *xmppSession {
+func newSession(x *xmlStream, conn streamConn, a addrs, bound address, l Listener) *xmppSession {
 	return &xmppSession{
-		xs: xs, conn: conn, a: a, l: l,
+		x: x, conn: conn, a: a, bound: bound, l: l,
 		done:       make(chan struct{}),
 		echo:       make(chan struct{}),
 		finesseRes: map[string]bool{},
 		subs:       map[string]bool{},
+		pending:    map[string]chan *iqIn{},
 	}
 }
 
-var eventName = xml.Name{Space: nsPubSubEvent, Local: "event"}
-
-// serve runs mellium's receive loop until the stream ends, then reports
-// Lost unless the session was closed on purpose. All Listener callbacks
-// come from this goroutine, in order.
+// serve runs the receive loop until the stream ends, then reports Lost
+// unless the session was closed on purpose. All Listener callbacks come
+// from this goroutine, in order.
 func (s *xmppSession) serve() {
 	defer close(s.done)
-	err := s.xs.Serve(mux.New(stanza.NSClient,
-		mux.MessageFunc(stanza.NormalMessage, eventName, s.handleEvent),
-		mux.MessageFunc(stanza.HeadlineMessage, eventName, s.handleEvent),
-		mux.PresenceFunc("", xml.Name{}, s.handlePresence),
-		mux.PresenceFunc(stanza.UnavailablePresence, xml.Name{}, s.handlePresence),
-		ping.Handle(),
-	))
+	err := s.receive()
 	s.mu.Lock()
 	report := !s.closed && s.ready
 	s.closed = true
@@ -93,27 +82,124 @@ func (s *xmppSession) serve() {
 	s.l.Lost(&LostError{Cause: cause})
 }
 
-// streamErr turns mellium's stream error into ours; other errors pass.
-func streamErr(err error) error {
-	var se stream.Error
-	if errors.As(err, &se) {
-		e := &StreamError{Condition: se.Err}
-		if len(se.Text) > 0 {
-			e.Text = se.Text[0].Value
+// receive dispatches top-level elements until the stream ends; one bad
+// stanza is reported or answered, never the end of the stream, but XML
+// that does not parse is (RFC 6120 §4.9.3.1 bad-format).
+func (s *xmppSession) receive() error {
+	for {
+		start, err := s.x.next()
+		if err != nil {
+			return err
 		}
-		return e
+		switch start.Name.Local {
+		case "message":
+			err = s.handleMessage(start)
+		case "presence":
+			var p presenceIn
+			if err = s.x.d.DecodeElement(&p, &start); err == nil {
+				s.handlePresence(p)
+			}
+		case "iq":
+			var r iqIn
+			if err = s.x.d.DecodeElement(&r, &start); err == nil {
+				err = s.handleIQ(&r)
+			}
+		default:
+			err = s.x.d.Skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// streamErr is the *StreamError in err, nil for the stream's plain end
+// (EOF), err itself otherwise.
+func streamErr(err error) error {
+	var se *StreamError
+	if errors.As(err, &se) {
+		return se
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		return nil
 	}
 	return err
 }
 
-func (s *xmppSession) handleEvent(msg stanza.Message, r xmlstream.TokenReadEncoder) error {
+// handleIQ answers the server's requests (XEP-0199 pings above all) and
+// hands answers to the request waiting for them.
+func (s *xmppSession) handleIQ(r *iqIn) error {
+	switch r.Type {
+	case "get", "set":
+		return s.x.send(answerIQ(r))
+	case "result", "error":
+		s.mu.Lock()
+		c := s.pending[r.ID]
+		delete(s.pending, r.ID)
+		s.mu.Unlock()
+		if c != nil {
+			c <- r
+		}
+	}
+	return nil
+}
+
+// request sends an IQ and waits for its answer: nil for a result, a
+// *StanzaError for an error.
+func (s *xmppSession) request(ctx context.Context, typ, to, payload string) error {
+	id := newID("q")
+	c := make(chan *iqIn, 1)
+	s.mu.Lock()
+	if err := s.endedLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	s.pending[id] = c
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, id)
+		s.mu.Unlock()
+	}()
+	if err := s.x.send(iqElement(id, typ, to, payload)); err != nil {
+		return err
+	}
+	select {
+	case r := <-c:
+		if r.Type == "error" {
+			return r.err()
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		if err := s.conn.transportErr(); err != nil {
+			return err
+		}
+		return ErrClosed
+	}
+}
+
+// handleMessage reads a <message/> and delivers the Finesse Updates of its
+// pubsub event, if it carries one from the side's pubsub service.
+func (s *xmppSession) handleMessage(start xml.StartElement) error {
+	typ, from := attr(start, "type"), attr(start, "from")
+	r := newElementTokens(s.x.d, start)
+	if typ != "" && typ != "normal" && typ != "headline" {
+		return r.drain() // chat, groupchat, error: not pubsub
+	}
 	items, err := ParseEvent(r)
+	if derr := r.drain(); derr != nil {
+		return derr
+	}
 	if err != nil {
-		// Never return it: mellium would end the stream over one bad stanza.
 		s.reportError(err)
 		return nil
 	}
-	if !msg.From.Equal(s.a.pubsub) {
+	if len(items) == 0 {
+		return nil
+	}
+	if !s.a.pubsub.sameAs(from) {
 		s.reportError(&PayloadError{Node: firstNode(items), Err: ErrForeignEvent})
 		return nil
 	}
@@ -150,45 +236,53 @@ func (s *xmppSession) reportError(err error) {
 	}
 }
 
+// presenceIn is an incoming <presence/>; its children do not matter.
+type presenceIn struct {
+	From string `xml:"from,attr"`
+	Type string `xml:"type,attr"`
+}
+
 // handlePresence follows the finesse user's presence and notices the
-// reflection of our own initial presence. mux calls it once per child
-// element of a presence, so it must be idempotent.
-func (s *xmppSession) handlePresence(p stanza.Presence, _ xmlstream.TokenReadEncoder) error {
-	if !s.echoed && p.Type == "" && p.From.Equal(s.xs.LocalAddr()) {
+// reflection of our own initial presence.
+func (s *xmppSession) handlePresence(p presenceIn) {
+	if !s.echoed && p.Type == "" && s.bound.sameAs(p.From) {
 		s.echoed = true
 		close(s.echo)
-		return nil
+		return
 	}
-	if !p.From.Bare().Equal(s.a.finesse) {
-		return nil
+	from, err := parseAddress(p.From)
+	if err != nil || from.bare() != s.a.finesse {
+		return
 	}
-	res := p.From.Resourcepart()
+	res := from.resource
 	switch {
-	case p.Type == stanza.UnavailablePresence && res == "":
+	case p.Type == "unavailable" && res == "":
 		clear(s.finesseRes)
-	case p.Type == stanza.UnavailablePresence:
+	case p.Type == "unavailable":
 		delete(s.finesseRes, res)
-	default:
+	case p.Type == "":
 		s.finesseRes[res] = true
+	default:
+		return // subscribe, probe, error: not about availability
 	}
 	avail := len(s.finesseRes) > 0
 	if s.finesseKnown && avail == s.finesseAvail {
-		return nil
+		return
 	}
 	s.finesseKnown, s.finesseAvail = true, avail
 	if s.l.FinessePresence != nil {
 		s.l.FinessePresence(avail)
 	}
-	return nil
 }
 
-// sendInitialPresence sends <presence><priority>0</priority></presence>
-// (Finesse: "non-negative priority to ensure all events are received") and
-// waits until the server reflects it, or echoWait passes.
+// initialPresence is <presence><priority>0</priority></presence>
+// (Finesse: "non-negative priority to ensure all events are received").
+var initialPresence = []byte(`<presence xmlns='` + nsClient + `'><priority>0</priority></presence>`)
+
+// sendInitialPresence sends the initial presence and waits until the
+// server reflects it, or echoWait passes.
 func (s *xmppSession) sendInitialPresence(ctx context.Context, echoWait time.Duration) error {
-	p := stanza.Presence{XMLName: xml.Name{Space: stanza.NSClient, Local: "presence"}}
-	priority := xmlstream.Wrap(xmlstream.Token(xml.CharData("0")), xml.StartElement{Name: xml.Name{Local: "priority"}})
-	if err := s.xs.Send(ctx, p.Wrap(priority)); err != nil {
+	if err := s.x.send(initialPresence); err != nil {
 		return err
 	}
 	t := time.NewTimer(echoWait)
@@ -215,7 +309,7 @@ func (s *xmppSession) Subscribe(ctx context.Context, node string) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	if err := s.xs.UnmarshalIQElement(ctx, s.pubsubOp("subscribe", node), s.pubsubIQ(), nil); err != nil {
+	if err := s.request(ctx, "set", s.a.pubsub.String(), s.pubsubOp("subscribe", node)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -232,31 +326,32 @@ func (s *xmppSession) Unsubscribe(ctx context.Context, node string) error {
 	s.mu.Lock()
 	delete(s.subs, node)
 	s.mu.Unlock()
-	return s.xs.UnmarshalIQElement(ctx, s.pubsubOp("unsubscribe", node), s.pubsubIQ(), nil)
+	return s.request(ctx, "set", s.a.pubsub.String(), s.pubsubOp("unsubscribe", node))
 }
 
-func (s *xmppSession) pubsubIQ() stanza.IQ { return stanza.IQ{Type: stanza.SetIQ, To: s.a.pubsub} }
-
-func (s *xmppSession) pubsubOp(op, node string) xml.TokenReader {
-	return xmlstream.Wrap(
-		xmlstream.Wrap(nil, xml.StartElement{
-			Name: xml.Name{Local: op},
-			Attr: []xml.Attr{
-				{Name: xml.Name{Local: "node"}, Value: node},
-				{Name: xml.Name{Local: "jid"}, Value: s.xs.LocalAddr().String()},
-			},
-		}),
-		xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}},
-	)
+func (s *xmppSession) pubsubOp(op, node string) string {
+	var b bytes.Buffer
+	b.WriteString(`<pubsub xmlns='` + nsPubSub + `'><` + op + ` node='`)
+	escapeTo(&b, node)
+	b.WriteString(`' jid='`)
+	escapeTo(&b, s.bound.String())
+	b.WriteString(`'/></pubsub>`)
+	return b.String()
 }
 
 // Ping sends an XMPP ping (XEP-0199) to the server and waits for any
-// answer; ctx is the caller's timeout.
+// answer, an error answer included (a server without XEP-0199 answers
+// service-unavailable, and that still proves the path alive); ctx is the
+// caller's timeout.
 func (s *xmppSession) Ping(ctx context.Context) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	err := ping.Send(ctx, s.xs, s.a.domain)
+	err := s.request(ctx, "get", s.a.domain.String(), `<ping xmlns='`+nsPing+`'/>`)
+	var se *StanzaError
+	if errors.As(err, &se) {
+		return nil
+	}
 	if err != nil {
 		if terr := s.conn.transportErr(); terr != nil {
 			return terr
@@ -298,8 +393,8 @@ func (s *xmppSession) endedLocked() error {
 }
 
 // Close ends the stream, leaves the transport (a BOSH terminate with an
-// unavailable presence, the WebSocket closing handshake) and waits (boundedly) for the receive loop to stop. Lost is not
-// called afterwards.
+// unavailable presence, the WebSocket closing handshake) and waits
+// (boundedly) for the receive loop to stop. Lost is not called afterwards.
 func (s *xmppSession) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -309,13 +404,11 @@ func (s *xmppSession) Close() error {
 		s.mu.Unlock()
 		// Fire and forget: they travel in the terminate request at the
 		// latest, and the answers do not matter any more.
-		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		for node := range subs {
-			_ = s.xs.Send(ctx, s.pubsubIQ().Wrap(s.pubsubOp("unsubscribe", node)))
+			_ = s.x.send(iqElement(newID("q"), "set", s.a.pubsub.String(), s.pubsubOp("unsubscribe", node)))
 		}
-		cancel()
-		// Writes </stream:stream>: a BOSH terminate, a WebSocket <close/>.
-		_ = s.xs.Close()
+		// A BOSH terminate, a WebSocket <close/>.
+		_ = s.x.send(closeElement)
 		s.conn.terminate()
 		s.conn.abort(ErrClosed)
 	})

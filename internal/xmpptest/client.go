@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"mellium.im/sasl"
 	"mellium.im/xmlstream"
@@ -24,6 +25,7 @@ type Client struct {
 	s      *xmpp.Session
 	conn   net.Conn
 	served chan struct{}
+	srv    *Server
 }
 
 // Login opens a c2s session as user with SASL PLAIN and binds resource. It
@@ -51,7 +53,7 @@ func (s *Server) Login(ctx context.Context, user, password, resource string) (*C
 		conn.Close()
 		return nil, fmt.Errorf("xmpptest: login %s: %w", user, err)
 	}
-	c := &Client{JID: xs.LocalAddr(), pubsub: jid.MustParse(s.PubSubDomain), s: xs, conn: conn, served: make(chan struct{})}
+	c := &Client{JID: xs.LocalAddr(), pubsub: jid.MustParse(s.PubSubDomain), s: xs, conn: conn, served: make(chan struct{}), srv: s}
 	go func() {
 		defer close(c.served)
 		_ = xs.Serve(nil) // IQ results reach SendIQ; everything else is dropped
@@ -107,9 +109,25 @@ func (c *Client) CreateNode(ctx context.Context, node string) error {
 }
 
 // SubscribeOther subscribes jid (bare or full) to node, as Finesse's
-// automatic subscriptions do; only the owner may.
+// automatic subscriptions do; only the owner may. ejabberd lets nobody
+// subscribe another JID (bad-request), so there the user, one of the
+// server's accounts, logs in and subscribes its bare JID itself.
 func (c *Client) SubscribeOther(ctx context.Context, node, jid string) error {
-	return c.pubsubSet(ctx, el("subscribe", nil,
+	sub := c
+	if c.srv != nil && c.srv.Kind == Ejabberd {
+		user, _, _ := strings.Cut(jid, "@")
+		pw, ok := c.srv.Agents[user]
+		if !ok {
+			return fmt.Errorf("xmpptest: %s is not an agent of this server", jid)
+		}
+		u, err := c.srv.Login(ctx, user, pw, "subscriber")
+		if err != nil {
+			return err
+		}
+		defer u.Close()
+		sub, jid = u, u.JID.Bare().String()
+	}
+	return sub.pubsubSet(ctx, el("subscribe", nil,
 		xml.Attr{Name: xml.Name{Local: "node"}, Value: node},
 		xml.Attr{Name: xml.Name{Local: "jid"}, Value: jid}))
 }

@@ -1,5 +1,6 @@
-// Package xmpptest starts a real XMPP server (Prosody, from Debian's
-// packages) on loopback for integration tests of the notification client:
+// Package xmpptest starts a real XMPP server (Prosody, or with
+// Options.Kind = Ejabberd ejabberd 23.01, both from Debian's packages) on
+// loopback for integration tests of the notification client:
 // BOSH and RFC 7395 WebSocket on one HTTP port, c2s on TCP, and a XEP-0060
 // pubsub component named like Finesse's (pubsub.<domain>).
 //
@@ -35,6 +36,15 @@
 // The admin and finesse clients (Login) speak XMPP over TCP with mellium, a
 // transport independent of the BOSH code under test.
 //
-// If `prosody` is not on PATH the test is skipped, unless CI=true or
+// ejabberd runs without ejabberdctl (which wants its system user, /var/lib
+// and an Erlang distribution daemon): erl with -s ejabberd, the config,
+// Mnesia spool and log in the test's directory, no node name, in its own
+// process group so that Kill ends erl's helpers too. Accounts and rosters
+// are made through mod_http_api on loopback once it is up. Two differences
+// from Prosody matter to tests: nobody may subscribe another JID to a node,
+// so SubscribeOther logs the agent in to subscribe itself; and the login's
+// presence probe of a contact that was never online gets no answer.
+//
+// If the server is not installed the test is skipped, unless CI=true or
 // FINESSE_HA_REQUIRE_DEPS=1, where it fails and names the package to install.
 package xmpptest

@@ -19,6 +19,8 @@ import (
 
 // Options configures a Server; the zero value is usable.
 type Options struct {
+	// Kind is the server program: Prosody (the zero value) or Ejabberd.
+	Kind Kind
 	// Domain is the XMPP domain; "finesse.test" if empty.
 	Domain string
 	// Agents maps login ids to passwords; {"1001": "agentpw", "1002":
@@ -26,8 +28,24 @@ type Options struct {
 	Agents map[string]string
 }
 
-// Server is one running Prosody.
+// Kind names an XMPP server program.
+type Kind int
+
+const (
+	Prosody  Kind = iota // Debian's prosody 0.12
+	Ejabberd             // Debian's ejabberd 23.01, run by erl as the current user
+)
+
+func (k Kind) String() string {
+	if k == Ejabberd {
+		return "ejabberd"
+	}
+	return "prosody"
+}
+
+// Server is one running Prosody or ejabberd.
 type Server struct {
+	Kind         Kind
 	Domain       string
 	PubSubDomain string // pubsub.<Domain>
 	BOSHURL      string // http://127.0.0.1:<port>/http-bind
@@ -72,14 +90,15 @@ func Required() bool { return envRequire() }
 var ErrNoProsody = errors.New("xmpptest: `prosody` is not on PATH; install the Debian package `prosody` " +
 	"(apt-get install prosody, or `make deps`)")
 
-// Start runs a fresh Prosody for the test and stops it when the test ends.
+// Start runs a fresh server of opts.Kind for the test and stops it when
+// the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("prosody"); err != nil {
+	if err := installed(opts.Kind); err != nil {
 		if envRequire() {
-			t.Fatal(ErrNoProsody.Error() + " — required because CI=true or FINESSE_HA_REQUIRE_DEPS=1")
+			t.Fatal(err.Error() + " — required because CI=true or FINESSE_HA_REQUIRE_DEPS=1")
 		}
-		t.Skip(ErrNoProsody.Error())
+		t.Skip(err.Error())
 	}
 	s, err := launch(opts, t.TempDir())
 	if err != nil {
@@ -89,7 +108,7 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Cleanup(func() {
 		s.Kill() // nothing to keep; SIGTERM would take up to a second
 		if t.Failed() {
-			t.Logf("xmpptest: prosody log tail:\n%s", s.logTail(40))
+			t.Logf("xmpptest: %s log tail:\n%s", s.Kind, s.logTail(400))
 		}
 		s.logf.Close()
 	})
@@ -101,8 +120,8 @@ func Start(t testing.TB, opts Options) *Server {
 // removes the directory. Unlike Start it never skips: a missing `prosody`
 // is ErrNoProsody, and the caller decides what that means.
 func Launch(opts Options) (*Server, error) {
-	if _, err := exec.LookPath("prosody"); err != nil {
-		return nil, ErrNoProsody
+	if err := installed(opts.Kind); err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "xmpptest-")
 	if err != nil {
@@ -140,6 +159,7 @@ func (s *Server) Close() error {
 // left running; the error carries the log's tail.
 func launch(opts Options, dir string) (*Server, error) {
 	s := &Server{
+		Kind:            opts.Kind,
 		Domain:          opts.Domain,
 		Agents:          opts.Agents,
 		AdminUser:       "admin",
@@ -156,7 +176,7 @@ func launch(opts Options, dir string) (*Server, error) {
 	}
 	s.PubSubDomain = "pubsub." + s.Domain
 
-	logf, err := os.OpenFile(filepath.Join(s.Dir, "prosody.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(s.Dir, s.Kind.String()+".out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("xmpptest: %w", err)
 	}
@@ -167,13 +187,22 @@ func launch(opts Options, dir string) (*Server, error) {
 	for attempt := 1; ; attempt++ {
 		err := s.pickPorts()
 		if err == nil {
-			err = s.writeFiles()
+			if s.Kind == Ejabberd {
+				err = s.writeEjabberdFiles()
+			} else {
+				err = s.writeFiles()
+			}
 		}
 		if err != nil {
 			logf.Close()
 			return nil, fmt.Errorf("xmpptest: %w", err)
 		}
 		err = s.start()
+		if err == nil && s.Kind == Ejabberd {
+			if err = s.provisionEjabberd(); err != nil {
+				s.Kill()
+			}
+		}
 		if err == nil {
 			return s, nil
 		}
@@ -185,7 +214,7 @@ func launch(opts Options, dir string) (*Server, error) {
 	}
 }
 
-var errPortBusy = errors.New("prosody could not open its ports")
+var errPortBusy = errors.New("the server could not open its ports")
 
 func (s *Server) configPath() string { return filepath.Join(s.Dir, "prosody.cfg.lua") }
 
@@ -212,17 +241,23 @@ func (s *Server) pickPorts() error {
 	return nil
 }
 
-// start launches prosody and waits until it serves BOSH and c2s.
+// start launches the server and waits until it serves BOSH and c2s.
 func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	logStart, _ := s.logf.Seek(0, 2)
+	logStart := int64(len(s.Log()))
 	cmd := exec.Command("prosody", "-F", "--config", s.configPath())
+	if s.Kind == Ejabberd {
+		cmd = s.ejabberdCommand()
+	}
 	cmd.Dir = s.Dir
 	cmd.Stdout = s.logf
 	cmd.Stderr = s.logf
+	// Its own process group: erl starts helpers (erl_child_setup,
+	// inet_gethost), and Kill must end them with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start prosody: %w", err)
+		return fmt.Errorf("start %s: %w", s.Kind, err)
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -235,16 +270,16 @@ func (s *Server) start() error {
 	for {
 		log := s.logSince(logStart)
 		switch {
-		case strings.Contains(log, portBusyMarker):
+		case strings.Contains(log, portBusyMarker) || strings.Contains(log, ejabberdPortBusyMarker):
 			s.killLocked()
 			return errPortBusy
 		case isClosed(exited):
-			return errors.New("prosody exited during startup")
+			return fmt.Errorf("%s exited during startup", s.Kind)
 		case s.boshReady() && s.c2sReady():
 			return nil
 		case time.Now().After(deadline):
 			s.killLocked()
-			return fmt.Errorf("prosody not ready after %v", readyTimeout)
+			return fmt.Errorf("%s not ready after %v", s.Kind, readyTimeout)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -259,7 +294,7 @@ func isClosed(c chan struct{}) bool {
 	}
 }
 
-// boshReady asks the BOSH path for a page (Prosody answers GET with 200)
+// boshReady asks the BOSH path for a page (both servers answer GET with 200)
 // with a hand-written request: this package needs no HTTP client.
 func (s *Server) boshReady() bool {
 	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.httpPort), time.Second)
@@ -296,7 +331,7 @@ func (s *Server) killLocked() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGKILL)
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL) // the group start made
 	<-s.exited
 	s.cmd = nil
 }
@@ -308,7 +343,7 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-s.exited:
 		s.cmd = nil
@@ -351,12 +386,20 @@ func (s *Server) Running() bool {
 // JID returns user@Domain.
 func (s *Server) JID(user string) string { return user + "@" + s.Domain }
 
-// Log returns Prosody's whole log so far.
+// Log returns the server's whole log so far: for ejabberd its output and
+// its log file.
 func (s *Server) Log() string { return s.logSince(0) }
 
 func (s *Server) logSince(off int64) string {
-	b, err := os.ReadFile(filepath.Join(s.Dir, "prosody.log"))
-	if err != nil || int64(len(b)) < off {
+	var b []byte
+	for _, name := range []string{s.Kind.String() + ".out", "ejabberd.log"} {
+		if s.Kind != Ejabberd && name == "ejabberd.log" {
+			continue
+		}
+		data, _ := os.ReadFile(filepath.Join(s.Dir, name))
+		b = append(b, data...)
+	}
+	if int64(len(b)) < off {
 		return ""
 	}
 	return string(b[off:])

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,16 +36,7 @@ func TestServerLifecycle(t *testing.T) {
 		require.NoError(t, err, f)
 	}
 
-	admin, err := srv.Admin(ctx)
-	require.NoError(t, err)
-	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"))
-	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"), "re-creating a node is not an error")
-	require.NoError(t, admin.SubscribeOther(ctx, "/finesse/api/User/1001", srv.JID("1001")))
-	require.NoError(t, admin.PublishUpdate(ctx, "/finesse/api/User/1001", "i1", "<Update><event>PUT</event></Update>"))
-	require.NoError(t, admin.Close())
-
-	_, err = srv.Login(ctx, "1001", "wrong", "x")
-	require.Error(t, err, "a bad password is refused")
+	checkAccountsAndPubsub(t, ctx, srv)
 
 	fin, err := srv.Finesse(ctx)
 	require.NoError(t, err)
@@ -123,4 +115,40 @@ func TestLaunchWithoutTest(t *testing.T) {
 	_, err = os.Stat(srv.Dir)
 	assert.ErrorIs(t, err, os.ErrNotExist, "Close removes Launch's directory")
 	assert.NoError(t, srv.Close(), "Close is idempotent")
+}
+
+// TestEjabberdLifecycle: ejabberd runs from the test's directory as the
+// current user, with the accounts and pubsub the package promises, survives
+// Restart with its data, and leaves no process behind.
+func TestEjabberdLifecycle(t *testing.T) {
+	srv := Start(t, Options{Kind: Ejabberd})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	checkAccountsAndPubsub(t, ctx, srv)
+
+	srv.Restart()
+	a2, err := srv.Admin(ctx)
+	require.NoError(t, err, "accounts survive a restart")
+	require.NoError(t, a2.Close())
+	pid := srv.cmd.Process.Pid
+	srv.Stop()
+	assert.False(t, srv.Running())
+	assert.Error(t, syscallKill0(-pid), "the whole process group (erl's helpers) is gone")
+}
+
+func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
+
+// checkAccountsAndPubsub: the admin owns pubsub (create, subscribe an
+// agent, publish) and a bad password is refused.
+func checkAccountsAndPubsub(t *testing.T, ctx context.Context, srv *Server) {
+	t.Helper()
+	admin, err := srv.Admin(ctx)
+	require.NoError(t, err)
+	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"))
+	require.NoError(t, admin.CreateNode(ctx, "/finesse/api/User/1001"), "re-creating a node is not an error")
+	require.NoError(t, admin.SubscribeOther(ctx, "/finesse/api/User/1001", srv.JID("1001")))
+	require.NoError(t, admin.PublishUpdate(ctx, "/finesse/api/User/1001", "i1", "<Update><event>PUT</event></Update>"))
+	require.NoError(t, admin.Close())
+	_, err = srv.Login(ctx, "1001", "wrong", "x")
+	require.Error(t, err, "a bad password is refused")
 }

@@ -21,6 +21,7 @@ var ErrBodyClosed = errors.New("jsfetch: read on closed response body")
 var (
 	errNilRequest = errors.New("jsfetch: nil request")
 	errNilURL     = errors.New("jsfetch: request without URL")
+	errBadURL     = errors.New("jsfetch: request URL does not parse")
 	errUserinfo   = errors.New("jsfetch: URL with credentials (user:password@) refused; use the Authorization header")
 	errNoCORS     = errors.New(`jsfetch: mode "no-cors" gives opaque responses and is not supported`)
 )

@@ -10,9 +10,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
 // The REST client of internal/finesse over this Doer, in the browser: the

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // testHost is the base URL of build/wasmtest's test host. Running these
@@ -36,11 +38,9 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func newRequest(t *testing.T, ctx context.Context, method, url string, body io.Reader) *http.Request {
+func newRequest(t *testing.T, ctx context.Context, method, url string, body []byte) *httpx.Request {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	require.NoError(t, err)
-	return req
+	return httpx.NewRequest(ctx, method, url, body)
 }
 
 // get fetches url and returns its status and body.
@@ -72,7 +72,7 @@ type echoReply struct {
 	Body   string              `json:"body"`
 }
 
-func decodeEcho(t *testing.T, resp *http.Response) echoReply {
+func decodeEcho(t *testing.T, resp *httpx.Response) echoReply {
 	t.Helper()
 	defer resp.Body.Close()
 	var e echoReply
@@ -85,11 +85,3 @@ func decodeEcho(t *testing.T, resp *http.Response) echoReply {
 func uniqueID(t *testing.T) string {
 	return strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + time.Now().Format("150405.000000000")
 }
-
-// closeRecorder is a request body that records being closed.
-type closeRecorder struct {
-	io.Reader
-	closed bool
-}
-
-func (c *closeRecorder) Close() error { c.closed = true; return nil }

