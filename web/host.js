@@ -166,6 +166,14 @@ export class Host {
     const mac = await this.#mac(canonicalAuth(auth));
 
     let session = this.sessions.get(key);
+    if (session !== undefined && session.authMac !== mac && session.ports.size === 0) {
+      // No page is attached: the session only lingers for its grace period
+      // (a reload). A page that comes with other credentials (the agent
+      // retyped a mistyped password, or signed in again) replaces it rather
+      // than being refused by a session nobody uses.
+      session.end();
+      session = undefined;
+    }
     if (session !== undefined && session.authMac !== mac) {
       port.postMessage({
         kind: 'refused',
@@ -292,6 +300,12 @@ class Session {
         throw new Error(PREFIX + 'the Go runtime returned no client handle');
       }
       this.handle = handle;
+      if (this.#ended) {
+        // Ended while starting (replaced by a page with other credentials):
+        // the client must not run on unseen.
+        Promise.resolve().then(() => handle.close()).catch(() => {});
+        throw new Error(PREFIX + 'the client was replaced while it started');
+      }
       this.#resolveReady(typeof api.version === 'string' ? api.version : '');
       if (this.ports.size === 0) this.remove(null);
     } catch (err) {

@@ -119,7 +119,7 @@ func (p *Pair) controlHandler() http.Handler {
 		mounts[prefix] = append(mounts[prefix], http.Dir(sd.Dir))
 	}
 	for _, prefix := range prefixes {
-		mux.Handle(prefix, http.StripPrefix(strings.TrimSuffix(prefix, "/"), http.FileServer(mounts[prefix])))
+		mux.Handle(prefix, p.recordServed(http.StripPrefix(strings.TrimSuffix(prefix, "/"), http.FileServer(mounts[prefix]))))
 	}
 	if mounts["/"] == nil {
 		mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {

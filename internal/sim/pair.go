@@ -29,6 +29,11 @@ type Pair struct {
 	control     *http.Server
 	controlAddr string
 
+	// served lists the static files the control port answered with 200, by
+	// URL path: tests check which assets a page (or its workers) loaded.
+	servedMu sync.Mutex
+	served   []string
+
 	startOnce, closeOnce sync.Once
 	stop                 chan struct{}
 	wg                   sync.WaitGroup
@@ -191,4 +196,38 @@ func (p *Pair) generateCalls() {
 			_, _ = p.cc.offer("") // nobody READY: no call this time
 		}
 	}
+}
+
+// StaticServed is the URL paths of the static files (Config.Static) served
+// so far with status 200, in order; requests from a page's workers count too,
+// which the page's own performance entries do not show.
+func (p *Pair) StaticServed() []string {
+	p.servedMu.Lock()
+	defer p.servedMu.Unlock()
+	return append([]string(nil), p.served...)
+}
+
+// recordServed wraps a static file handler so that StaticServed sees what it
+// served.
+func (p *Pair) recordServed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		if sw.status == http.StatusOK {
+			p.servedMu.Lock()
+			p.served = append(p.served, r.URL.Path)
+			p.servedMu.Unlock()
+		}
+	})
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }

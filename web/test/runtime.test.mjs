@@ -99,6 +99,23 @@ test('other credentials for the same agent are refused without echoing either', 
   assert.equal(api.calls.length, 1);
 });
 
+test('a page with other credentials replaces a session that only lingers in its grace period', async (t) => {
+  // The agent mistyped the password, signed out, and signs in again at once.
+  const { open, api } = setupHost(t);
+  const a = open();
+  a.send(attach({ ...VALID_OPTIONS, auth: { username: '1001001', password: 'mistyped' } }, { graceMs: 60_000 }));
+  await until(() => a.last('attached'));
+  a.send({ op: 'detach', id: 1 });
+  await until(() => a.last('result'));
+  const b = open();
+  b.send(attach());
+  await until(() => b.last('attached') || b.last('refused'));
+  assert.equal(b.last('refused'), undefined, 'not refused by a session no page uses');
+  assert.equal(api.calls.length, 2, 'a new client with the new credentials');
+  assert.equal(api.handles[0].closeCalls, 1, 'the old client is closed at once, not after its grace');
+  assert.equal(api.handles[1].closeCalls, 0);
+});
+
 test('the session ends a grace period after the last page; a page in time keeps it', async (t) => {
   const { open, api } = setupHost(t);
   const a = open();

@@ -15,7 +15,7 @@ export function exposeForTest(createClient, imported, extraOptions = {}) {
   pkgTest.status = () => {
     if (!pkgTest.client) return null;
     const c = pkgTest.client.snapshot().connection;
-    return { state: c.state, side: c.side, version: pkgTest.client.version };
+    return { state: c.state, side: c.side, version: pkgTest.client.version, runtime: c.runtime };
   };
   window.pkgTest = pkgTest;
 }
