@@ -84,7 +84,7 @@ func (e *Engine) connect(i int) {
 		e.sides[i].presence = presenceUnknown
 	}
 	in.listener = e.listener(in.token)
-	if u := e.agent.user; u != nil && u.State != finesse.StateLogout && u.State != "" && e.cfg.Extension != "" {
+	if u := e.model.agent.user; u != nil && u.State != finesse.StateLogout && u.State != "" && e.cfg.Extension != "" {
 		in.signIn, in.signInID = true, e.newRequestID()
 		in.reloginForced = e.pol.ReloginAfterForcedLogout
 	}
@@ -267,12 +267,10 @@ func (e *Engine) onSynced(gen uint64, in syncInput, r syncResult) {
 		e.record("signin", i, "LOGIN re-issued")
 	}
 
-	gap := e.synced
+	gap := e.model.beginSync()
 	switched := e.lastConnSide >= 0 && e.lastConnSide != i
-	e.epoch++
 	e.applyUser(r.user, gap, i)
 	e.resyncDialogs(r.dialogs, gap, i)
-	e.synced = true
 
 	reason := ReasonStart
 	if e.everConnected {

@@ -75,11 +75,7 @@ type Engine struct {
 	buffered  []*finesse.Update
 	subs      []string
 
-	// Model of the agent and calls.
-	agent      agentModel
-	calls      *callBook
-	epoch      int // bumped on every successful sync
-	synced     bool
+	model      *model // the agent and calls (model.go)
 	switchedAt time.Time
 	switched   bool
 
@@ -166,7 +162,7 @@ func New(cfg Config) (*Engine, error) {
 		timers:       map[*timerRef]struct{}{},
 		cur:          cfg.StartSide,
 		lastConnSide: -1,
-		calls:        newCallBook(),
+		model:        newModel(),
 		byReqID:      map[string]*pendingRequest{},
 		requesting:   map[*pendingRequest]struct{}{},
 	}
@@ -299,19 +295,7 @@ func indexOf(list []string, s string) int {
 func (e *Engine) Snapshot() Snapshot {
 	e.stateMu.Lock()
 	defer e.stateMu.Unlock()
-	s := Snapshot{Connection: e.conn, Dialogs: e.calls.views()}
-	if u := e.agent.user; u != nil {
-		s.Agent = &AgentView{
-			LoginID:         u.LoginID,
-			Extension:       u.Extension,
-			State:           u.State,
-			PendingState:    u.PendingState,
-			ReasonCode:      u.ReasonCodeValue(),
-			ReasonLabel:     reasonLabel(u),
-			Previous:        e.agent.beforeFailover,
-			StateChangeTime: u.StateChangeTime,
-		}
-	}
+	s := Snapshot{Connection: e.conn, Dialogs: e.model.dialogs(), Agent: e.model.agentView()}
 	for i, sd := range e.sides {
 		h := SideHealth{
 			Side:            sd.name,

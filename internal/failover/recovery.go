@@ -21,7 +21,7 @@ func (e *Engine) trigger(reason string, sessionDead bool) {
 	if sessionDead {
 		e.dropSession()
 	}
-	e.agent.noteGap()
+	e.model.agent.noteGap()
 	e.reason = reason
 	e.attempt = 0
 	e.setConn(StateReconnecting, e.cur, reason)
@@ -282,7 +282,7 @@ func (e *Engine) startMove() {
 		}
 		e.reason = ReasonMaintenance
 		e.attempt = 0
-		e.agent.noteGap()
+		e.model.agent.noteGap()
 		d := e.jitter()
 		e.newStep(phJitter)
 		e.record("jitter", -1, d.String())

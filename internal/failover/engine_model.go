@@ -1,0 +1,111 @@
+package failover
+
+import (
+	"context"
+
+	"github.com/finesse-ha/finesse-ha/internal/finesse"
+)
+
+// The engine's side of the model (model.go): it feeds the model what the
+// sides send, emits the events that come out, and does the I/O the model
+// asks for (a sign-in after a forced logout, a state restore).
+
+// applyUser applies a copy of the agent from side i and reacts to it.
+func (e *Engine) applyUser(u *finesse.User, synthetic bool, side int) {
+	if u == nil {
+		return
+	}
+	ev, old := e.model.applyUser(u, synthetic, e.sides[side].name)
+	if ev != nil {
+		e.emit(*ev)
+		if ev.ForcedLogout {
+			e.onForcedLogout(old, side)
+		}
+	}
+	e.maybeRestore()
+}
+
+func (e *Engine) upsertDialog(d *finesse.Dialog, synthetic bool, side int) {
+	e.emitDialogs(e.model.upsertDialog(d, synthetic, e.sides[side].name))
+}
+
+func (e *Engine) removeDialog(d *finesse.Dialog, synthetic bool, side int) {
+	e.emitDialogs(e.model.removeDialog(d, synthetic, e.sides[side].name))
+}
+
+func (e *Engine) resyncDialogs(list []finesse.Dialog, synthetic bool, side int) {
+	e.emitDialogs(e.model.resyncDialogs(list, synthetic, e.sides[side].name))
+}
+
+func (e *Engine) emitDialogs(evs []DialogEvent) {
+	for _, ev := range evs {
+		e.emit(ev)
+	}
+}
+
+// onForcedLogout is the forced-logout guard (SPEC §3.5): the old side signs
+// the agent out 60-180 s after a switch because it saw the agent's presence
+// go. The event is always flagged; with ReloginAfterForcedLogout the agent
+// is signed in again on the current side, but only inside the window after
+// a switch, so that a deliberate logout elsewhere is not undone forever.
+func (e *Engine) onForcedLogout(old *finesse.User, side int) {
+	e.record("forced-logout", side, "LOGOUT with reason code 255")
+	if !e.pol.ReloginAfterForcedLogout || e.cfg.Extension == "" || e.phase != phConnected {
+		return
+	}
+	if !e.switched || e.elapsedSince(e.switchedAt) > e.pol.ForcedLogoutWindow {
+		return
+	}
+	if e.pol.RestoreAgentState {
+		e.model.agent.restoreLater(old)
+	}
+	i := e.cur
+	rest, id, ext, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.newRequestID(), e.cred
+	e.record("relogin", i, "LOGIN after forced logout")
+	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+		err := ioErr(ctx, rest.SignIn(ctx, id, ext, reqID))
+		return func() { e.stateCallDone(i, c, ErrCodeSignIn, "LOGIN after forced logout", err) }
+	})
+}
+
+// endGap runs after the re-sync that closes a gap.
+func (e *Engine) endGap(side int) {
+	wasGap, pending := e.model.agent.closeGap(e.pol.RestoreAgentState)
+	if !wasGap {
+		return
+	}
+	if pending != "" {
+		e.record("restore-state", side, "pending: "+string(pending))
+	}
+	e.maybeRestore()
+}
+
+// maybeRestore issues the pending state restore when connected and the
+// model says the agent can be put back now.
+func (e *Engine) maybeRestore() {
+	if e.phase != phConnected {
+		return
+	}
+	target, reasonID, ok := e.model.agent.takeRestore()
+	if !ok {
+		return
+	}
+	i := e.cur
+	rest, id, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.newRequestID(), e.cred
+	e.record("restore-state", i, string(target))
+	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+		err := ioErr(ctx, rest.SetState(ctx, id, target, reasonID, reqID))
+		return func() { e.stateCallDone(i, c, ErrCodeRestoreState, "restore "+string(target), err) }
+	})
+}
+
+// stateCallDone reports the outcome of a state change the engine made.
+func (e *Engine) stateCallDone(side int, c *credential, code, what string, err error) {
+	switch {
+	case err == nil || e.closed:
+	case classify(err) == kindUnauthorized:
+		e.onRefused(side, c, what)
+	default:
+		e.reportError(code, side, what+": "+err.Error())
+	}
+}
