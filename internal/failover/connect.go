@@ -85,7 +85,7 @@ func (e *Engine) connect(i int) {
 	}
 	in.listener = e.listener(in.token)
 	if u := e.model.agent.user; u != nil && u.State != finesse.StateLogout && u.State != "" && e.cfg.Extension != "" {
-		in.signIn, in.signInID = true, e.newRequestID()
+		in.signIn, in.signInID = true, e.requests.newID()
 		in.reloginForced = e.pol.ReloginAfterForcedLogout
 	}
 	e.dialToken, e.dialSide, e.dialLost = in.token, i, false

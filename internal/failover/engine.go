@@ -79,11 +79,7 @@ type Engine struct {
 	switchedAt time.Time
 	switched   bool
 
-	// Page requests.
-	reqSeq     uint64
-	queued     []*pendingRequest
-	byReqID    map[string]*pendingRequest
-	requesting map[*pendingRequest]struct{}
+	requests *broker // the page's requests (broker.go)
 
 	hist *history
 
@@ -163,12 +159,11 @@ func New(cfg Config) (*Engine, error) {
 		cur:          cfg.StartSide,
 		lastConnSide: -1,
 		model:        newModel(),
-		byReqID:      map[string]*pendingRequest{},
-		requesting:   map[*pendingRequest]struct{}{},
 	}
 	if e.rnd == nil {
 		e.rnd = globalRand{}
 	}
+	e.requests = newBroker(e.rnd)
 	e.hist = newHistory(e.pol.HistoryCap)
 	e.secrets = collectSecrets(cfg)
 	e.rootCtx, e.rootCancel = context.WithCancel(context.Background())

@@ -60,7 +60,7 @@ func (e *Engine) onForcedLogout(old *finesse.User, side int) {
 		e.model.agent.restoreLater(old)
 	}
 	i := e.cur
-	rest, id, ext, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.newRequestID(), e.cred
+	rest, id, ext, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.requests.newID(), e.cred
 	e.record("relogin", i, "LOGIN after forced logout")
 	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, rest.SignIn(ctx, id, ext, reqID))
@@ -91,7 +91,7 @@ func (e *Engine) maybeRestore() {
 		return
 	}
 	i := e.cur
-	rest, id, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.newRequestID(), e.cred
+	rest, id, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.requests.newID(), e.cred
 	e.record("restore-state", i, string(target))
 	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, rest.SetState(ctx, id, target, reasonID, reqID))

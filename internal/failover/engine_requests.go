@@ -3,61 +3,10 @@ package failover
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
-
-// Response is what Engine.Request resolves with.
-type Response struct {
-	Status int
-	// Header holds the response's headers, first value each, under their
-	// canonical names, without the ones that carry credentials or session
-	// state (see responseHeader); nil when the answer had none.
-	Header    map[string]string
-	Body      string
-	RequestID string
-	Side      string
-	// Confirmed is true for synchronous answers (GET, or any status other
-	// than 202) and, for a 202, when the notification carrying the requestId
-	// arrived within Policy.ConfirmTimeout; Notification is that notification.
-	// An unconfirmed 202 was accepted by Finesse, but its outcome was not
-	// seen (e.g. it fell into a failover gap); the re-sync shows the state.
-	Confirmed    bool
-	Notification *NotificationEvent
-}
-
-type reqState int
-
-const (
-	reqNew reqState = iota
-	reqQueued
-	reqSending
-	reqBackoff
-	reqConfirming
-	reqDone
-)
-
-type pendingRequest struct {
-	method string
-	path   string
-	body   []byte
-	id     string
-
-	state        reqState
-	side         int
-	retries      int
-	waitTimer    *timerRef
-	retryTimer   *timerRef
-	confirmTimer *timerRef
-	early        *finesse.Update // notification that overtook the HTTP answer
-	earlyRoot    string
-
-	resp *Response
-	err  error
-	done chan struct{}
-}
 
 // Request sends one of the page's REST requests through the active side
 // (SPEC §3.6): the engine adds a requestId (the REST adapter adds auth),
@@ -80,12 +29,7 @@ func (e *Engine) Request(ctx context.Context, method, path string, body []byte) 
 
 // submit queues a request without waiting for it.
 func (e *Engine) submit(method, path string, body []byte) *pendingRequest {
-	p := &pendingRequest{
-		method: strings.ToUpper(strings.TrimSpace(method)),
-		path:   strings.TrimSpace(path),
-		body:   slices.Clone(body),
-		done:   make(chan struct{}),
-	}
+	p := newPendingRequest(method, path, body)
 	e.post(func() { e.startRequest(p) })
 	return p
 }
@@ -98,15 +42,11 @@ func (e *Engine) startRequest(p *pendingRequest) {
 	case e.phase == phStopped && e.cfg.GetToken == nil:
 		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, 0, "credentials refused; waiting for new ones (setAuth)"))
 		return
-	case !slices.Contains([]string{"GET", "PUT", "POST", "DELETE"}, p.method):
-		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, "unsupported method"))
-		return
-	case !strings.HasPrefix(p.path, "/") || strings.Contains(p.path, "://"):
-		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, "path must be absolute, below the side's base URL"))
+	case p.refusal() != "":
+		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, p.refusal()))
 		return
 	}
-	p.id = e.newRequestID()
-	e.requesting[p] = struct{}{}
+	e.requests.admit(p)
 	e.sendOrQueue(p)
 }
 
@@ -115,8 +55,7 @@ func (e *Engine) sendOrQueue(p *pendingRequest) {
 		e.send(p)
 		return
 	}
-	p.state = reqQueued
-	e.queued = append(e.queued, p)
+	e.requests.wait(p)
 	if p.waitTimer == nil {
 		p.waitTimer = e.after(e.pol.RequestWait, func() {
 			p.waitTimer = nil
@@ -129,11 +68,10 @@ func (e *Engine) sendOrQueue(p *pendingRequest) {
 
 // flushRequests sends what waited for a side, in order.
 func (e *Engine) flushRequests() {
-	q := e.queued
-	e.queued = nil
+	q := e.requests.takeQueue()
 	for i, p := range q {
 		if !e.credLive() {
-			e.queued = append(e.queued, q[i:]...)
+			e.requests.requeue(q[i:])
 			return
 		}
 		if p.state == reqQueued {
@@ -143,11 +81,8 @@ func (e *Engine) flushRequests() {
 }
 
 func (e *Engine) send(p *pendingRequest) {
-	p.state = reqSending
-	p.early = nil
 	i := e.cur
-	p.side = i
-	e.byReqID[p.id] = p
+	e.requests.sending(p, i)
 	rest, c := e.sides[i].cfg.REST, e.cred
 	method, path, body, id := p.method, p.path, p.body, p.id
 	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
@@ -186,7 +121,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 			// The page decides what a 4xx means and needs the server's
 			// answer for that, not only the excerpt in Msg. The body is as
 			// the REST client read it (its size limit applies).
-			re.Header, re.Body = e.responseHeader(resp.Header), e.scrub(string(resp.Body))
+			re.Header, re.Body = responseHeader(resp.Header, e.scrub), e.scrub(string(resp.Body))
 		}
 		e.finishRequest(p, nil, re)
 	}
@@ -195,8 +130,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 		finish(ErrUnauthorized)
 		e.confirmUnauthorized(i, c, p.method, p.path)
 	case kindOutOfService, kindTransport, kindTimeout:
-		retryable := p.method == "GET" || p.method == "PUT" || (p.method == "POST" && e.pol.RetryPOST)
-		if !retryable || p.retries >= e.pol.Retry503.Count {
+		if !p.retryable(e.pol.RetryPOST) || p.retries >= e.pol.Retry503.Count {
 			finish(kind.sentinel())
 			return
 		}
@@ -218,7 +152,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 // answered handles a 2xx: synchronous answers resolve at once, a 202 waits
 // for the notification with the requestId.
 func (e *Engine) answered(p *pendingRequest, i int, resp *RawResponse) {
-	r := &Response{Status: resp.Status, Header: e.responseHeader(resp.Header), Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
+	r := &Response{Status: resp.Status, Header: responseHeader(resp.Header, e.scrub), Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
 	if p.method == "GET" || resp.Status != 202 {
 		r.Confirmed = true
 		e.finishRequest(p, r, nil)
@@ -242,7 +176,7 @@ func (e *Engine) answered(p *pendingRequest, i int, resp *RawResponse) {
 // It returns true when the notification was only an answer to that request
 // (an asynchronous apiErrors) and needs no further handling.
 func (e *Engine) confirmRequest(u *finesse.Update, root string) bool {
-	p := e.byReqID[u.RequestID]
+	p := e.requests.match(u.RequestID)
 	if p == nil {
 		return false
 	}
@@ -276,26 +210,17 @@ func (e *Engine) confirmWith(p *pendingRequest, r *Response, u *finesse.Update, 
 }
 
 func (e *Engine) finishRequest(p *pendingRequest, r *Response, err error) {
-	if p.state == reqDone {
-		return
+	if e.requests.finish(p, r, err) {
+		e.stopTimer(p.waitTimer)
+		e.stopTimer(p.retryTimer)
+		e.stopTimer(p.confirmTimer)
 	}
-	p.state = reqDone
-	e.stopTimer(p.waitTimer)
-	e.stopTimer(p.retryTimer)
-	e.stopTimer(p.confirmTimer)
-	delete(e.requesting, p)
-	if p.id != "" && e.byReqID[p.id] == p {
-		delete(e.byReqID, p.id)
-	}
-	p.resp, p.err = r, err
-	close(p.done)
 }
 
 func (e *Engine) failAllRequests(kind error) {
-	for p := range e.requesting {
+	for _, p := range e.requests.drain() {
 		e.finishRequest(p, nil, e.reqError(p, kind, 0, ""))
 	}
-	e.queued = nil
 }
 
 func (e *Engine) reqError(p *pendingRequest, kind error, status int, msg string) *RequestError {
@@ -304,13 +229,6 @@ func (e *Engine) reqError(p *pendingRequest, kind error, status int, msg string)
 		re.Side = e.sides[p.side].name
 	}
 	return re
-}
-
-// newRequestID returns an id unique within this engine and unlikely to
-// collide with other clients of the same agent.
-func (e *Engine) newRequestID() string {
-	e.reqSeq++
-	return fmt.Sprintf("fha-%d-%08x", e.reqSeq, e.rnd.Int64N(1<<32))
 }
 
 // snippet is a short, single-line excerpt of an error body for messages.
