@@ -50,19 +50,19 @@ func (e *Engine) emitDialogs(evs []DialogEvent) {
 // a switch, so that a deliberate logout elsewhere is not undone forever.
 func (e *Engine) onForcedLogout(old *finesse.User, side int) {
 	e.record("forced-logout", side, "LOGOUT with reason code 255")
-	if !e.pol.ReloginAfterForcedLogout || e.cfg.Extension == "" || e.phase != phConnected {
+	if !e.pol.ReloginAfterForcedLogout || e.cfg.Extension == "" || e.step.phase != phConnected {
 		return
 	}
-	if !e.switched || e.elapsedSince(e.switchedAt) > e.pol.ForcedLogoutWindow {
+	if !e.rec.switched || e.elapsedSince(e.rec.switchedAt) > e.pol.ForcedLogoutWindow {
 		return
 	}
 	if e.pol.RestoreAgentState {
 		e.model.agent.restoreLater(old)
 	}
 	i := e.cur
-	rest, id, ext, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.requests.newID(), e.cred
+	rest, id, ext, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.requests.newID(), e.creds.cur
 	e.record("relogin", i, "LOGIN after forced logout")
-	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, rest.SignIn(ctx, id, ext, reqID))
 		return func() { e.stateCallDone(i, c, ErrCodeSignIn, "LOGIN after forced logout", err) }
 	})
@@ -83,7 +83,7 @@ func (e *Engine) endGap(side int) {
 // maybeRestore issues the pending state restore when connected and the
 // model says the agent can be put back now.
 func (e *Engine) maybeRestore() {
-	if e.phase != phConnected {
+	if e.step.phase != phConnected {
 		return
 	}
 	target, reasonID, ok := e.model.agent.takeRestore()
@@ -91,9 +91,9 @@ func (e *Engine) maybeRestore() {
 		return
 	}
 	i := e.cur
-	rest, id, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.requests.newID(), e.cred
+	rest, id, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.requests.newID(), e.creds.cur
 	e.record("restore-state", i, string(target))
-	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, rest.SetState(ctx, id, target, reasonID, reqID))
 		return func() { e.stateCallDone(i, c, ErrCodeRestoreState, "restore "+string(target), err) }
 	})
@@ -102,7 +102,7 @@ func (e *Engine) maybeRestore() {
 // stateCallDone reports the outcome of a state change the engine made.
 func (e *Engine) stateCallDone(side int, c *credential, code, what string, err error) {
 	switch {
-	case err == nil || e.closed:
+	case err == nil || e.life.closed:
 	case classify(err) == kindUnauthorized:
 		e.onRefused(side, c, what)
 	default:

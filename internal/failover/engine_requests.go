@@ -36,10 +36,10 @@ func (e *Engine) submit(method, path string, body []byte) *pendingRequest {
 
 func (e *Engine) startRequest(p *pendingRequest) {
 	switch {
-	case e.closed:
+	case e.life.closed:
 		e.finishRequest(p, nil, e.reqError(p, ErrClosed, 0, "engine closed"))
 		return
-	case e.phase == phStopped && e.cfg.GetToken == nil:
+	case e.step.phase == phStopped && e.cfg.GetToken == nil:
 		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, 0, "credentials refused; waiting for new ones (setAuth)"))
 		return
 	case p.refusal() != "":
@@ -51,7 +51,7 @@ func (e *Engine) startRequest(p *pendingRequest) {
 }
 
 func (e *Engine) sendOrQueue(p *pendingRequest) {
-	if e.phase == phConnected && e.sess != nil && e.credLive() {
+	if e.step.phase == phConnected && e.notif.sess != nil && e.credLive() {
 		e.send(p)
 		return
 	}
@@ -83,9 +83,9 @@ func (e *Engine) flushRequests() {
 func (e *Engine) send(p *pendingRequest) {
 	i := e.cur
 	e.requests.sending(p, i)
-	rest, c := e.sides[i].cfg.REST, e.cred
+	rest, c := e.sides[i].cfg.REST, e.creds.cur
 	method, path, body, id := p.method, p.path, p.body, p.id
-	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		resp, err := rest.Do(ctx, method, path, body, id)
 		err = ioErr(ctx, err)
 		return func() { e.onSent(p, i, c, resp, err) }

@@ -120,7 +120,7 @@ func (h *harness) settle() {
 	deadline := time.Now().Add(10 * time.Second)
 	for !h.e.quiescent(h.blocked()) {
 		if time.Now().After(deadline) {
-			h.t.Fatalf("engine did not settle: inflight=%d blocked=%d", h.e.inflight.Load(), h.blocked())
+			h.t.Fatalf("engine did not settle: inflight=%d blocked=%d", h.e.loop.inflight.Load(), h.blocked())
 		}
 		runtime.Gosched()
 		time.Sleep(10 * time.Microsecond)

@@ -4,9 +4,18 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
+
+// secretSet is every form of every credential the engine has seen; it
+// grows when credentials arrive at run time and is read with and without
+// the state lock.
+type secretSet struct {
+	mu   sync.RWMutex
+	list []string
+}
 
 const redacted = "[redacted]"
 
@@ -63,18 +72,18 @@ func sortSecrets(out []string) {
 // GetToken) scrubbed like the first ones. Old ones stay: a late error may
 // still quote them.
 func (e *Engine) addSecrets(a finesse.Auth) {
-	e.secMu.Lock()
-	defer e.secMu.Unlock()
-	e.secrets = addAuthForms(e.secrets, a, e.cfg.AgentID)
-	sortSecrets(e.secrets)
+	e.secrets.mu.Lock()
+	defer e.secrets.mu.Unlock()
+	e.secrets.list = addAuthForms(e.secrets.list, a, e.cfg.AgentID)
+	sortSecrets(e.secrets.list)
 }
 
 // scrub removes credentials from text bound for events, history or errors.
 // It is called with and without the state lock.
 func (e *Engine) scrub(s string) string {
-	e.secMu.RLock()
-	defer e.secMu.RUnlock()
-	for _, sec := range e.secrets {
+	e.secrets.mu.RLock()
+	defer e.secrets.mu.RUnlock()
+	for _, sec := range e.secrets.list {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, redacted)
 		}
@@ -84,7 +93,7 @@ func (e *Engine) scrub(s string) string {
 
 // secretList is a copy of the secrets, for tests.
 func (e *Engine) secretList() []string {
-	e.secMu.RLock()
-	defer e.secMu.RUnlock()
-	return slices.Clone(e.secrets)
+	e.secrets.mu.RLock()
+	defer e.secrets.mu.RUnlock()
+	return slices.Clone(e.secrets.list)
 }
