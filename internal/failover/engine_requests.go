@@ -96,28 +96,27 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 	if p.state != reqSending {
 		return
 	}
-	status := 0
-	if resp != nil {
-		status = resp.Status
-	}
+	// REST.Do's contract: any answer is a response, never an error. So
+	// an error means there was no answer (whatever came beside it is
+	// ignored), and a response's kind is its status.
+	var status int
 	kind := classify(err)
-	if err == nil {
-		switch {
-		case resp == nil:
-			err, kind = ErrTransport, kindTransport
-		case status < 200 || status > 299:
-			kind = kindOfStatus(status)
-			err = fmt.Errorf("%s", snippet(resp.Body))
-		}
-	}
-	if err == nil {
+	switch {
+	case err != nil:
+		resp = nil
+	case resp == nil:
+		err, kind = ErrTransport, kindTransport
+	case is2xx(resp.Status):
 		e.answered(p, i, resp)
 		return
+	default:
+		status, kind = resp.Status, kindOfStatus(resp.Status)
+		err = fmt.Errorf("%s", snippet(resp.Body))
 	}
 	msg := e.scrub(err.Error())
 	finish := func(kind error) {
 		re := e.reqError(p, kind, status, msg)
-		if resp != nil && status != 0 {
+		if resp != nil {
 			// The page decides what a 4xx means and needs the server's
 			// answer for that, not only the excerpt in Msg. The body is as
 			// the REST client read it (its size limit applies).

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
@@ -54,13 +55,17 @@ func (r finesseREST) SetState(ctx context.Context, id string, state finesse.Agen
 
 func (r finesseREST) Do(ctx context.Context, method, path string, body []byte, requestID string) (*RawResponse, error) {
 	resp, err := r.c.Request(withRequestID(ctx, requestID), method, path, body)
-	if resp == nil {
+	// The finesse client returns a non-2xx answer as a response and an
+	// error; REST's contract wants the response alone. Without an answer
+	// to pass on (nothing came back, the body broke off, a 2xx body was
+	// over the size limit) the error is what there is.
+	if resp == nil || (err != nil && (is2xx(resp.Status) || errors.Is(err, finesse.ErrTransport))) {
 		return nil, err
 	}
-	// A non-2xx answer comes with both; the engine reads the status from
-	// the response and the kind from the error.
-	return &RawResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, err
+	return &RawResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, nil
 }
+
+func is2xx(status int) bool { return status >= 200 && status <= 299 }
 
 // withRequestID also puts the engine's choice of credential (AuthFrom) where
 // the finesse client reads it.

@@ -20,6 +20,17 @@ type doerFunc func(*http.Request) (*http.Response, error)
 
 func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
+// brokenReader is a body that breaks off after a few bytes.
+type brokenReader struct{ n int }
+
+func (b *brokenReader) Read(p []byte) (int, error) {
+	if b.n > 0 {
+		return 0, errors.New("connection reset")
+	}
+	b.n = copy(p, "<ApiErr")
+	return b.n, nil
+}
+
 func xmlResponse(status int, body string) *http.Response {
 	return &http.Response{
 		StatusCode: status,
@@ -47,6 +58,8 @@ func TestFinesseRESTAdapter(t *testing.T) {
 			return xmlResponse(200, "<Dialog><id>5</id><state>ACTIVE</state></Dialog>"), nil
 		case r.URL.Path == "/finesse/api/User/1001" && r.Method == "PUT":
 			return xmlResponse(202, ""), nil
+		case r.URL.Path == "/finesse/api/Team/1":
+			return &http.Response{StatusCode: 404, Body: io.NopCloser(&brokenReader{})}, nil
 		case r.URL.Path == "/finesse/api/Dialog/9":
 			return xmlResponse(503, "<ApiErrors><ApiError><ErrorType>Service Unavailable</ErrorType><ErrorMessage>SERVER_OUT_OF_SERVICE</ErrorMessage></ApiError></ApiErrors>"), nil
 		}
@@ -76,14 +89,20 @@ func TestFinesseRESTAdapter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 202, resp.Status)
 
+	// A 503 is an answer: a response, not an error (REST.Do's contract).
 	resp, err = r.Do(ctx, "PUT", "/finesse/api/Dialog/9", []byte("<Dialog/>"), "fha-4-dd")
-	require.Error(t, err)
+	require.NoError(t, err)
 	assert.Equal(t, 503, resp.Status)
 	assert.Equal(t, []string{"application/xml"}, resp.Header["Content-Type"], "the response header is passed on")
 	assert.Contains(t, string(resp.Body), "SERVER_OUT_OF_SERVICE")
-	assert.Equal(t, kindOutOfService, classify(err))
+	assert.Equal(t, kindOutOfService, kindOfStatus(resp.Status))
 
-	_, err = r.Do(ctx, "GET", "/finesse/api/Queue/1", nil, "")
+	// No answer, or one whose body broke off, is an error and no response.
+	resp, err = r.Do(ctx, "GET", "/finesse/api/Queue/1", nil, "")
+	assert.Nil(t, resp)
+	assert.Equal(t, kindTransport, classify(err))
+	resp, err = r.Do(ctx, "GET", "/finesse/api/Team/1", nil, "")
+	assert.Nil(t, resp)
 	assert.Equal(t, kindTransport, classify(err))
 
 	mu.Lock()
