@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -111,7 +112,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 		return
 	default:
 		status, kind = resp.Status, kindOfStatus(resp.Status)
-		err = fmt.Errorf("%s", snippet(resp.Body))
+		err = errors.New(answerText(resp.Body))
 	}
 	msg := e.scrub(err.Error())
 	finish := func(kind error) {
@@ -192,11 +193,7 @@ func (e *Engine) confirmRequest(u *finesse.Update, root string) bool {
 
 func (e *Engine) confirmWith(p *pendingRequest, r *Response, u *finesse.Update, root string) {
 	if root == "apierrors" {
-		msg := "asynchronous error"
-		if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
-			msg = errs[0].Type + ": " + errs[0].Message
-		}
-		re := e.reqError(p, ErrRejected, r.Status, e.scrub(msg))
+		re := e.reqError(p, ErrRejected, r.Status, e.scrub(asyncErrorText(u)))
 		re.Header = r.Header
 		e.finishRequest(p, nil, re)
 		return
@@ -228,6 +225,37 @@ func (e *Engine) reqError(p *pendingRequest, kind error, status int, msg string)
 		re.Side = e.sides[p.side].name
 	}
 	return re
+}
+
+// answerText is the reason a non-2xx answer gives: its first ApiError when
+// the body is an ApiErrors document, else an excerpt of the body (a
+// proxy's HTML page, an empty 401).
+func answerText(body []byte) string {
+	if a, err := finesse.DecodeAPIErrors(body); err == nil && len(a.Errors) > 0 {
+		return apiErrorText(a.Errors[0])
+	}
+	return snippet(body)
+}
+
+// asyncErrorText is the reason an asynchronous apiErrors notification
+// gives.
+func asyncErrorText(u *finesse.Update) string {
+	if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
+		return apiErrorText(errs[0])
+	}
+	return "asynchronous error"
+}
+
+// apiErrorText is an ApiError's type and message, the fixed vocabulary
+// (SERVER_OUT_OF_SERVICE ...); ErrorData may echo the request and stays out.
+func apiErrorText(a finesse.ApiError) string {
+	switch {
+	case a.Type == "":
+		return a.Message
+	case a.Message == "":
+		return a.Type
+	}
+	return a.Type + ": " + a.Message
 }
 
 // snippet is a short, single-line excerpt of an error body for messages.

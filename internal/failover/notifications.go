@@ -53,11 +53,7 @@ func (e *Engine) applyUpdate(i int, u *finesse.Update) {
 			}
 		}
 	case "apierrors":
-		msg := "asynchronous error"
-		if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
-			msg = errs[0].Type + ": " + errs[0].Message
-		}
-		ev := ErrorEvent{Code: ErrCodeAPI, Message: e.scrub(msg), Side: e.sides[i].name, RequestID: u.RequestID}
+		ev := ErrorEvent{Code: ErrCodeAPI, Message: e.scrub(asyncErrorText(u)), Side: e.sides[i].name, RequestID: u.RequestID}
 		e.emit(ev)
 	}
 }
