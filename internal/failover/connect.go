@@ -204,7 +204,7 @@ func (e *Engine) runSync(ctx context.Context, in syncInput) (r syncResult) {
 		err := func() error {
 			cctx, release := e.withTimeout(ctx, e.pol.RequestTimeout)
 			defer release()
-			return ioErr(cctx, in.rest.SignIn(cctx, in.agentID, in.extension, in.signInID))
+			return ioErr(cctx, in.rest.UpdateUser(cctx, in.agentID, finesse.UserChange{State: finesse.StateLogin, Extension: in.extension}, in.signInID))
 		}()
 		switch {
 		case err == nil:

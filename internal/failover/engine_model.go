@@ -63,7 +63,7 @@ func (e *Engine) onForcedLogout(old *finesse.User, side int) {
 	rest, id, ext, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.cfg.Extension, e.requests.newID(), e.creds.cur
 	e.record("relogin", i, "LOGIN after forced logout")
 	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
-		err := ioErr(ctx, rest.SignIn(ctx, id, ext, reqID))
+		err := ioErr(ctx, rest.UpdateUser(ctx, id, finesse.UserChange{State: finesse.StateLogin, Extension: ext}, reqID))
 		return func() { e.stateCallDone(i, c, ErrCodeSignIn, "LOGIN after forced logout", err) }
 	})
 }
@@ -94,7 +94,7 @@ func (e *Engine) maybeRestore() {
 	rest, id, reqID, c := e.sides[i].cfg.REST, e.cfg.AgentID, e.requests.newID(), e.creds.cur
 	e.record("restore-state", i, string(target))
 	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
-		err := ioErr(ctx, rest.SetState(ctx, id, target, reasonID, reqID))
+		err := ioErr(ctx, rest.UpdateUser(ctx, id, finesse.UserChange{State: target, ReasonCodeID: reasonID}, reqID))
 		return func() { e.stateCallDone(i, c, ErrCodeRestoreState, "restore "+string(target), err) }
 	})
 }

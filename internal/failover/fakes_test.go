@@ -275,7 +275,16 @@ func (f *fakeSide) Dialog(ctx context.Context, id string) (*finesse.Dialog, erro
 	return nil, fmt.Errorf("404 dialog not found")
 }
 
-func (f *fakeSide) SignIn(ctx context.Context, id, ext, reqID string) error {
+// UpdateUser signs the agent in or sets its state; the calls are counted
+// as "SignIn" and "SetState", what the tests ask about.
+func (f *fakeSide) UpdateUser(ctx context.Context, id string, ch finesse.UserChange, reqID string) error {
+	if ch.State != finesse.StateLogin {
+		if err := f.gate(ctx, "SetState"); err != nil {
+			return err
+		}
+		f.h.setAgent(ch.State, ch.ReasonCodeID, reqID)
+		return nil
+	}
 	if err := f.gate(ctx, "SignIn"); err != nil {
 		return err
 	}
@@ -287,14 +296,6 @@ func (f *fakeSide) SignIn(ctx context.Context, id, ext, reqID string) error {
 	}
 	h.mu.Unlock()
 	h.publishUser(reqID)
-	return nil
-}
-
-func (f *fakeSide) SetState(ctx context.Context, id string, st finesse.AgentState, reasonID, reqID string) error {
-	if err := f.gate(ctx, "SetState"); err != nil {
-		return err
-	}
-	f.h.setAgent(st, reasonID, reqID)
 	return nil
 }
 

@@ -43,13 +43,8 @@ func withAuth(ctx context.Context) context.Context {
 	return ctx
 }
 
-func (r finesseREST) SignIn(ctx context.Context, id, extension, requestID string) error {
-	_, err := r.c.SignIn(withRequestID(ctx, requestID), id, extension)
-	return err
-}
-
-func (r finesseREST) SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) error {
-	_, err := r.c.SetState(withRequestID(ctx, requestID), id, state, reasonCodeID)
+func (r finesseREST) UpdateUser(ctx context.Context, id string, change finesse.UserChange, requestID string) error {
+	_, err := r.c.UpdateUser(withRequestID(ctx, requestID), id, change)
 	return err
 }
 

@@ -83,8 +83,8 @@ func TestFinesseRESTAdapter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "5", d.ID)
 
-	require.NoError(t, r.SignIn(ctx, "1001", "1001", "fha-1-aa"))
-	require.NoError(t, r.SetState(ctx, "1001", finesse.StateReady, "", "fha-2-bb"))
+	require.NoError(t, r.UpdateUser(ctx, "1001", finesse.UserChange{State: finesse.StateLogin, Extension: "1001"}, "fha-1-aa"))
+	require.NoError(t, r.UpdateUser(ctx, "1001", finesse.UserChange{State: finesse.StateReady}, "fha-2-bb"))
 	resp, err := r.Do(ctx, "PUT", "/finesse/api/User/1001", []byte("<User><state>READY</state></User>"), "fha-3-cc")
 	require.NoError(t, err)
 	assert.Equal(t, 202, resp.Status)

@@ -26,11 +26,11 @@ type REST interface {
 	Dialogs(ctx context.Context, id string) (*finesse.Dialogs, error)
 	// Dialog is GET /finesse/api/Dialog/{id}.
 	Dialog(ctx context.Context, id string) (*finesse.Dialog, error)
-	// SignIn is PUT /finesse/api/User/{id} with state LOGIN and extension.
-	SignIn(ctx context.Context, id, extension, requestID string) error
-	// SetState is PUT /finesse/api/User/{id} with a state and, for
-	// NOT_READY and LOGOUT, an optional reason code id.
-	SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) error
+	// UpdateUser is PUT /finesse/api/User/{id}: a sign-in (state LOGIN
+	// with the extension) or a state change (with a reason code id for
+	// NOT_READY and LOGOUT, when not empty). Finesse answers 202 and
+	// reports the outcome in a notification carrying requestID.
+	UpdateUser(ctx context.Context, id string, change finesse.UserChange, requestID string) error
 	// Do carries one of the page's requests: path is below the side's base
 	// URL (e.g. /finesse/api/User/1001001), requestID goes into the
 	// requestId header. Every answer, 4xx and 5xx included, is a
