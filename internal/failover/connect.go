@@ -334,7 +334,7 @@ func (e *Engine) connectFailed(in syncInput, r syncResult) {
 		e.closeSession(r.sess)
 	}
 	kind := classify(r.err)
-	e.sides[i].lastErr = e.scrub(r.err.Error())
+	e.sides[i].lastErr = e.secrets.scrub(r.err.Error())
 	e.record("connect-failed", i, r.stage+": "+kind.String())
 	if isConflict(r.err) {
 		e.noteConflict(i)

@@ -180,7 +180,7 @@ func (e *Engine) SetAuth(a finesse.Auth) error {
 	if err := checkAuth(a); err != nil {
 		return err
 	}
-	e.addSecrets(a)
+	e.secrets.add(a, e.cfg.AgentID)
 	e.post(func() {
 		if e.life.closed {
 			return
@@ -398,7 +398,7 @@ func (e *Engine) onToken(tok string, err error) {
 		err = errors.New("getToken returned no usable token")
 	}
 	if err == nil {
-		e.addSecrets(finesse.Auth{Token: tok})
+		e.secrets.add(finesse.Auth{Token: tok}, e.cfg.AgentID)
 		if _, exp, ok := tokenTimes(tok); ok && !exp.After(e.clk.Now()) {
 			err = errors.New("getToken returned a token that has already expired")
 		}

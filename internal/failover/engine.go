@@ -339,7 +339,7 @@ func (e *Engine) setConn(st ConnState, side int, reason string) {
 
 // record appends to the history timeline.
 func (e *Engine) record(what string, side int, detail string) {
-	h := HistoryEntry{At: e.clk.Now(), What: what, Detail: e.scrub(detail)}
+	h := HistoryEntry{At: e.clk.Now(), What: what, Detail: e.secrets.scrub(detail)}
 	if side >= 0 && side < len(e.sides) {
 		h.Side = e.sides[side].name
 	}
@@ -347,7 +347,7 @@ func (e *Engine) record(what string, side int, detail string) {
 }
 
 func (e *Engine) reportError(code string, side int, msg string) {
-	ev := ErrorEvent{Code: code, Message: e.scrub(msg)}
+	ev := ErrorEvent{Code: code, Message: e.secrets.scrub(msg)}
 	if side >= 0 && side < len(e.sides) {
 		ev.Side = e.sides[side].name
 	}

@@ -114,14 +114,14 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 		status, kind = resp.Status, kindOfStatus(resp.Status)
 		err = errors.New(answerText(resp.Body))
 	}
-	msg := e.scrub(err.Error())
+	msg := e.secrets.scrub(err.Error())
 	finish := func(kind error) {
 		re := e.reqError(p, kind, status, msg)
 		if resp != nil {
 			// The page decides what a 4xx means and needs the server's
 			// answer for that, not only the excerpt in Msg. The body is as
 			// the REST client read it (its size limit applies).
-			re.Header, re.Body = responseHeader(resp.Header, e.scrub), e.scrub(string(resp.Body))
+			re.Header, re.Body = responseHeader(resp.Header, e.secrets.scrub), e.secrets.scrub(string(resp.Body))
 		}
 		e.finishRequest(p, nil, re)
 	}
@@ -152,7 +152,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 // answered handles a 2xx: synchronous answers resolve at once, a 202 waits
 // for the notification with the requestId.
 func (e *Engine) answered(p *pendingRequest, i int, resp *RawResponse) {
-	r := &Response{Status: resp.Status, Header: responseHeader(resp.Header, e.scrub), Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
+	r := &Response{Status: resp.Status, Header: responseHeader(resp.Header, e.secrets.scrub), Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
 	if p.method == "GET" || resp.Status != 202 {
 		r.Confirmed = true
 		e.finishRequest(p, r, nil)
@@ -193,7 +193,7 @@ func (e *Engine) confirmRequest(u *finesse.Update, root string) bool {
 
 func (e *Engine) confirmWith(p *pendingRequest, r *Response, u *finesse.Update, root string) {
 	if root == "apierrors" {
-		re := e.reqError(p, ErrRejected, r.Status, e.scrub(asyncErrorText(u)))
+		re := e.reqError(p, ErrRejected, r.Status, e.secrets.scrub(asyncErrorText(u)))
 		re.Header = r.Header
 		e.finishRequest(p, nil, re)
 		return
@@ -220,7 +220,7 @@ func (e *Engine) failAllRequests(kind error) {
 }
 
 func (e *Engine) reqError(p *pendingRequest, kind error, status int, msg string) *RequestError {
-	re := &RequestError{Method: p.method, Path: p.path, RequestID: p.id, Status: status, Msg: e.scrub(msg), kind: kind}
+	re := &RequestError{Method: p.method, Path: p.path, RequestID: p.id, Status: status, Msg: e.secrets.scrub(msg), kind: kind}
 	if p.state != reqNew && p.state != reqQueued {
 		re.Side = e.sides[p.side].name
 	}

@@ -298,7 +298,7 @@ func (h *harness) requireNoSecrets() {
 		Snap    Snapshot
 	}{h.eventsSince(0), h.e.History(), h.e.Snapshot()})
 	require.NoError(h.t, err)
-	for _, sec := range h.e.secretList() {
+	for _, sec := range h.e.secrets.copy() {
 		require.NotContains(h.t, string(blob), sec)
 	}
 	require.NotContains(h.t, string(blob), testPassword)

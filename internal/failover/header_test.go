@@ -19,17 +19,17 @@ func TestResponseHeaderFiltersAndCanonicalizes(t *testing.T) {
 		"Authorization":       {"Basic eDp5"},
 		"proxy-authorization": {"Basic eDp5"},
 		"Empty":               {},
-	}, h.e.scrub)
+	}, h.e.secrets.scrub)
 	assert.Equal(t, map[string]string{
 		"Content-Type": "application/xml",
 		"X-Echo":       "Basic " + redacted,
 	}, got)
-	assert.Nil(t, responseHeader(map[string][]string{"Set-Cookie": {"a=b"}}, h.e.scrub), "nothing left: nil")
-	assert.Nil(t, responseHeader(nil, h.e.scrub))
+	assert.Nil(t, responseHeader(map[string][]string{"Set-Cookie": {"a=b"}}, h.e.secrets.scrub), "nothing left: nil")
+	assert.Nil(t, responseHeader(nil, h.e.secrets.scrub))
 
 	// Two spellings of one name: the same one wins every time.
 	for range 20 {
-		got := responseHeader(map[string][]string{"X-A": {"upper"}, "x-a": {"lower"}}, h.e.scrub)
+		got := responseHeader(map[string][]string{"X-A": {"upper"}, "x-a": {"lower"}}, h.e.secrets.scrub)
 		assert.Equal(t, map[string]string{"X-A": "upper"}, got)
 	}
 }

@@ -68,7 +68,7 @@ func (e *Engine) runInput(f func()) {
 			if r := recover(); r != nil {
 				// A panic must never end the runtime (in wasm it would end
 				// the page's softphone): report it and keep going.
-				e.emit(ErrorEvent{Code: ErrCodeInternal, Message: e.scrub(fmt.Sprint("internal error: ", r))})
+				e.emit(ErrorEvent{Code: ErrCodeInternal, Message: e.secrets.scrub(fmt.Sprint("internal error: ", r))})
 			}
 		}()
 		f()
@@ -109,7 +109,7 @@ func (e *Engine) spawnIn(parent context.Context, timeout time.Duration, op func(
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					msg := e.scrub(fmt.Sprint("internal error in I/O: ", r))
+					msg := e.secrets.scrub(fmt.Sprint("internal error in I/O: ", r))
 					cont = func() { e.emit(ErrorEvent{Code: ErrCodeInternal, Message: msg}) }
 				}
 			}()

@@ -53,7 +53,7 @@ func (e *Engine) applyUpdate(i int, u *finesse.Update) {
 			}
 		}
 	case "apierrors":
-		ev := ErrorEvent{Code: ErrCodeAPI, Message: e.scrub(asyncErrorText(u)), Side: e.sides[i].name, RequestID: u.RequestID}
+		ev := ErrorEvent{Code: ErrCodeAPI, Message: e.secrets.scrub(asyncErrorText(u)), Side: e.sides[i].name, RequestID: u.RequestID}
 		e.emit(ev)
 	}
 }

@@ -114,7 +114,7 @@ func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error, c *crede
 	s.pollBusy = classify(err) == kindOutOfService
 	if err != nil {
 		s.info, s.infoErr = nil, err
-		s.lastErr = e.scrub(err.Error())
+		s.lastErr = e.secrets.scrub(err.Error())
 		if classify(err) == kindUnauthorized {
 			e.onRefused(i, c, "SystemInfo")
 		}
