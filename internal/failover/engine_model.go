@@ -16,6 +16,12 @@ func (e *Engine) applyUser(u *finesse.User, synthetic bool, side int) {
 		return
 	}
 	ev, old := e.model.applyUser(u, synthetic, e.sides[side].name)
+	e.agentChanged(ev, old, side)
+}
+
+// agentChanged reports a new copy of the agent from side: its event if
+// it changed, the forced-logout guard, and a pending restore it allows.
+func (e *Engine) agentChanged(ev *AgentEvent, old *finesse.User, side int) {
 	if ev != nil {
 		e.emit(*ev)
 		if ev.ForcedLogout {
@@ -23,14 +29,6 @@ func (e *Engine) applyUser(u *finesse.User, synthetic bool, side int) {
 		}
 	}
 	e.maybeRestore()
-}
-
-func (e *Engine) upsertDialog(d *finesse.Dialog, synthetic bool, side int) {
-	e.emitDialogs(e.model.upsertDialog(d, synthetic, e.sides[side].name))
-}
-
-func (e *Engine) removeDialog(d *finesse.Dialog, synthetic bool, side int) {
-	e.emitDialogs(e.model.removeDialog(d, synthetic, e.sides[side].name))
 }
 
 func (e *Engine) resyncDialogs(list []finesse.Dialog, synthetic bool, side int) {

@@ -3,6 +3,7 @@ package failover
 import (
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
@@ -58,6 +59,56 @@ func (m *model) applyUser(u *finesse.User, synthetic bool, side string) (ev *Age
 		ev.Previous = old.State
 	}
 	return ev, old
+}
+
+// change is what a live notification changed in the model.
+type change struct {
+	user    bool          // the notification was the agent's own User
+	agent   *AgentEvent   // its change of state or reason code, if any
+	old     *finesse.User // the copy it replaced
+	dialogs []DialogEvent
+}
+
+// applyUpdate applies a live notification from side whose data is a User
+// or Dialog(s); other data changes nothing. A User counts only when it is
+// the agent's own (agentID): a supervisor's Team subscription also brings
+// the summaries of other agents. err is set when the data does not decode.
+func (m *model) applyUpdate(u *finesse.Update, agentID, side string) (ch change, err error) {
+	switch strings.ToLower(u.DataRoot()) {
+	case "user":
+		usr, err := u.User()
+		if err != nil {
+			return change{}, err
+		}
+		if isOwnUser(u, usr, agentID) {
+			ch.user = true
+			ch.agent, ch.old = m.applyUser(usr, false, side)
+		}
+	case "dialogs", "dialog":
+		ds, err := u.Dialogs()
+		if err != nil {
+			return change{}, err
+		}
+		for k := range ds.Dialogs {
+			d := &ds.Dialogs[k]
+			if u.Event == finesse.EventDelete {
+				ch.dialogs = append(ch.dialogs, m.removeDialog(d, false, side)...)
+			} else {
+				ch.dialogs = append(ch.dialogs, m.upsertDialog(d, false, side)...)
+			}
+		}
+	}
+	return ch, nil
+}
+
+// isOwnUser tells the agent's own User object from the summaries of other
+// agents that a supervisor's Team subscription delivers.
+func isOwnUser(u *finesse.Update, usr *finesse.User, agentID string) bool {
+	if usr.LoginID != "" {
+		return usr.LoginID == agentID
+	}
+	own := "/finesse/api/User/" + agentID
+	return u.Node == own || u.Source == own
 }
 
 // agentView is the agent for Snapshot; nil before the first copy.

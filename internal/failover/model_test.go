@@ -348,3 +348,53 @@ func TestResyncFetchesStubDialogs(t *testing.T) {
 	assert.Equal(t, "full", got[0].MediaProperties.CallVariables[0].Value)
 	assert.Equal(t, 1, h.A.count("Dialog"))
 }
+
+func TestApplyUpdateTakesOwnUserAndDialogs(t *testing.T) {
+	m := newModel()
+	m.beginSync()
+	own := "/finesse/api/User/1001001"
+
+	// A team member's summary is not the agent.
+	other := user(finesse.StateReady, "")
+	other.LoginID = "2002002"
+	ch, err := m.applyUpdate(makeUpdate("/finesse/api/Team/1/Users", finesse.EventPut, "/finesse/api/User/2002002", "", other), "1001001", "A")
+	require.NoError(t, err)
+	assert.False(t, ch.user)
+	assert.Nil(t, m.agentView())
+
+	// The agent's own copy, recognised by login id, or by node when the
+	// copy has none.
+	ch, err = m.applyUpdate(makeUpdate(own, finesse.EventPut, own, "", user(finesse.StateReady, "")), "1001001", "A")
+	require.NoError(t, err)
+	assert.True(t, ch.user)
+	require.NotNil(t, ch.agent)
+	assert.Equal(t, finesse.StateReady, ch.agent.State)
+	assert.False(t, ch.agent.Synthetic)
+	noID := user(finesse.StateNotReady, "")
+	noID.LoginID = ""
+	ch, err = m.applyUpdate(makeUpdate(own, finesse.EventPut, "", "", noID), "1001001", "A")
+	require.NoError(t, err)
+	require.NotNil(t, ch.agent)
+	assert.Equal(t, finesse.StateReady, ch.old.State)
+
+	// Dialogs: a POST adds, a DELETE removes.
+	dialogs := func(ev finesse.EventType, d *finesse.Dialog) change {
+		ch, err := m.applyUpdate(makeUpdate(own+"/Dialogs", ev, "", "", finesse.Dialogs{Dialogs: []finesse.Dialog{*d}}), "1001001", "B")
+		require.NoError(t, err)
+		assert.False(t, ch.user)
+		return ch
+	}
+	ch = dialogs(finesse.EventPost, dialog("8"))
+	require.Equal(t, []DialogAction{DialogAdded}, actions(ch.dialogs))
+	assert.Equal(t, "B", ch.dialogs[0].Side)
+	ch = dialogs(finesse.EventDelete, dialog("8"))
+	assert.Equal(t, []DialogAction{DialogRemoved}, actions(ch.dialogs))
+
+	// Data that does not decode is an error; other data changes nothing.
+	bad := &finesse.Update{Node: own, Event: finesse.EventPut, Data: []byte("<User><state>READY</User>")}
+	_, err = m.applyUpdate(bad, "1001001", "A")
+	assert.Error(t, err)
+	ch, err = m.applyUpdate(makeUpdate("/finesse/api/SystemInfo", finesse.EventPut, "", "", finesse.SystemInfo{}), "1001001", "A")
+	require.NoError(t, err)
+	assert.Equal(t, change{}, ch)
+}
