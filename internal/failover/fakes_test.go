@@ -301,6 +301,13 @@ func (f *fakeSide) UpdateUser(ctx context.Context, id string, ch finesse.UserCha
 
 func (f *fakeSide) Do(ctx context.Context, method, path string, body []byte, reqID string) (*RawResponse, error) {
 	if err := f.gate(ctx, "Do "+method); err != nil {
+		// REST.Do's contract: an answer is a response, never an error.
+		switch classify(err) {
+		case kindUnauthorized:
+			return &RawResponse{Status: 401}, nil
+		case kindOutOfService:
+			return &RawResponse{Status: 503, Body: []byte("<ApiErrors><ApiError><ErrorType>Service Unavailable</ErrorType><ErrorMessage>SERVER_OUT_OF_SERVICE</ErrorMessage></ApiError></ApiErrors>")}, nil
+		}
 		return nil, err
 	}
 	h := f.h
@@ -313,12 +320,9 @@ func (f *fakeSide) Do(ctx context.Context, method, path string, body []byte, req
 		}
 		return &RawResponse{Status: forced, Header: hdr, Body: []byte(fbody)}, nil
 	}
-	if method == "GET" && hdr != nil {
-		return &RawResponse{Status: 200, Header: hdr, Body: []byte("<User><state>" + string(h.agentState()) + "</state></User>")}, nil
-	}
 	switch {
 	case method == "GET":
-		return &RawResponse{Status: 200, Body: []byte("<User><state>" + string(h.agentState()) + "</state></User>")}, nil
+		return &RawResponse{Status: 200, Header: hdr, Body: []byte("<User><state>" + string(h.agentState()) + "</state></User>")}, nil
 	case method == "PUT" && strings.HasPrefix(path, "/finesse/api/User/"):
 		u, err := finesse.DecodeUser(body)
 		if err != nil {
