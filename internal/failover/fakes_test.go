@@ -217,13 +217,20 @@ func (f *fakeSide) count(op string) int {
 
 // ---- REST ----------------------------------------------------------------
 
-func (f *fakeSide) SystemInfo(ctx context.Context) (*finesse.SystemInfo, error) {
-	if err := f.gate(ctx, "SystemInfo"); err != nil {
-		return nil, err
+// serve answers one typed REST call: the side's faults first, then read
+// under the harness lock.
+func serve[T any](ctx context.Context, f *fakeSide, op string, read func() (T, error)) (T, error) {
+	if err := f.gate(ctx, op); err != nil {
+		var zero T
+		return zero, err
 	}
 	f.h.mu.Lock()
 	defer f.h.mu.Unlock()
-	return f.systemInfoLocked(), nil
+	return read()
+}
+
+func (f *fakeSide) SystemInfo(ctx context.Context) (*finesse.SystemInfo, error) {
+	return serve(ctx, f, "SystemInfo", func() (*finesse.SystemInfo, error) { return f.systemInfoLocked(), nil })
 }
 
 func (f *fakeSide) systemInfoLocked() *finesse.SystemInfo {
@@ -238,41 +245,29 @@ func (f *fakeSide) systemInfoLocked() *finesse.SystemInfo {
 }
 
 func (f *fakeSide) User(ctx context.Context, id string) (*finesse.User, error) {
-	if err := f.gate(ctx, "User"); err != nil {
-		return nil, err
-	}
-	f.h.mu.Lock()
-	defer f.h.mu.Unlock()
-	u := f.h.user
-	return &u, nil
+	return serve(ctx, f, "User", func() (*finesse.User, error) { u := f.h.user; return &u, nil })
 }
 
 func (f *fakeSide) Dialogs(ctx context.Context, id string) (*finesse.Dialogs, error) {
-	if err := f.gate(ctx, "Dialogs"); err != nil {
-		return nil, err
-	}
-	f.h.mu.Lock()
-	defer f.h.mu.Unlock()
-	ds := &finesse.Dialogs{}
-	for _, c := range f.h.calls {
-		ds.Dialogs = append(ds.Dialogs, f.dialogLocked(c))
-	}
-	return ds, nil
+	return serve(ctx, f, "Dialogs", func() (*finesse.Dialogs, error) {
+		ds := &finesse.Dialogs{}
+		for _, c := range f.h.calls {
+			ds.Dialogs = append(ds.Dialogs, f.dialogLocked(c))
+		}
+		return ds, nil
+	})
 }
 
 func (f *fakeSide) Dialog(ctx context.Context, id string) (*finesse.Dialog, error) {
-	if err := f.gate(ctx, "Dialog"); err != nil {
-		return nil, err
-	}
-	f.h.mu.Lock()
-	defer f.h.mu.Unlock()
-	for _, c := range f.h.calls {
-		if f.idPrefix+c.id == id {
-			d := f.dialogLocked(c)
-			return &d, nil
+	return serve(ctx, f, "Dialog", func() (*finesse.Dialog, error) {
+		for _, c := range f.h.calls {
+			if f.idPrefix+c.id == id {
+				d := f.dialogLocked(c)
+				return &d, nil
+			}
 		}
-	}
-	return nil, fmt.Errorf("404 dialog not found")
+		return nil, fmt.Errorf("404 dialog not found")
+	})
 }
 
 // UpdateUser signs the agent in or sets its state; the calls are counted
