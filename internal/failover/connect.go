@@ -285,10 +285,9 @@ func (e *Engine) onSynced(gen uint64, in syncInput, r syncResult) {
 		e.record("signin", i, "LOGIN re-issued")
 	}
 
-	gap := e.model.beginSync()
+	ch, gap := e.model.resync(r.user, r.dialogs, e.sides[i].name)
 	switched := e.rec.lastConnSide >= 0 && e.rec.lastConnSide != i
-	e.applyUser(r.user, gap, i)
-	e.resyncDialogs(r.dialogs, gap, i)
+	e.applyChange(ch, i)
 
 	reason := ReasonStart
 	if e.rec.everConnected {

@@ -10,33 +10,20 @@ import (
 // sides send, emits the events that come out, and does the I/O the model
 // asks for (a sign-in after a forced logout, a state restore).
 
-// applyUser applies a copy of the agent from side i and reacts to it.
-func (e *Engine) applyUser(u *finesse.User, synthetic bool, side int) {
-	if u == nil {
-		return
-	}
-	ev, old := e.model.applyUser(u, synthetic, e.sides[side].name)
-	e.agentChanged(ev, old, side)
-}
-
-// agentChanged reports a new copy of the agent from side: its event if
-// it changed, the forced-logout guard, and a pending restore it allows.
-func (e *Engine) agentChanged(ev *AgentEvent, old *finesse.User, side int) {
-	if ev != nil {
+// applyChange emits what the model says changed on side and reacts to a
+// new copy of the agent: the forced-logout guard, and a pending restore it
+// may now allow.
+func (e *Engine) applyChange(ch change, side int) {
+	if ev := ch.agent; ev != nil {
 		e.emit(*ev)
 		if ev.ForcedLogout {
-			e.onForcedLogout(old, side)
+			e.onForcedLogout(ch.old, side)
 		}
 	}
-	e.maybeRestore()
-}
-
-func (e *Engine) resyncDialogs(list []finesse.Dialog, synthetic bool, side int) {
-	e.emitDialogs(e.model.resyncDialogs(list, synthetic, e.sides[side].name))
-}
-
-func (e *Engine) emitDialogs(evs []DialogEvent) {
-	for _, ev := range evs {
+	if ch.user {
+		e.maybeRestore()
+	}
+	for _, ev := range ch.dialogs {
 		e.emit(ev)
 	}
 }

@@ -35,6 +35,19 @@ func (m *model) beginSync() (gap bool) {
 	return gap
 }
 
+// resync applies what a (re)connect read: the agent and the list of its
+// dialogs. When the sync closes a gap (gap), what it finds changed is
+// reported as synthetic.
+func (m *model) resync(u *finesse.User, dialogs []finesse.Dialog, side string) (ch change, gap bool) {
+	gap = m.beginSync()
+	if u != nil {
+		ch.user = true
+		ch.agent, ch.old = m.applyUser(u, gap, side)
+	}
+	ch.dialogs = m.resyncDialogs(dialogs, gap, side)
+	return ch, gap
+}
+
 // applyUser takes a new copy of the agent (from a notification, or from a
 // re-sync when synthetic). It returns the event for a change of state or
 // reason code, nil when neither changed, and the copy it replaced.

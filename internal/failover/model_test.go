@@ -398,3 +398,25 @@ func TestApplyUpdateTakesOwnUserAndDialogs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, change{}, ch)
 }
+
+func TestResyncReportsAgentAndDialogs(t *testing.T) {
+	m := newModel()
+	ch, gap := m.resync(user(finesse.StateReady, ""), []finesse.Dialog{*dialog("1")}, "A")
+	assert.False(t, gap)
+	assert.True(t, ch.user)
+	require.NotNil(t, ch.agent)
+	assert.False(t, ch.agent.Synthetic, "the first sync closes no gap")
+	assert.Equal(t, []DialogAction{DialogAdded}, actions(ch.dialogs))
+
+	ch, gap = m.resync(user(finesse.StateNotReady, ""), nil, "B")
+	assert.True(t, gap)
+	require.NotNil(t, ch.agent)
+	assert.True(t, ch.agent.Synthetic)
+	assert.Equal(t, finesse.StateReady, ch.old.State)
+	require.Equal(t, []DialogAction{DialogRemoved}, actions(ch.dialogs), "a call missing from the list ended during the gap")
+	assert.True(t, ch.dialogs[0].Synthetic)
+
+	ch, _ = m.resync(nil, nil, "B")
+	assert.False(t, ch.user, "no copy of the agent: nothing to say about it")
+	assert.Nil(t, ch.agent)
+}

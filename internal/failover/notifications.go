@@ -35,10 +35,7 @@ func (e *Engine) applyUpdate(i int, u *finesse.Update) {
 			e.decodeFailed(i, u, err)
 			return
 		}
-		e.emitDialogs(ch.dialogs)
-		if ch.user {
-			e.agentChanged(ch.agent, ch.old, i)
-		}
+		e.applyChange(ch, i)
 	case "apierrors":
 		ev := ErrorEvent{Code: ErrCodeAPI, Message: e.secrets.scrub(asyncErrorText(u)), Side: e.sides[i].name, RequestID: u.RequestID}
 		e.emit(ev)
