@@ -111,3 +111,27 @@ func TestFinesseRESTAdapter(t *testing.T) {
 	assert.Contains(t, ids, "PUT /finesse/api/User/1001 fha-2-bb")
 	assert.Contains(t, ids, "PUT /finesse/api/User/1001 fha-3-cc")
 }
+
+// A 2xx body over the client's limit is no usable answer: an error, no
+// response. A non-2xx body over it is still the answer, cut at the limit.
+func TestFinesseRESTDoBodyOverLimit(t *testing.T) {
+	doer := doerFunc(func(r *http.Request) (*http.Response, error) {
+		status := 200
+		if r.Method == "PUT" {
+			status = 400
+		}
+		return xmlResponse(status, "<User><state>"+strings.Repeat("X", 100)+"</state></User>"), nil
+	})
+	c, err := finesse.NewClient("https://fin-a:8445", doer, finesse.Auth{Username: "1001", Password: "pw"}, finesse.WithMaxBody(32))
+	require.NoError(t, err)
+	r := FinesseREST(c)
+
+	resp, err := r.Do(context.Background(), "GET", "/finesse/api/User/1001", nil, "")
+	assert.Nil(t, resp)
+	require.Error(t, err)
+
+	resp, err = r.Do(context.Background(), "PUT", "/finesse/api/User/1001", []byte("<User/>"), "")
+	require.NoError(t, err)
+	assert.Equal(t, 400, resp.Status)
+	assert.Len(t, resp.Body, 32)
+}
