@@ -34,11 +34,11 @@ func isConflict(err error) bool {
 // noteConflict starts the pause before the next bind.
 func (e *Engine) noteConflict(side int) {
 	pause := e.pol.PollInterval + e.jitter()
-	e.conflictUntil = e.clk.Now().Add(pause)
+	e.notif.conflictUntil = e.clk.Now().Add(pause)
 	e.record("conflict", side, "another session bound this resource; next bind in "+pause.String())
 }
 
 // conflictPause is how long a bind must still wait after a conflict.
 func (e *Engine) conflictPause() time.Duration {
-	return e.conflictUntil.Sub(e.clk.Now())
+	return e.notif.conflictUntil.Sub(e.clk.Now())
 }

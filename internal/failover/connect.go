@@ -3,10 +3,28 @@ package failover
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
 )
+
+// notifySession is the notification session and the dial that may replace
+// it. A token identifies the session (or the dial in progress) a listener
+// callback belongs to, so a late callback of an old one is ignored.
+type notifySession struct {
+	sess      notify.Session
+	side      int
+	token     uint64
+	dialToken uint64
+	dialSide  int
+	dialLost  bool
+	tokenSeq  uint64
+	buffered  []*finesse.Update // notifications that arrived during a re-sync
+	subs      []string          // explicit pubsub nodes, subscribed on every connect
+	// conflictUntil: no bind before this (conflict.go).
+	conflictUntil time.Time
+}
 
 // syncInput is what one connection attempt needs, copied off the reactor so
 // the attempt's goroutine touches no engine state.
@@ -46,7 +64,7 @@ type syncResult struct {
 // subscriptions, sign in if needed, GET User and Dialogs; onSynced then
 // diffs the result against the last known state.
 func (e *Engine) connect(i int) {
-	if wait := e.conflictPause(); wait > 0 && !(e.sess != nil && e.sessSide == i) {
+	if wait := e.conflictPause(); wait > 0 && !(e.notif.sess != nil && e.notif.side == i) {
 		// After a conflict the next bind waits; the sides are polled
 		// again when the pause ends, since much can change meanwhile.
 		e.newStep(phWaiting)
@@ -55,43 +73,43 @@ func (e *Engine) connect(i int) {
 	}
 	state := StateReconnecting
 	switch {
-	case !e.everConnected:
+	case !e.rec.everConnected:
 		state = StateConnecting
-	case i != e.lastConnSide:
+	case i != e.rec.lastConnSide:
 		state = StateFailingOver
 	}
 	e.newStep(phConnecting)
-	e.attempt++
-	e.setConn(state, i, e.reason)
-	e.record("connect", i, fmt.Sprintf("attempt %d", e.attempt))
+	e.rec.attempt++
+	e.setConn(state, i, e.rec.reason)
+	e.record("connect", i, fmt.Sprintf("attempt %d", e.rec.attempt))
 
 	in := syncInput{
 		side:      i,
 		dialer:    e.sides[i].cfg.Dialer,
 		ep:        e.endpoint(i),
 		rest:      e.sides[i].cfg.REST,
-		subs:      append([]string(nil), e.subs...),
+		subs:      append([]string(nil), e.notif.subs...),
 		agentID:   e.cfg.AgentID,
 		extension: e.cfg.Extension,
-		cred:      e.cred,
+		cred:      e.creds.cur,
 	}
-	if e.sess != nil && e.sessSide == i {
-		in.reuse, in.token = e.sess, e.sessToken
+	if e.notif.sess != nil && e.notif.side == i {
+		in.reuse, in.token = e.notif.sess, e.notif.token
 	} else {
 		e.dropSession()
-		e.tokenSeq++
-		in.token = e.tokenSeq
+		e.notif.tokenSeq++
+		in.token = e.notif.tokenSeq
 		e.sides[i].presence = presenceUnknown
 	}
 	in.listener = e.listener(in.token)
-	if u := e.agent.user; u != nil && u.State != finesse.StateLogout && u.State != "" && e.cfg.Extension != "" {
-		in.signIn, in.signInID = true, e.newRequestID()
+	if u := e.model.agent.user; u != nil && u.State != finesse.StateLogout && u.State != "" && e.cfg.Extension != "" {
+		in.signIn, in.signInID = true, e.requests.newID()
 		in.reloginForced = e.pol.ReloginAfterForcedLogout
 	}
-	e.dialToken, e.dialSide, e.dialLost = in.token, i, false
-	e.buffered = nil
+	e.notif.dialToken, e.notif.dialSide, e.notif.dialLost = in.token, i, false
+	e.notif.buffered = nil
 
-	gen := e.gen
+	gen := e.step.gen
 	e.spawn(0, func(ctx context.Context) func() {
 		r := e.runSync(ctx, in)
 		return func() { e.onSynced(gen, in, r) }
@@ -114,7 +132,7 @@ func (e *Engine) endpoint(i int) notify.Endpoint {
 	if ep.Username == "" {
 		ep.Username = e.cfg.AgentID
 	}
-	if c := e.cred; c.auth != (finesse.Auth{}) {
+	if c := e.creds.cur; c.auth != (finesse.Auth{}) {
 		// SASL PLAIN: the password, or an SSO agent's token (research/
 		// finesse-protocol.md §1.3), as it is now, at each dial.
 		ep.Password = c.auth.Password
@@ -186,7 +204,7 @@ func (e *Engine) runSync(ctx context.Context, in syncInput) (r syncResult) {
 		err := func() error {
 			cctx, release := e.withTimeout(ctx, e.pol.RequestTimeout)
 			defer release()
-			return ioErr(cctx, in.rest.SignIn(cctx, in.agentID, in.extension, in.signInID))
+			return ioErr(cctx, in.rest.UpdateUser(cctx, in.agentID, finesse.UserChange{State: finesse.StateLogin, Extension: in.extension}, in.signInID))
 		}()
 		switch {
 		case err == nil:
@@ -237,15 +255,15 @@ func (e *Engine) runSync(ctx context.Context, in syncInput) (r syncResult) {
 
 // onSynced applies the result of an attempt on the reactor.
 func (e *Engine) onSynced(gen uint64, in syncInput, r syncResult) {
-	if gen != e.gen {
+	if gen != e.step.gen {
 		if r.dialed && r.sess != nil {
 			e.closeSession(r.sess)
 		}
 		return
 	}
 	i := in.side
-	e.dialToken = 0
-	if r.err == nil && e.dialLost {
+	e.notif.dialToken = 0
+	if r.err == nil && e.notif.dialLost {
 		r.stage, r.err = "session", fmt.Errorf("notification session lost during re-sync: %w", ErrTransport)
 	}
 	if r.err != nil {
@@ -253,7 +271,7 @@ func (e *Engine) onSynced(gen uint64, in syncInput, r syncResult) {
 		return
 	}
 	if in.reuse == nil {
-		e.sess, e.sessSide, e.sessToken = r.sess, i, in.token
+		e.notif.sess, e.notif.side, e.notif.token = r.sess, i, in.token
 	}
 	s := e.sides[i]
 	s.dialFails, s.lastErr, s.dialBusy = 0, "", false
@@ -267,41 +285,38 @@ func (e *Engine) onSynced(gen uint64, in syncInput, r syncResult) {
 		e.record("signin", i, "LOGIN re-issued")
 	}
 
-	gap := e.synced
-	switched := e.lastConnSide >= 0 && e.lastConnSide != i
-	e.epoch++
-	e.applyUser(r.user, gap, i)
-	e.resyncDialogs(r.dialogs, gap, i)
-	e.synced = true
+	ch, gap := e.model.resync(r.user, r.dialogs, e.sides[i].name)
+	switched := e.rec.lastConnSide >= 0 && e.rec.lastConnSide != i
+	e.applyChange(ch, i)
 
 	reason := ReasonStart
-	if e.everConnected {
+	if e.rec.everConnected {
 		reason = ReasonRecovered
 		if switched {
 			reason = ReasonSwitched
-			e.record("switch", i, "from side "+e.sides[e.lastConnSide].name)
-			e.switched, e.switchedAt = true, e.clk.Now()
+			e.record("switch", i, "from side "+e.sides[e.rec.lastConnSide].name)
+			e.rec.switched, e.rec.switchedAt = true, e.clk.Now()
 		}
 	}
-	e.cur, e.lastConnSide, e.everConnected = i, i, true
+	e.cur, e.rec.lastConnSide, e.rec.everConnected = i, i, true
 	e.newStep(phConnected)
 	e.setConn(StateConnected, i, reason)
-	e.attempt = 0
+	e.rec.attempt = 0
 	if gap {
 		e.endGap(i)
 	}
 	e.schedulePing()
 	e.flushRequests()
 
-	buffered := e.buffered
-	e.buffered = nil
+	buffered := e.notif.buffered
+	e.notif.buffered = nil
 	for _, u := range buffered {
-		if e.sess == nil || e.sessToken != in.token {
+		if e.notif.sess == nil || e.notif.token != in.token {
 			break
 		}
 		e.applyUpdate(i, u)
 	}
-	if e.phase != phConnected {
+	if e.step.phase != phConnected {
 		return
 	}
 	switch {
@@ -318,7 +333,7 @@ func (e *Engine) connectFailed(in syncInput, r syncResult) {
 		e.closeSession(r.sess)
 	}
 	kind := classify(r.err)
-	e.sides[i].lastErr = e.scrub(r.err.Error())
+	e.sides[i].lastErr = e.secrets.scrub(r.err.Error())
 	e.record("connect-failed", i, r.stage+": "+kind.String())
 	if isConflict(r.err) {
 		e.noteConflict(i)
@@ -360,21 +375,21 @@ func (e *Engine) listener(token uint64) notify.Listener {
 
 func (e *Engine) onUpdate(token uint64, u *finesse.Update) {
 	switch {
-	case token != 0 && token == e.dialToken && e.phase == phConnecting:
+	case token != 0 && token == e.notif.dialToken && e.step.phase == phConnecting:
 		// Held until the re-sync is applied, then replayed on top of it.
-		e.buffered = append(e.buffered, u)
-	case token != 0 && token == e.sessToken && e.sess != nil:
-		e.applyUpdate(e.sessSide, u)
+		e.notif.buffered = append(e.notif.buffered, u)
+	case token != 0 && token == e.notif.token && e.notif.sess != nil:
+		e.applyUpdate(e.notif.side, u)
 	}
 }
 
 func (e *Engine) onPresence(token uint64, available bool) {
 	var side int
 	switch {
-	case token != 0 && token == e.dialToken && e.phase == phConnecting:
-		side = e.dialSide
-	case token != 0 && token == e.sessToken && e.sess != nil:
-		side = e.sessSide
+	case token != 0 && token == e.notif.dialToken && e.step.phase == phConnecting:
+		side = e.notif.dialSide
+	case token != 0 && token == e.notif.token && e.notif.sess != nil:
+		side = e.notif.side
 	default:
 		return
 	}
@@ -387,13 +402,13 @@ func (e *Engine) onPresence(token uint64, available bool) {
 	}
 	e.sides[side].presence = p
 	e.record("finesse-presence", side, p.String())
-	if token != e.sessToken {
+	if token != e.notif.token {
 		return
 	}
 	switch {
-	case !available && e.phase == phConnected:
+	case !available && e.step.phase == phConnected:
 		e.trigger(ReasonPresenceUnavailable, false)
-	case available && e.phase == phWaiting:
+	case available && e.step.phase == phWaiting:
 		// Recovery case 3 of Cisco: presence back on the open session.
 		e.round()
 	}
@@ -402,12 +417,12 @@ func (e *Engine) onPresence(token uint64, available bool) {
 // onSessionError reports a problem the session survived (e.g. a pubsub
 // item that was not a decodable <Update>).
 func (e *Engine) onSessionError(token uint64, err error) {
-	if token == 0 || (token != e.sessToken && token != e.dialToken) {
+	if token == 0 || (token != e.notif.token && token != e.notif.dialToken) {
 		return
 	}
-	side := e.sessSide
-	if token != e.sessToken {
-		side = e.dialSide
+	side := e.notif.side
+	if token != e.notif.token {
+		side = e.notif.dialSide
 	}
 	e.reportError(ErrCodeDecode, side, err.Error())
 }
@@ -416,41 +431,41 @@ func (e *Engine) onLost(token uint64, err error) {
 	if token == 0 {
 		return
 	}
-	if token == e.dialToken && e.phase == phConnecting {
-		e.dialLost = true
+	if token == e.notif.dialToken && e.step.phase == phConnecting {
+		e.notif.dialLost = true
 		if isConflict(err) {
-			e.noteConflict(e.dialSide)
+			e.noteConflict(e.notif.dialSide)
 		}
 	}
-	if token != e.sessToken || e.sess == nil {
+	if token != e.notif.token || e.notif.sess == nil {
 		return
 	}
-	side := e.sessSide
+	side := e.notif.side
 	msg := "session ended"
 	if err != nil {
 		msg = err.Error()
 	}
 	e.record("notification-lost", side, msg)
-	e.sess, e.sessToken = nil, 0
+	e.notif.sess, e.notif.token = nil, 0
 	e.sides[side].presence = presenceUnknown
 	reason := ReasonNotificationLost
 	if isConflict(err) {
 		e.noteConflict(side)
 		reason = ReasonConflict
 	}
-	if e.phase == phConnected {
+	if e.step.phase == phConnected {
 		e.trigger(reason, false)
 	}
 }
 
 // dropSession forgets the current session and closes it in the background.
 func (e *Engine) dropSession() {
-	if e.sess == nil {
+	if e.notif.sess == nil {
 		return
 	}
-	s := e.sess
-	e.sides[e.sessSide].presence = presenceUnknown
-	e.sess, e.sessToken = nil, 0
+	s := e.notif.sess
+	e.sides[e.notif.side].presence = presenceUnknown
+	e.notif.sess, e.notif.token = nil, 0
 	e.closeSession(s)
 }
 

@@ -12,6 +12,18 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
+// credentials is the credential in use and its refresh: the timers that
+// ask for a new token before the current one expires, and the one
+// outstanding GetToken call.
+type credentials struct {
+	cur          *credential // never nil
+	seq          int
+	refreshTimer *timerRef
+	expiryTimer  *timerRef
+	refreshing   bool // a GetToken call is outstanding
+	lastGetToken time.Time
+}
+
 // Credentials while the engine runs (SPEC §3.3.9, §4.2).
 //
 // The engine owns the agent's credential: every REST call it makes carries
@@ -171,9 +183,9 @@ func (e *Engine) SetAuth(a finesse.Auth) error {
 	if err := checkAuth(a); err != nil {
 		return err
 	}
-	e.addSecrets(a)
+	e.secrets.add(a, e.cfg.AgentID)
 	e.post(func() {
-		if e.closed {
+		if e.life.closed {
 			return
 		}
 		e.installCredential(a, "setAuth")
@@ -184,13 +196,13 @@ func (e *Engine) SetAuth(a finesse.Auth) error {
 // installCredential makes a the current credential and resumes whatever
 // waited for one.
 func (e *Engine) installCredential(a finesse.Auth, from string) {
-	e.credSeq++
-	c := newCredential(a, e.credSeq, e.clk.Now())
-	if old := e.cred; old != nil && old.id == c.id {
+	e.creds.seq++
+	c := newCredential(a, e.creds.seq, e.clk.Now())
+	if old := e.creds.cur; old != nil && old.id == c.id {
 		// The same secret again: keep its state (refusals, the one ask).
 		c = old
 	}
-	e.cred = c
+	e.creds.cur = c
 	detail := from + ": " + c.label()
 	if !c.exp.IsZero() {
 		detail += ", expires in " + c.exp.Sub(e.clk.Now()).Round(time.Second).String()
@@ -203,26 +215,26 @@ func (e *Engine) installCredential(a finesse.Auth, from string) {
 // resumeAfterCredential restarts recovery when it was waiting for
 // credentials, and sends the page's requests that waited for a live token.
 func (e *Engine) resumeAfterCredential() {
-	if !e.started || e.closed {
+	if !e.life.started || e.life.closed {
 		return
 	}
 	switch {
-	case e.phase == phStopped, e.phase == phPolling,
-		e.phase == phWaiting && e.conn.State == StateUnauthorized:
+	case e.step.phase == phStopped, e.step.phase == phPolling,
+		e.step.phase == phWaiting && e.rec.conn.State == StateUnauthorized:
 		// A round already polling carries the old credentials: start over.
-		e.attempt = 0
+		e.rec.attempt = 0
 		e.round()
-	case e.phase == phConnected:
+	case e.step.phase == phConnected:
 		e.flushRequests()
 	}
 }
 
 // credLive reports whether the current credential may be sent now.
-func (e *Engine) credLive() bool { return !e.cred.expired(e.clk.Now()) }
+func (e *Engine) credLive() bool { return !e.creds.cur.expired(e.clk.Now()) }
 
 // refusedBy reports whether side i refused the current credential.
 func (e *Engine) refusedBy(i int) bool {
-	return e.cred != nil && e.sides[i].refused[e.cred.id]
+	return e.creds.cur != nil && e.sides[i].refused[e.creds.cur.id]
 }
 
 // refusingSide is the side an unauthorized state is reported for: the side
@@ -256,11 +268,11 @@ func (e *Engine) refusedSides() []string {
 // the current credential and side i is the one in use, recovery starts and
 // moves to the other side if that one has not refused it.
 func (e *Engine) onRefused(i int, c *credential, what string) {
-	if e.closed {
+	if e.life.closed {
 		return
 	}
 	if c == nil {
-		c = e.cred
+		c = e.creds.cur
 	}
 	s := e.sides[i]
 	if c != nil {
@@ -281,10 +293,10 @@ func (e *Engine) onRefused(i int, c *credential, what string) {
 		c.askedOn401 = true
 		e.refreshToken("refused")
 	}
-	if c != e.cred {
+	if c != e.creds.cur {
 		return // an older credential; the current one is untested there
 	}
-	if e.phase == phConnected && e.cur == i {
+	if e.step.phase == phConnected && e.cur == i {
 		e.trigger(ReasonUnauthorized, true)
 	}
 }
@@ -295,7 +307,7 @@ func (e *Engine) onRefused(i int, c *credential, what string) {
 // arrive (SetAuth or GetToken) or Close; the state is unauthorized.
 func (e *Engine) waitForCredentials() {
 	e.newStep(phStopped)
-	if e.sess != nil && e.refusedBy(e.sessSide) {
+	if e.notif.sess != nil && e.refusedBy(e.notif.side) {
 		e.dropSession()
 	}
 	// A session whose side did not refuse stays open (an expired token
@@ -318,17 +330,17 @@ func (e *Engine) waitForCredentials() {
 // armTokenTimers schedules the refresh of a token whose lifetime is known
 // (at 75% of it) and the moment it stops being sent (its exp).
 func (e *Engine) armTokenTimers() {
-	e.stopTimer(e.refreshTimer)
-	e.stopTimer(e.expiryTimer)
-	e.refreshTimer, e.expiryTimer = nil, nil
-	c := e.cred
+	e.stopTimer(e.creds.refreshTimer)
+	e.stopTimer(e.creds.expiryTimer)
+	e.creds.refreshTimer, e.creds.expiryTimer = nil, nil
+	c := e.creds.cur
 	if !c.isToken() || c.exp.IsZero() {
 		return
 	}
 	now := e.clk.Now()
 	if e.cfg.GetToken != nil {
-		e.refreshTimer = e.after(max(c.refreshAt().Sub(now), 0), func() {
-			e.refreshTimer = nil
+		e.creds.refreshTimer = e.after(max(c.refreshAt().Sub(now), 0), func() {
+			e.creds.refreshTimer = nil
 			e.refreshToken("due")
 		})
 	}
@@ -342,9 +354,9 @@ func (e *Engine) armTokenTimers() {
 		expired()
 		return
 	}
-	e.expiryTimer = e.after(c.exp.Sub(now), func() {
-		e.expiryTimer = nil
-		if e.cred == c {
+	e.creds.expiryTimer = e.after(c.exp.Sub(now), func() {
+		e.creds.expiryTimer = nil
+		if e.creds.cur == c {
 			expired()
 		}
 	})
@@ -355,25 +367,25 @@ func (e *Engine) armTokenTimers() {
 // (ErrCodeTokenRefresh) and retried after PollInterval; meanwhile an
 // expired token is not sent.
 func (e *Engine) refreshToken(why string) {
-	if e.cfg.GetToken == nil || e.closed || e.refreshing {
+	if e.cfg.GetToken == nil || e.life.closed || e.creds.refreshing {
 		return
 	}
 	now := e.clk.Now()
-	if !e.lastGetToken.IsZero() && now.Sub(e.lastGetToken) < refreshSpacing {
-		e.stopTimer(e.refreshTimer)
-		e.refreshTimer = e.after(e.lastGetToken.Add(refreshSpacing).Sub(now), func() {
-			e.refreshTimer = nil
+	if !e.creds.lastGetToken.IsZero() && now.Sub(e.creds.lastGetToken) < refreshSpacing {
+		e.stopTimer(e.creds.refreshTimer)
+		e.creds.refreshTimer = e.after(e.creds.lastGetToken.Add(refreshSpacing).Sub(now), func() {
+			e.creds.refreshTimer = nil
 			e.refreshToken(why)
 		})
 		return
 	}
-	e.stopTimer(e.refreshTimer)
-	e.refreshTimer = nil
-	e.refreshing = true
-	e.lastGetToken = now
+	e.stopTimer(e.creds.refreshTimer)
+	e.creds.refreshTimer = nil
+	e.creds.refreshing = true
+	e.creds.lastGetToken = now
 	e.record("token-refresh", -1, why)
 	get := e.cfg.GetToken
-	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		tok, err := get(ctx)
 		err = ioErr(ctx, err)
 		return func() { e.onToken(tok, err) }
@@ -381,15 +393,15 @@ func (e *Engine) refreshToken(why string) {
 }
 
 func (e *Engine) onToken(tok string, err error) {
-	e.refreshing = false
-	if e.closed {
+	e.creds.refreshing = false
+	if e.life.closed {
 		return
 	}
 	if err == nil && checkAuth(finesse.Auth{Token: tok}) != nil {
 		err = errors.New("getToken returned no usable token")
 	}
 	if err == nil {
-		e.addSecrets(finesse.Auth{Token: tok})
+		e.secrets.add(finesse.Auth{Token: tok}, e.cfg.AgentID)
 		if _, exp, ok := tokenTimes(tok); ok && !exp.After(e.clk.Now()) {
 			err = errors.New("getToken returned a token that has already expired")
 		}
@@ -400,9 +412,9 @@ func (e *Engine) onToken(tok string, err error) {
 			msg = "getToken did not answer within " + e.pol.RequestTimeout.String()
 		}
 		e.reportError(ErrCodeTokenRefresh, -1, msg+"; retrying in "+e.pol.PollInterval.String())
-		e.stopTimer(e.refreshTimer)
-		e.refreshTimer = e.after(e.pol.PollInterval, func() {
-			e.refreshTimer = nil
+		e.stopTimer(e.creds.refreshTimer)
+		e.creds.refreshTimer = e.after(e.pol.PollInterval, func() {
+			e.creds.refreshTimer = nil
 			e.refreshToken("retry")
 		})
 		return

@@ -53,6 +53,17 @@
 //   - the only concurrent I/O is the pair of SystemInfo polls of a round,
 //     and the decision waits for both, so their arrival order is irrelevant.
 //
+// # What the engine holds, and where
+//
+// Two parts do no I/O and keep no time, and are tested on their own: the
+// agent and call model (model.go, model_agent.go, model_calls.go: Finesse
+// objects in, events out) and the request broker (broker.go: the page's
+// requests from admission until answered). The Engine is the reactor and
+// the recovery state machine that drive them; its files are named after
+// what they hold (engine_model.go feeds the model, engine_requests.go sends
+// the broker's requests), and its own state is grouped by purpose: reactor,
+// lifetime, step, recovery, notifySession, credentials, secretSet.
+//
 // Every step change bumps a generation counter and cancels the step's
 // context; continuations of an older step see the counter changed and do
 // nothing. That is the whole concurrency story: no state is shared with the

@@ -4,13 +4,10 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
-	"github.com/finesse-ha/finesse-ha/internal/notify"
 )
 
 // Engine keeps one agent connected to a Finesse pair. Create it with New,
@@ -23,83 +20,43 @@ type Engine struct {
 	clk     clock.Clock
 	rnd     Rand
 	onEvent func(Event)
-	secMu   sync.RWMutex // secrets grow when credentials arrive at run time
-	secrets []string
 
-	// Reactor (loop.go). qmu guards the queue; stateMu guards everything
-	// below while an input runs, so Snapshot and History can read it.
-	qmu      sync.Mutex
-	queue    []func()
-	draining bool
-	inflight atomic.Int64
-	stateMu  sync.Mutex
-	outbox   []Event
-	done     chan struct{}
+	loop reactor  // inputs, events out, timers, Done (loop.go)
+	life lifetime // Start to Close
+	step stepState
 
-	rootCtx    context.Context
-	rootCancel context.CancelFunc
-	started    bool
-	closed     bool
-	doneClosed bool
+	sides []*sideState
+	cur   int           // side in use, or preferred while recovering
+	rec   recovery      // how the sides have fared (recovery.go)
+	notif notifySession // the notification session and dials (connect.go)
+	creds credentials   // the credential in use and its refresh (credentials.go)
 
-	// The current step of the state machine. Every step change bumps gen,
-	// cancels stepCtx and stops stepTimers, so continuations of an older step
-	// find gen changed and do nothing.
-	phase      phase
-	gen        uint64
-	stepCtx    context.Context
-	stepCancel context.CancelFunc
-	stepTimers []*timerRef
-	timers     map[*timerRef]struct{}
+	model    *model   // the agent and calls (model.go)
+	requests *broker  // the page's requests (broker.go)
+	hist     *history // the failover timeline (history.go)
 
-	sides         []*sideState
-	cur           int // side in use, or preferred while recovering
-	lastConnSide  int // side of the last successful sync; -1 before
-	everConnected bool
-	conn          ConnectionEvent
-	attempt       int
-	busyRounds    int    // rounds in a row that ended with no side usable and one busy
-	reason        string // trigger of the current recovery
-	pollPending   int
-	moving        bool // a maintenance move check is running
+	secrets secretSet // what scrub removes (scrub.go)
+}
 
-	// Notification session. A session token identifies the session (or the
-	// dial in progress) a listener callback belongs to.
-	sess      notify.Session
-	sessSide  int
-	sessToken uint64
-	dialToken uint64
-	dialSide  int
-	dialLost  bool
-	tokenSeq  uint64
-	buffered  []*finesse.Update
-	subs      []string
+// lifetime is the engine's life from New to Close: ctx ends with Close
+// and every I/O context descends from it.
+type lifetime struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	started bool
+	closed  bool
+}
 
-	// Model of the agent and calls.
-	agent      agentModel
-	calls      *callBook
-	epoch      int // bumped on every successful sync
-	synced     bool
-	switchedAt time.Time
-	switched   bool
-
-	// Page requests.
-	reqSeq     uint64
-	queued     []*pendingRequest
-	byReqID    map[string]*pendingRequest
-	requesting map[*pendingRequest]struct{}
-
-	hist *history
-
-	// Credentials (credentials.go).
-	cred         *credential // never nil
-	credSeq      int
-	refreshTimer *timerRef
-	expiryTimer  *timerRef
-	refreshing   bool // a GetToken call is outstanding
-	lastGetToken time.Time
-
-	conflictUntil time.Time // no bind before this (conflict.go)
+// stepState is the current step of the state machine. Every step change
+// bumps gen, cancels ctx and stops timers, so continuations of an older
+// step find gen changed and do nothing.
+type stepState struct {
+	phase  phase
+	gen    uint64
+	ctx    context.Context
+	cancel context.CancelFunc
+	timers []*timerRef
+	moving bool // a maintenance move check is running
 }
 
 type phase int
@@ -157,26 +114,24 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		cfg:          cfg,
-		pol:          cfg.Policy.withDefaults(),
-		clk:          cfg.Clock,
-		rnd:          cfg.Rand,
-		onEvent:      cfg.OnEvent,
-		done:         make(chan struct{}),
-		timers:       map[*timerRef]struct{}{},
-		cur:          cfg.StartSide,
-		lastConnSide: -1,
-		calls:        newCallBook(),
-		byReqID:      map[string]*pendingRequest{},
-		requesting:   map[*pendingRequest]struct{}{},
+		cfg:     cfg,
+		pol:     cfg.Policy.withDefaults(),
+		clk:     cfg.Clock,
+		rnd:     cfg.Rand,
+		onEvent: cfg.OnEvent,
+		loop:    reactor{done: make(chan struct{}), timers: map[*timerRef]struct{}{}},
+		cur:     cfg.StartSide,
+		rec:     recovery{lastConnSide: -1},
+		model:   newModel(),
 	}
 	if e.rnd == nil {
 		e.rnd = globalRand{}
 	}
+	e.requests = newBroker(e.rnd)
 	e.hist = newHistory(e.pol.HistoryCap)
-	e.secrets = collectSecrets(cfg)
-	e.rootCtx, e.rootCancel = context.WithCancel(context.Background())
-	e.stepCtx, e.stepCancel = context.WithCancel(e.rootCtx)
+	e.secrets.list = collectSecrets(cfg)
+	e.life.ctx, e.life.cancel = context.WithCancel(context.Background())
+	e.step.ctx, e.step.cancel = context.WithCancel(e.life.ctx)
 	for i, s := range cfg.Sides {
 		s.REST, s.Dialer = guardedREST{s.REST}, guardedDialer{s.Dialer}
 		e.sides = append(e.sides, &sideState{name: sideName(i), cfg: s})
@@ -186,8 +141,8 @@ func New(cfg Config) (*Engine, error) {
 	}
 	// Without Config.Auth the adapters' own credentials are used; they
 	// are still one credential that a side may refuse.
-	e.credSeq = 1
-	e.cred = newCredential(cfg.Auth, 1, e.clk.Now())
+	e.creds.seq = 1
+	e.creds.cur = newCredential(cfg.Auth, 1, e.clk.Now())
 	return e, nil
 }
 
@@ -197,13 +152,13 @@ func sideName(i int) string { return string(rune('A' + i)) }
 // the start side is used if it is in service, else the other one.
 func (e *Engine) Start() {
 	e.post(func() {
-		if e.started || e.closed {
+		if e.life.started || e.life.closed {
 			return
 		}
-		e.started = true
-		e.record("credentials", -1, "initial: "+e.cred.label())
+		e.life.started = true
+		e.record("credentials", -1, "initial: "+e.creds.cur.label())
 		e.armTokenTimers()
-		e.reason = ReasonStart
+		e.rec.reason = ReasonStart
 		e.setConn(StateConnecting, e.cur, ReasonStart)
 		e.round()
 	})
@@ -215,29 +170,29 @@ func (e *Engine) Start() {
 // has ended. Closing twice is harmless.
 func (e *Engine) Close() error {
 	e.post(func() {
-		if e.closed {
+		if e.life.closed {
 			return
 		}
-		e.closed = true
+		e.life.closed = true
 		e.newStep(phClosed)
 		e.stopAllTimers()
 		e.dropSession()
 		e.failAllRequests(ErrClosed)
 		e.setConn(StateClosed, e.cur, ReasonClosed)
 		e.record("closed", -1, "")
-		e.rootCancel()
+		e.life.cancel()
 	})
 	return nil
 }
 
 // Done is closed once the engine is closed and all its I/O has returned.
-func (e *Engine) Done() <-chan struct{} { return e.done }
+func (e *Engine) Done() <-chan struct{} { return e.loop.done }
 
 // Subscribe adds an explicit pubsub node, subscribed now if connected and
 // again after every (re)connect.
 func (e *Engine) Subscribe(node string) {
 	e.post(func() {
-		if !e.addSub(node) || e.phase != phConnected {
+		if !e.addSub(node) || e.step.phase != phConnected {
 			return
 		}
 		e.subscribeNow(node)
@@ -247,16 +202,16 @@ func (e *Engine) Subscribe(node string) {
 // Unsubscribe removes an explicit node.
 func (e *Engine) Unsubscribe(node string) {
 	e.post(func() {
-		i := indexOf(e.subs, node)
+		i := indexOf(e.notif.subs, node)
 		if i < 0 {
 			return
 		}
-		e.subs = append(e.subs[:i], e.subs[i+1:]...)
-		if e.phase != phConnected || e.sess == nil {
+		e.notif.subs = append(e.notif.subs[:i], e.notif.subs[i+1:]...)
+		if e.step.phase != phConnected || e.notif.sess == nil {
 			return
 		}
-		s, side := e.sess, e.sessSide
-		e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+		s, side := e.notif.sess, e.notif.side
+		e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 			err := ioErr(ctx, s.Unsubscribe(ctx, node))
 			if err == nil {
 				return nil
@@ -268,16 +223,16 @@ func (e *Engine) Unsubscribe(node string) {
 
 func (e *Engine) addSub(node string) bool {
 	node = strings.TrimSpace(node)
-	if node == "" || indexOf(e.subs, node) >= 0 {
+	if node == "" || indexOf(e.notif.subs, node) >= 0 {
 		return false
 	}
-	e.subs = append(e.subs, node)
+	e.notif.subs = append(e.notif.subs, node)
 	return true
 }
 
 func (e *Engine) subscribeNow(node string) {
-	s, side := e.sess, e.sessSide
-	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+	s, side := e.notif.sess, e.notif.side
+	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, s.Subscribe(ctx, node))
 		if err == nil {
 			return nil
@@ -297,21 +252,9 @@ func indexOf(list []string, s string) int {
 
 // Snapshot returns the engine's current view.
 func (e *Engine) Snapshot() Snapshot {
-	e.stateMu.Lock()
-	defer e.stateMu.Unlock()
-	s := Snapshot{Connection: e.conn, Dialogs: e.calls.views()}
-	if u := e.agent.user; u != nil {
-		s.Agent = &AgentView{
-			LoginID:         u.LoginID,
-			Extension:       u.Extension,
-			State:           u.State,
-			PendingState:    u.PendingState,
-			ReasonCode:      u.ReasonCodeValue(),
-			ReasonLabel:     reasonLabel(u),
-			Previous:        e.agent.beforeFailover,
-			StateChangeTime: u.StateChangeTime,
-		}
-	}
+	e.loop.stateMu.Lock()
+	defer e.loop.stateMu.Unlock()
+	s := Snapshot{Connection: e.rec.conn, Dialogs: e.model.dialogs(), Agent: e.model.agentView()}
 	for i, sd := range e.sides {
 		h := SideHealth{
 			Side:            sd.name,
@@ -320,7 +263,7 @@ func (e *Engine) Snapshot() Snapshot {
 			LastError:       sd.lastErr,
 			Notification:    "down",
 			FinessePresence: presenceUnknown.String(),
-			Active:          e.phase == phConnected && e.cur == i,
+			Active:          e.step.phase == phConnected && e.cur == i,
 		}
 		switch {
 		case sd.info != nil:
@@ -331,7 +274,7 @@ func (e *Engine) Snapshot() Snapshot {
 		case sd.infoErr != nil:
 			h.Status = "UNREACHABLE"
 		}
-		if e.sess != nil && e.sessSide == i {
+		if e.notif.sess != nil && e.notif.side == i {
 			h.Notification = "up"
 			h.FinessePresence = sd.presence.String()
 		}
@@ -343,30 +286,30 @@ func (e *Engine) Snapshot() Snapshot {
 // History returns the failover timeline, oldest first, at most
 // Policy.HistoryCap entries.
 func (e *Engine) History() []HistoryEntry {
-	e.stateMu.Lock()
-	defer e.stateMu.Unlock()
+	e.loop.stateMu.Lock()
+	defer e.loop.stateMu.Unlock()
 	return e.hist.list()
 }
 
 // newStep moves to phase p, invalidating everything the previous step had
 // in flight.
 func (e *Engine) newStep(p phase) {
-	e.gen++
-	e.stepCancel()
-	e.stepCtx, e.stepCancel = context.WithCancel(e.rootCtx)
-	for _, t := range e.stepTimers {
+	e.step.gen++
+	e.step.cancel()
+	e.step.ctx, e.step.cancel = context.WithCancel(e.life.ctx)
+	for _, t := range e.step.timers {
 		e.stopTimer(t)
 	}
-	e.stepTimers = e.stepTimers[:0]
-	e.moving = false
-	e.phase = p
+	e.step.timers = e.step.timers[:0]
+	e.step.moving = false
+	e.step.phase = p
 }
 
 // afterStep runs f after d unless the step has changed by then.
 func (e *Engine) afterStep(d time.Duration, f func()) {
-	gen := e.gen
-	e.stepTimers = append(e.stepTimers, e.after(d, func() {
-		if gen == e.gen {
+	gen := e.step.gen
+	e.step.timers = append(e.step.timers, e.after(d, func() {
+		if gen == e.step.gen {
 			f()
 		}
 	}))
@@ -383,20 +326,20 @@ func (e *Engine) setConn(st ConnState, side int, reason string) {
 	if st == StateUnauthorized {
 		refused = e.refusedSides()
 	}
-	if e.conn.State == st && e.conn.Side == name && slices.Equal(e.conn.Refused, refused) {
+	if e.rec.conn.State == st && e.rec.conn.Side == name && slices.Equal(e.rec.conn.Refused, refused) {
 		return
 	}
-	e.conn = ConnectionEvent{State: st, Side: name, Host: host, Reason: reason, Since: e.clk.Now(), Attempt: e.attempt, Refused: refused}
-	if st == StateConnected && e.sess != nil && e.sessSide == side {
-		e.conn.Transport = transportOf(e.sess)
+	e.rec.conn = ConnectionEvent{State: st, Side: name, Host: host, Reason: reason, Since: e.clk.Now(), Attempt: e.rec.attempt, Refused: refused}
+	if st == StateConnected && e.notif.sess != nil && e.notif.side == side {
+		e.rec.conn.Transport = transportOf(e.notif.sess)
 	}
-	e.emit(e.conn)
+	e.emit(e.rec.conn)
 	e.record(string(st), side, reason)
 }
 
 // record appends to the history timeline.
 func (e *Engine) record(what string, side int, detail string) {
-	h := HistoryEntry{At: e.clk.Now(), What: what, Detail: e.scrub(detail)}
+	h := HistoryEntry{At: e.clk.Now(), What: what, Detail: e.secrets.scrub(detail)}
 	if side >= 0 && side < len(e.sides) {
 		h.Side = e.sides[side].name
 	}
@@ -404,7 +347,7 @@ func (e *Engine) record(what string, side int, detail string) {
 }
 
 func (e *Engine) reportError(code string, side int, msg string) {
-	ev := ErrorEvent{Code: code, Message: e.scrub(msg)}
+	ev := ErrorEvent{Code: code, Message: e.secrets.scrub(msg)}
 	if side >= 0 && side < len(e.sides) {
 		ev.Side = e.sides[side].name
 	}

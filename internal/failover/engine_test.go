@@ -162,8 +162,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	h.requireNoSecrets()
 
 	basic := "Basic " + "MTAwMTAwMTpzM2NyZXQtUGE1NXdvcmQ=" // 1001001:s3cret-Pa55word
-	assert.NotContains(t, h.e.scrub("header "+basic+" and sso-token-XYZ"), "MTAwMTAwMTpzM2NyZXQtUGE1NXdvcmQ")
-	assert.NotContains(t, h.e.scrub("token sso-token-XYZ"), "sso-token-XYZ")
+	assert.NotContains(t, h.e.secrets.scrub("header "+basic+" and sso-token-XYZ"), "MTAwMTAwMTpzM2NyZXQtUGE1NXdvcmQ")
+	assert.NotContains(t, h.e.secrets.scrub("token sso-token-XYZ"), "sso-token-XYZ")
 }
 
 func TestHandlerPanicDoesNotStopTheEngine(t *testing.T) {

@@ -217,13 +217,20 @@ func (f *fakeSide) count(op string) int {
 
 // ---- REST ----------------------------------------------------------------
 
-func (f *fakeSide) SystemInfo(ctx context.Context) (*finesse.SystemInfo, error) {
-	if err := f.gate(ctx, "SystemInfo"); err != nil {
-		return nil, err
+// serve answers one typed REST call: the side's faults first, then read
+// under the harness lock.
+func serve[T any](ctx context.Context, f *fakeSide, op string, read func() (T, error)) (T, error) {
+	if err := f.gate(ctx, op); err != nil {
+		var zero T
+		return zero, err
 	}
 	f.h.mu.Lock()
 	defer f.h.mu.Unlock()
-	return f.systemInfoLocked(), nil
+	return read()
+}
+
+func (f *fakeSide) SystemInfo(ctx context.Context) (*finesse.SystemInfo, error) {
+	return serve(ctx, f, "SystemInfo", func() (*finesse.SystemInfo, error) { return f.systemInfoLocked(), nil })
 }
 
 func (f *fakeSide) systemInfoLocked() *finesse.SystemInfo {
@@ -238,44 +245,41 @@ func (f *fakeSide) systemInfoLocked() *finesse.SystemInfo {
 }
 
 func (f *fakeSide) User(ctx context.Context, id string) (*finesse.User, error) {
-	if err := f.gate(ctx, "User"); err != nil {
-		return nil, err
-	}
-	f.h.mu.Lock()
-	defer f.h.mu.Unlock()
-	u := f.h.user
-	return &u, nil
+	return serve(ctx, f, "User", func() (*finesse.User, error) { u := f.h.user; return &u, nil })
 }
 
 func (f *fakeSide) Dialogs(ctx context.Context, id string) (*finesse.Dialogs, error) {
-	if err := f.gate(ctx, "Dialogs"); err != nil {
-		return nil, err
-	}
-	f.h.mu.Lock()
-	defer f.h.mu.Unlock()
-	ds := &finesse.Dialogs{}
-	for _, c := range f.h.calls {
-		ds.Dialogs = append(ds.Dialogs, f.dialogLocked(c))
-	}
-	return ds, nil
+	return serve(ctx, f, "Dialogs", func() (*finesse.Dialogs, error) {
+		ds := &finesse.Dialogs{}
+		for _, c := range f.h.calls {
+			ds.Dialogs = append(ds.Dialogs, f.dialogLocked(c))
+		}
+		return ds, nil
+	})
 }
 
 func (f *fakeSide) Dialog(ctx context.Context, id string) (*finesse.Dialog, error) {
-	if err := f.gate(ctx, "Dialog"); err != nil {
-		return nil, err
-	}
-	f.h.mu.Lock()
-	defer f.h.mu.Unlock()
-	for _, c := range f.h.calls {
-		if f.idPrefix+c.id == id {
-			d := f.dialogLocked(c)
-			return &d, nil
+	return serve(ctx, f, "Dialog", func() (*finesse.Dialog, error) {
+		for _, c := range f.h.calls {
+			if f.idPrefix+c.id == id {
+				d := f.dialogLocked(c)
+				return &d, nil
+			}
 		}
-	}
-	return nil, fmt.Errorf("404 dialog not found")
+		return nil, fmt.Errorf("404 dialog not found")
+	})
 }
 
-func (f *fakeSide) SignIn(ctx context.Context, id, ext, reqID string) error {
+// UpdateUser signs the agent in or sets its state; the calls are counted
+// as "SignIn" and "SetState", what the tests ask about.
+func (f *fakeSide) UpdateUser(ctx context.Context, id string, ch finesse.UserChange, reqID string) error {
+	if ch.State != finesse.StateLogin {
+		if err := f.gate(ctx, "SetState"); err != nil {
+			return err
+		}
+		f.h.setAgent(ch.State, ch.ReasonCodeID, reqID)
+		return nil
+	}
 	if err := f.gate(ctx, "SignIn"); err != nil {
 		return err
 	}
@@ -290,16 +294,15 @@ func (f *fakeSide) SignIn(ctx context.Context, id, ext, reqID string) error {
 	return nil
 }
 
-func (f *fakeSide) SetState(ctx context.Context, id string, st finesse.AgentState, reasonID, reqID string) error {
-	if err := f.gate(ctx, "SetState"); err != nil {
-		return err
-	}
-	f.h.setAgent(st, reasonID, reqID)
-	return nil
-}
-
 func (f *fakeSide) Do(ctx context.Context, method, path string, body []byte, reqID string) (*RawResponse, error) {
 	if err := f.gate(ctx, "Do "+method); err != nil {
+		// REST.Do's contract: an answer is a response, never an error.
+		switch classify(err) {
+		case kindUnauthorized:
+			return &RawResponse{Status: 401}, nil
+		case kindOutOfService:
+			return &RawResponse{Status: 503, Body: []byte("<ApiErrors><ApiError><ErrorType>Service Unavailable</ErrorType><ErrorMessage>SERVER_OUT_OF_SERVICE</ErrorMessage></ApiError></ApiErrors>")}, nil
+		}
 		return nil, err
 	}
 	h := f.h
@@ -312,12 +315,9 @@ func (f *fakeSide) Do(ctx context.Context, method, path string, body []byte, req
 		}
 		return &RawResponse{Status: forced, Header: hdr, Body: []byte(fbody)}, nil
 	}
-	if method == "GET" && hdr != nil {
-		return &RawResponse{Status: 200, Header: hdr, Body: []byte("<User><state>" + string(h.agentState()) + "</state></User>")}, nil
-	}
 	switch {
 	case method == "GET":
-		return &RawResponse{Status: 200, Body: []byte("<User><state>" + string(h.agentState()) + "</state></User>")}, nil
+		return &RawResponse{Status: 200, Header: hdr, Body: []byte("<User><state>" + string(h.agentState()) + "</state></User>")}, nil
 	case method == "PUT" && strings.HasPrefix(path, "/finesse/api/User/"):
 		u, err := finesse.DecodeUser(body)
 		if err != nil {

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
@@ -42,25 +43,24 @@ func withAuth(ctx context.Context) context.Context {
 	return ctx
 }
 
-func (r finesseREST) SignIn(ctx context.Context, id, extension, requestID string) error {
-	_, err := r.c.SignIn(withRequestID(ctx, requestID), id, extension)
-	return err
-}
-
-func (r finesseREST) SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) error {
-	_, err := r.c.SetState(withRequestID(ctx, requestID), id, state, reasonCodeID)
+func (r finesseREST) UpdateUser(ctx context.Context, id string, change finesse.UserChange, requestID string) error {
+	_, err := r.c.UpdateUser(withRequestID(ctx, requestID), id, change)
 	return err
 }
 
 func (r finesseREST) Do(ctx context.Context, method, path string, body []byte, requestID string) (*RawResponse, error) {
 	resp, err := r.c.Request(withRequestID(ctx, requestID), method, path, body)
-	if resp == nil {
+	// The finesse client returns a non-2xx answer as a response and an
+	// error; REST's contract wants the response alone. Without an answer
+	// to pass on (nothing came back, the body broke off, a 2xx body was
+	// over the size limit) the error is what there is.
+	if resp == nil || (err != nil && (is2xx(resp.Status) || errors.Is(err, finesse.ErrTransport))) {
 		return nil, err
 	}
-	// A non-2xx answer comes with both; the engine reads the status from
-	// the response and the kind from the error.
-	return &RawResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, err
+	return &RawResponse{Status: resp.Status, Header: resp.Header, Body: resp.Body}, nil
 }
+
+func is2xx(status int) bool { return status >= 200 && status <= 299 }
 
 // withRequestID also puts the engine's choice of credential (AuthFrom) where
 // the finesse client reads it.

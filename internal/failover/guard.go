@@ -61,20 +61,12 @@ func (g guardedREST) Dialog(ctx context.Context, id string) (d *finesse.Dialog, 
 	return g.r.Dialog(ctx, id)
 }
 
-func (g guardedREST) SignIn(ctx context.Context, id, extension, requestID string) (err error) {
-	defer guard("SignIn", &err)
+func (g guardedREST) UpdateUser(ctx context.Context, id string, change finesse.UserChange, requestID string) (err error) {
+	defer guard("UpdateUser", &err)
 	if expiredIn(ctx) {
 		return ErrTokenExpired
 	}
-	return g.r.SignIn(ctx, id, extension, requestID)
-}
-
-func (g guardedREST) SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) (err error) {
-	defer guard("SetState", &err)
-	if expiredIn(ctx) {
-		return ErrTokenExpired
-	}
-	return g.r.SetState(ctx, id, state, reasonCodeID, requestID)
+	return g.r.UpdateUser(ctx, id, change, requestID)
 }
 
 func (g guardedREST) Do(ctx context.Context, method, path string, body []byte, requestID string) (r *RawResponse, err error) {

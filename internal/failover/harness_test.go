@@ -120,7 +120,7 @@ func (h *harness) settle() {
 	deadline := time.Now().Add(10 * time.Second)
 	for !h.e.quiescent(h.blocked()) {
 		if time.Now().After(deadline) {
-			h.t.Fatalf("engine did not settle: inflight=%d blocked=%d", h.e.inflight.Load(), h.blocked())
+			h.t.Fatalf("engine did not settle: inflight=%d blocked=%d", h.e.loop.inflight.Load(), h.blocked())
 		}
 		runtime.Gosched()
 		time.Sleep(10 * time.Microsecond)
@@ -298,7 +298,7 @@ func (h *harness) requireNoSecrets() {
 		Snap    Snapshot
 	}{h.eventsSince(0), h.e.History(), h.e.Snapshot()})
 	require.NoError(h.t, err)
-	for _, sec := range h.e.secretList() {
+	for _, sec := range h.e.secrets.copy() {
 		require.NotContains(h.t, string(blob), sec)
 	}
 	require.NotContains(h.t, string(blob), testPassword)

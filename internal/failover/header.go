@@ -23,7 +23,7 @@ var hiddenHeaders = map[string]bool{
 // the canonical name, so that "content-type" from fetch and "Content-Type"
 // from net/http look the same, without hiddenHeaders, and with known
 // secrets scrubbed from the values. nil when nothing is left.
-func (e *Engine) responseHeader(h map[string][]string) map[string]string {
+func responseHeader(h map[string][]string, scrub func(string) string) map[string]string {
 	var out map[string]string
 	// Sorted, so that of two spellings of one name (possible in a map
 	// filled by hand) the same one wins every time.
@@ -36,7 +36,7 @@ func (e *Engine) responseHeader(h map[string][]string) map[string]string {
 		if out == nil {
 			out = map[string]string{}
 		}
-		out[name] = e.scrub(vs[0])
+		out[name] = scrub(vs[0])
 	}
 	return out
 }

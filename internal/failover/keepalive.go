@@ -13,14 +13,14 @@ func (e *Engine) schedulePing() {
 // schedules the next one when answered; an extra one (Recheck) leaves the
 // schedule alone. Either way a failure starts the same recovery.
 func (e *Engine) ping(rearm bool) {
-	if e.sess == nil {
+	if e.notif.sess == nil {
 		return
 	}
-	s, gen := e.sess, e.gen
+	s, gen := e.notif.sess, e.step.gen
 	e.spawn(e.pol.PingTimeout, func(ctx context.Context) func() {
 		err := ioErr(ctx, s.Ping(ctx))
 		return func() {
-			if gen != e.gen {
+			if gen != e.step.gen {
 				return
 			}
 			switch {

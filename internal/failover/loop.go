@@ -3,6 +3,8 @@ package failover
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
@@ -14,28 +16,45 @@ import (
 // under stateMu, and delivers the events they produced in order. There is no
 // goroutine of the engine's own: an idle engine is a few timers (see doc.go).
 
+// reactor is the input queue and what runs it. qmu guards the queue;
+// stateMu guards the whole engine while an input runs, so that Snapshot and
+// History can read it from any goroutine.
+type reactor struct {
+	qmu      sync.Mutex
+	queue    []func()
+	draining bool
+	stateMu  sync.Mutex
+	outbox   []Event // events of the running input, delivered after it
+	// inflight counts spawned I/O goroutines; done is closed once the
+	// engine is closed and the last of them has returned.
+	inflight   atomic.Int64
+	done       chan struct{}
+	doneClosed bool
+	timers     map[*timerRef]struct{} // live reactor timers, for Close
+}
+
 // post queues an input and, unless another goroutine is already draining,
 // drains the queue on the calling goroutine.
 func (e *Engine) post(f func()) {
-	e.qmu.Lock()
-	e.queue = append(e.queue, f)
-	if e.draining {
-		e.qmu.Unlock()
+	e.loop.qmu.Lock()
+	e.loop.queue = append(e.loop.queue, f)
+	if e.loop.draining {
+		e.loop.qmu.Unlock()
 		return
 	}
-	e.draining = true
-	e.qmu.Unlock()
+	e.loop.draining = true
+	e.loop.qmu.Unlock()
 	for {
-		e.qmu.Lock()
-		if len(e.queue) == 0 {
-			e.draining = false
-			e.qmu.Unlock()
+		e.loop.qmu.Lock()
+		if len(e.loop.queue) == 0 {
+			e.loop.draining = false
+			e.loop.qmu.Unlock()
 			return
 		}
-		next := e.queue[0]
-		e.queue[0] = nil
-		e.queue = e.queue[1:]
-		e.qmu.Unlock()
+		next := e.loop.queue[0]
+		e.loop.queue[0] = nil
+		e.loop.queue = e.loop.queue[1:]
+		e.loop.qmu.Unlock()
 		e.runInput(next)
 	}
 }
@@ -43,21 +62,21 @@ func (e *Engine) post(f func()) {
 // runInput runs one input with the state lock held, then hands the events it
 // produced to OnEvent with the lock released (so a handler may call Snapshot).
 func (e *Engine) runInput(f func()) {
-	e.stateMu.Lock()
+	e.loop.stateMu.Lock()
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
 				// A panic must never end the runtime (in wasm it would end
 				// the page's softphone): report it and keep going.
-				e.emit(ErrorEvent{Code: ErrCodeInternal, Message: e.scrub(fmt.Sprint("internal error: ", r))})
+				e.emit(ErrorEvent{Code: ErrCodeInternal, Message: e.secrets.scrub(fmt.Sprint("internal error: ", r))})
 			}
 		}()
 		f()
 	}()
 	e.maybeDone()
-	out := e.outbox
-	e.outbox = nil
-	e.stateMu.Unlock()
+	out := e.loop.outbox
+	e.loop.outbox = nil
+	e.loop.stateMu.Unlock()
 	for _, ev := range out {
 		e.deliver(ev)
 	}
@@ -72,25 +91,25 @@ func (e *Engine) deliver(ev Event) {
 }
 
 // emit queues an event for delivery after the current input.
-func (e *Engine) emit(ev Event) { e.outbox = append(e.outbox, ev) }
+func (e *Engine) emit(ev Event) { e.loop.outbox = append(e.loop.outbox, ev) }
 
 // spawn runs blocking I/O on its own goroutine. op gets a context that ends
 // after timeout (on the engine's clock), when the current step ends, or on
 // Close; op returns the continuation to run back on the reactor (or nil).
-// Continuations must check that their step is still current (e.gen).
+// Continuations must check that their step is still current (e.step.gen).
 func (e *Engine) spawn(timeout time.Duration, op func(ctx context.Context) func()) {
-	e.spawnIn(e.stepCtx, timeout, op)
+	e.spawnIn(e.step.ctx, timeout, op)
 }
 
 func (e *Engine) spawnIn(parent context.Context, timeout time.Duration, op func(ctx context.Context) func()) {
-	ctx, release := e.withTimeout(withCred(parent, e.cred, e.clk), timeout)
-	e.inflight.Add(1)
+	ctx, release := e.withTimeout(withCred(parent, e.creds.cur, e.clk), timeout)
+	e.loop.inflight.Add(1)
 	go func() {
 		var cont func()
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					msg := e.scrub(fmt.Sprint("internal error in I/O: ", r))
+					msg := e.secrets.scrub(fmt.Sprint("internal error in I/O: ", r))
 					cont = func() { e.emit(ErrorEvent{Code: ErrCodeInternal, Message: msg}) }
 				}
 			}()
@@ -98,7 +117,7 @@ func (e *Engine) spawnIn(parent context.Context, timeout time.Duration, op func(
 		}()
 		release()
 		e.post(func() {
-			e.inflight.Add(-1)
+			e.loop.inflight.Add(-1)
 			if cont != nil {
 				cont()
 			}
@@ -140,13 +159,13 @@ type timerRef struct {
 
 func (e *Engine) after(d time.Duration, f func()) *timerRef {
 	r := &timerRef{}
-	e.timers[r] = struct{}{}
+	e.loop.timers[r] = struct{}{}
 	r.t = e.clk.AfterFunc(d, func() {
 		e.post(func() {
 			if r.stopped {
 				return
 			}
-			delete(e.timers, r)
+			delete(e.loop.timers, r)
 			f()
 		})
 	})
@@ -159,30 +178,30 @@ func (e *Engine) stopTimer(r *timerRef) {
 	}
 	r.stopped = true
 	r.t.Stop()
-	delete(e.timers, r)
+	delete(e.loop.timers, r)
 }
 
 func (e *Engine) stopAllTimers() {
-	for r := range e.timers {
+	for r := range e.loop.timers {
 		r.stopped = true
 		r.t.Stop()
 	}
-	clear(e.timers)
+	clear(e.loop.timers)
 }
 
 // maybeDone closes Done once the engine is closed and no I/O is left.
 func (e *Engine) maybeDone() {
-	if e.closed && e.inflight.Load() == 0 && !e.doneClosed {
-		e.doneClosed = true
-		close(e.done)
+	if e.life.closed && e.loop.inflight.Load() == 0 && !e.loop.doneClosed {
+		e.loop.doneClosed = true
+		close(e.loop.done)
 	}
 }
 
 // quiescent reports, for tests, that no input is queued or running and that
 // every spawned I/O goroutine is one of the blocked ones the caller knows of.
 func (e *Engine) quiescent(blocked int64) bool {
-	e.qmu.Lock()
-	idle := len(e.queue) == 0 && !e.draining
-	e.qmu.Unlock()
-	return idle && e.inflight.Load() == blocked
+	e.loop.qmu.Lock()
+	idle := len(e.loop.queue) == 0 && !e.loop.draining
+	e.loop.qmu.Unlock()
+	return idle && e.loop.inflight.Load() == blocked
 }

@@ -29,47 +29,17 @@ func (e *Engine) applyUpdate(i int, u *finesse.Update) {
 			return
 		}
 		e.onSystemInfo(i, si)
-	case "user":
-		usr, err := u.User()
+	case "user", "dialogs", "dialog":
+		ch, err := e.model.applyUpdate(u, e.cfg.AgentID, e.sides[i].name)
 		if err != nil {
 			e.decodeFailed(i, u, err)
 			return
 		}
-		if e.isOwnUser(u, usr) {
-			e.applyUser(usr, false, i)
-		}
-	case "dialogs", "dialog":
-		ds, err := u.Dialogs()
-		if err != nil {
-			e.decodeFailed(i, u, err)
-			return
-		}
-		for k := range ds.Dialogs {
-			d := &ds.Dialogs[k]
-			if u.Event == finesse.EventDelete {
-				e.removeDialog(d, false, i)
-			} else {
-				e.upsertDialog(d, false, i)
-			}
-		}
+		e.applyChange(ch, i)
 	case "apierrors":
-		msg := "asynchronous error"
-		if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
-			msg = errs[0].Type + ": " + errs[0].Message
-		}
-		ev := ErrorEvent{Code: ErrCodeAPI, Message: e.scrub(msg), Side: e.sides[i].name, RequestID: u.RequestID}
+		ev := ErrorEvent{Code: ErrCodeAPI, Message: e.secrets.scrub(asyncErrorText(u)), Side: e.sides[i].name, RequestID: u.RequestID}
 		e.emit(ev)
 	}
-}
-
-// isOwnUser tells the agent's own User object from the summaries of other
-// agents that a supervisor's Team subscription delivers.
-func (e *Engine) isOwnUser(u *finesse.Update, usr *finesse.User) bool {
-	if usr.LoginID != "" {
-		return usr.LoginID == e.cfg.AgentID
-	}
-	own := "/finesse/api/User/" + e.cfg.AgentID
-	return u.Node == own || u.Source == own
 }
 
 func (e *Engine) decodeFailed(i int, u *finesse.Update, err error) {

@@ -15,10 +15,10 @@ package failover
 // it runs on the engine's reactor and never blocks on I/O.
 func (e *Engine) Recheck() {
 	e.post(func() {
-		if !e.started || e.closed {
+		if !e.life.started || e.life.closed {
 			return
 		}
-		switch e.phase {
+		switch e.step.phase {
 		case phConnected:
 			e.record("recheck", e.cur, "requested")
 			e.ping(false)
@@ -36,7 +36,7 @@ func (e *Engine) Recheck() {
 func (e *Engine) pollCurrent() {
 	i := e.cur
 	e.pollSide(i, func() {
-		if si := e.sides[i].info; si != nil && e.phase == phConnected && i == e.cur {
+		if si := e.sides[i].info; si != nil && e.step.phase == phConnected && i == e.cur {
 			e.onSystemInfo(i, si)
 		}
 	})

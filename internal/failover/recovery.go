@@ -8,22 +8,36 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
 
+// recovery is how the sides have fared across recoveries: what the page
+// was last told, the recovery under way, and the last switch.
+type recovery struct {
+	conn          ConnectionEvent // last connection event
+	lastConnSide  int             // side of the last successful sync; -1 before
+	everConnected bool
+	reason        string // trigger of the current recovery
+	attempt       int
+	busyRounds    int // rounds in a row that ended with no side usable and one busy
+	pollPending   int // SystemInfo polls of the current round still out
+	switched      bool
+	switchedAt    time.Time // of the last switch, for the forced-logout window
+}
+
 // trigger starts a recovery from the connected state (SPEC §3.2). When the
 // session is dead (lost, or a ping went unanswered) it is dropped; when the
 // side said OUT_OF_SERVICE or the finesse user went unavailable, the session
 // stays open so the side's return is seen at once (Cisco's recovery cases 2
 // and 3).
 func (e *Engine) trigger(reason string, sessionDead bool) {
-	if e.phase != phConnected {
+	if e.step.phase != phConnected {
 		return
 	}
 	e.record("trigger", e.cur, reason)
 	if sessionDead {
 		e.dropSession()
 	}
-	e.agent.noteGap()
-	e.reason = reason
-	e.attempt = 0
+	e.model.agent.noteGap()
+	e.rec.reason = reason
+	e.rec.attempt = 0
 	e.setConn(StateReconnecting, e.cur, reason)
 	e.round()
 }
@@ -41,13 +55,13 @@ func (e *Engine) round() {
 		return
 	}
 	e.newStep(phPolling)
-	e.pollPending = 0
+	e.rec.pollPending = 0
 	for i := range e.sides {
 		if !e.refusedBy(i) {
-			e.pollPending++
+			e.rec.pollPending++
 		}
 	}
-	if e.pollPending == 0 {
+	if e.rec.pollPending == 0 {
 		e.waitForCredentials()
 		return
 	}
@@ -56,8 +70,8 @@ func (e *Engine) round() {
 			continue
 		}
 		e.pollSide(i, func() {
-			e.pollPending--
-			if e.pollPending == 0 {
+			e.rec.pollPending--
+			if e.rec.pollPending == 0 {
 				e.decide()
 			}
 		})
@@ -72,17 +86,17 @@ func (e *Engine) pollSide(i int, then func()) {
 		then()
 		return
 	}
-	gen := e.gen
-	rest, c := e.sides[i].cfg.REST, e.cred
+	gen := e.step.gen
+	rest, c := e.sides[i].cfg.REST, e.creds.cur
 	e.spawn(e.pol.HealthTimeout, func(ctx context.Context) func() {
 		si, err := rest.SystemInfo(ctx)
 		err = ioErr(ctx, err)
 		return func() {
-			if gen != e.gen {
+			if gen != e.step.gen {
 				return
 			}
 			e.recordHealth(i, si, err, c)
-			if gen != e.gen {
+			if gen != e.step.gen {
 				return // the answer was a 401 on the side in use: recovery began
 			}
 			then()
@@ -100,7 +114,7 @@ func (e *Engine) recordHealth(i int, si *finesse.SystemInfo, err error, c *crede
 	s.pollBusy = classify(err) == kindOutOfService
 	if err != nil {
 		s.info, s.infoErr = nil, err
-		s.lastErr = e.scrub(err.Error())
+		s.lastErr = e.secrets.scrub(err.Error())
 		if classify(err) == kindUnauthorized {
 			e.onRefused(i, c, "SystemInfo")
 		}
@@ -122,7 +136,7 @@ func (e *Engine) usable(i int, allowMaintenance bool) bool {
 	if s.info.InMaintenance() && !allowMaintenance {
 		return false
 	}
-	if e.sess != nil && e.sessSide == i && s.presence == presenceUnavailable {
+	if e.notif.sess != nil && e.notif.side == i && s.presence == presenceUnavailable {
 		return false
 	}
 	return s.dialFails < e.pol.TransportRetries
@@ -189,11 +203,11 @@ func (e *Engine) nextPoll() time.Duration {
 		busy = busy || s.pollBusy || s.dialBusy
 	}
 	if !busy {
-		e.busyRounds = 0
+		e.rec.busyRounds = 0
 		return e.pol.PollInterval
 	}
-	d := min(e.pol.BusyRetry<<min(e.busyRounds, 16), e.pol.PollInterval)
-	e.busyRounds++
+	d := min(e.pol.BusyRetry<<min(e.rec.busyRounds, 16), e.pol.PollInterval)
+	e.rec.busyRounds++
 	if e.pol.Jitter > 0 {
 		d += e.jitter()
 	}
@@ -221,7 +235,7 @@ func (e *Engine) prepareSwitch(t int) {
 // after Start has none: it is not a reaction to a failure shared by many
 // clients.
 func (e *Engine) withJitter(f func()) {
-	if !e.everConnected || e.pol.Jitter <= 0 {
+	if !e.rec.everConnected || e.pol.Jitter <= 0 {
 		f()
 		return
 	}
@@ -251,11 +265,11 @@ func (e *Engine) onSystemInfo(i int, si *finesse.SystemInfo) {
 	s := e.sides[i]
 	s.info, s.infoErr, s.checkedAt = si, nil, e.clk.Now()
 	switch {
-	case e.phase == phConnected && i == e.cur && !si.InService():
+	case e.step.phase == phConnected && i == e.cur && !si.InService():
 		e.trigger(ReasonOutOfService, false)
-	case e.phase == phConnected && i == e.cur && si.InMaintenance():
+	case e.step.phase == phConnected && i == e.cur && si.InMaintenance():
 		e.startMove()
-	case e.phase == phWaiting && si.InService():
+	case e.step.phase == phWaiting && si.InService():
 		// Recovery case 2 of Cisco: wait on the open session for IN_SERVICE.
 		e.round()
 	}
@@ -266,13 +280,13 @@ func (e *Engine) onSystemInfo(i int, si *finesse.SystemInfo) {
 // then stay, since the side in maintenance still works.
 func (e *Engine) startMove() {
 	a := e.alt(e.cur)
-	if a < 0 || e.moving {
+	if a < 0 || e.step.moving {
 		return
 	}
-	e.moving = true
+	e.step.moving = true
 	e.record("trigger", e.cur, ReasonMaintenance)
 	e.pollSide(a, func() {
-		e.moving = false
+		e.step.moving = false
 		if !e.sides[e.cur].info.InMaintenance() {
 			return
 		}
@@ -280,9 +294,9 @@ func (e *Engine) startMove() {
 			e.afterStep(e.pol.PollInterval, e.startMove)
 			return
 		}
-		e.reason = ReasonMaintenance
-		e.attempt = 0
-		e.agent.noteGap()
+		e.rec.reason = ReasonMaintenance
+		e.rec.attempt = 0
+		e.model.agent.noteGap()
 		d := e.jitter()
 		e.newStep(phJitter)
 		e.record("jitter", -1, d.String())

@@ -231,3 +231,11 @@ func TestRequestTransportFailureRetriedAfterFailover(t *testing.T) {
 	assert.Equal(t, "B", p.resp.Side, "the retry went to the active side")
 	assert.Equal(t, finesse.StateReady, h.agentState())
 }
+
+func TestAnswerText(t *testing.T) {
+	assert.Equal(t, "Service Unavailable: SERVER_OUT_OF_SERVICE", answerText([]byte(
+		"<ApiErrors><ApiError><ErrorType>Service Unavailable</ErrorType><ErrorMessage>SERVER_OUT_OF_SERVICE</ErrorMessage><ErrorData>echo</ErrorData></ApiError></ApiErrors>")))
+	assert.Equal(t, "Invalid State", answerText([]byte("<ApiErrors><ApiError><ErrorType>Invalid State</ErrorType></ApiError></ApiErrors>")))
+	assert.Equal(t, "<html> <body>Bad gateway</body> </html>", answerText([]byte("<html>\n <body>Bad gateway</body>\n</html>")))
+	assert.Equal(t, "no body", answerText(nil))
+}

@@ -7,11 +7,16 @@ import (
 )
 
 // REST is one side's Finesse REST API as the engine uses it; internal/client
-// adapts the finesse REST client to it. Every method must return when ctx is
-// done (the engine cancels it on timeouts, side changes and Close), and must
-// report failures so that errors.Is recognises 401 (ErrUnauthorized or
-// finesse's own sentinel), 503 (ErrOutOfService) and network failures
-// (ErrTransport); see classify.
+// adapts the finesse REST client to it (FinesseREST). Every method must
+// return when ctx is done (the engine cancels it on timeouts, side changes
+// and Close).
+//
+// A non-2xx answer is reported one way per method. The typed methods have
+// no response to return it in, so for them it is an error that errors.Is
+// recognises: 401 as ErrUnauthorized (or finesse's own sentinel), 503 as
+// ErrOutOfService, no answer as ErrTransport; see classify. Do is like
+// net/http's RoundTripper: any answer the server gave is a response, never
+// an error, whatever its status.
 type REST interface {
 	// SystemInfo is GET /finesse/api/SystemInfo.
 	SystemInfo(ctx context.Context) (*finesse.SystemInfo, error)
@@ -21,15 +26,18 @@ type REST interface {
 	Dialogs(ctx context.Context, id string) (*finesse.Dialogs, error)
 	// Dialog is GET /finesse/api/Dialog/{id}.
 	Dialog(ctx context.Context, id string) (*finesse.Dialog, error)
-	// SignIn is PUT /finesse/api/User/{id} with state LOGIN and extension.
-	SignIn(ctx context.Context, id, extension, requestID string) error
-	// SetState is PUT /finesse/api/User/{id} with a state and, for
-	// NOT_READY and LOGOUT, an optional reason code id.
-	SetState(ctx context.Context, id string, state finesse.AgentState, reasonCodeID, requestID string) error
+	// UpdateUser is PUT /finesse/api/User/{id}: a sign-in (state LOGIN
+	// with the extension) or a state change (with a reason code id for
+	// NOT_READY and LOGOUT, when not empty). Finesse answers 202 and
+	// reports the outcome in a notification carrying requestID.
+	UpdateUser(ctx context.Context, id string, change finesse.UserChange, requestID string) error
 	// Do carries one of the page's requests: path is below the side's base
 	// URL (e.g. /finesse/api/User/1001001), requestID goes into the
-	// requestId header. A non-2xx answer may come back either as a
-	// RawResponse with its status or as a classifiable error.
+	// requestId header. Every answer, 4xx and 5xx included, is a
+	// RawResponse with a nil error; the engine classifies its Status. An
+	// error means there was no usable answer (the request could not be
+	// sent, the body could not be read whole, ctx ended) and the response
+	// is then ignored.
 	Do(ctx context.Context, method, path string, body []byte, requestID string) (*RawResponse, error)
 }
 

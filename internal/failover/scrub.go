@@ -4,9 +4,18 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
+
+// secretSet is every form of every credential the engine has seen; it
+// grows when credentials arrive at run time and is read with and without
+// the state lock.
+type secretSet struct {
+	mu   sync.RWMutex
+	list []string
+}
 
 const redacted = "[redacted]"
 
@@ -59,32 +68,32 @@ func sortSecrets(out []string) {
 	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
 }
 
-// addSecrets makes credentials that arrived at run time (SetAuth,
+// add makes credentials that arrived at run time (SetAuth,
 // GetToken) scrubbed like the first ones. Old ones stay: a late error may
 // still quote them.
-func (e *Engine) addSecrets(a finesse.Auth) {
-	e.secMu.Lock()
-	defer e.secMu.Unlock()
-	e.secrets = addAuthForms(e.secrets, a, e.cfg.AgentID)
-	sortSecrets(e.secrets)
+func (s *secretSet) add(a finesse.Auth, agentID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = addAuthForms(s.list, a, agentID)
+	sortSecrets(s.list)
 }
 
 // scrub removes credentials from text bound for events, history or errors.
 // It is called with and without the state lock.
-func (e *Engine) scrub(s string) string {
-	e.secMu.RLock()
-	defer e.secMu.RUnlock()
-	for _, sec := range e.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, redacted)
+func (s *secretSet) scrub(text string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, sec := range s.list {
+		if strings.Contains(text, sec) {
+			text = strings.ReplaceAll(text, sec, redacted)
 		}
 	}
-	return s
+	return text
 }
 
-// secretList is a copy of the secrets, for tests.
-func (e *Engine) secretList() []string {
-	e.secMu.RLock()
-	defer e.secMu.RUnlock()
-	return slices.Clone(e.secrets)
+// copy is the secrets, for tests.
+func (s *secretSet) copy() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.list)
 }

@@ -54,3 +54,28 @@ func TestSourceUsesOnlyInjectedTime(t *testing.T) {
 	}
 	assert.Greater(t, checked, 5, "the check must see the package's files")
 }
+
+// TestModelAndBrokerDoNoIO holds the split of doc.go ("What the engine
+// holds"): the agent and call model and the request broker know no clock,
+// no context, no adapter and no Engine, so they stay testable on their own.
+func TestModelAndBrokerDoNoIO(t *testing.T) {
+	allowed := map[string]bool{
+		"fmt": true, "reflect": true, "slices": true, "strings": true,
+		"github.com/finesse-ha/finesse-ha/internal/finesse": true,
+	}
+	for _, name := range []string{"model.go", "model_agent.go", "model_calls.go", "broker.go"} {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			assert.True(t, allowed[path], "%s imports %s", name, path)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && (id.Name == "Engine" || id.Name == "REST" || id.Name == "Clock") {
+				t.Errorf("%s: %s: refers to %s", name, fset.Position(id.Pos()), id.Name)
+			}
+			return true
+		})
+	}
+}

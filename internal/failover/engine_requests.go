@@ -2,62 +2,12 @@ package failover
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 )
-
-// Response is what Engine.Request resolves with.
-type Response struct {
-	Status int
-	// Header holds the response's headers, first value each, under their
-	// canonical names, without the ones that carry credentials or session
-	// state (see responseHeader); nil when the answer had none.
-	Header    map[string]string
-	Body      string
-	RequestID string
-	Side      string
-	// Confirmed is true for synchronous answers (GET, or any status other
-	// than 202) and, for a 202, when the notification carrying the requestId
-	// arrived within Policy.ConfirmTimeout; Notification is that notification.
-	// An unconfirmed 202 was accepted by Finesse, but its outcome was not
-	// seen (e.g. it fell into a failover gap); the re-sync shows the state.
-	Confirmed    bool
-	Notification *NotificationEvent
-}
-
-type reqState int
-
-const (
-	reqNew reqState = iota
-	reqQueued
-	reqSending
-	reqBackoff
-	reqConfirming
-	reqDone
-)
-
-type pendingRequest struct {
-	method string
-	path   string
-	body   []byte
-	id     string
-
-	state        reqState
-	side         int
-	retries      int
-	waitTimer    *timerRef
-	retryTimer   *timerRef
-	confirmTimer *timerRef
-	early        *finesse.Update // notification that overtook the HTTP answer
-	earlyRoot    string
-
-	resp *Response
-	err  error
-	done chan struct{}
-}
 
 // Request sends one of the page's REST requests through the active side
 // (SPEC §3.6): the engine adds a requestId (the REST adapter adds auth),
@@ -80,43 +30,33 @@ func (e *Engine) Request(ctx context.Context, method, path string, body []byte) 
 
 // submit queues a request without waiting for it.
 func (e *Engine) submit(method, path string, body []byte) *pendingRequest {
-	p := &pendingRequest{
-		method: strings.ToUpper(strings.TrimSpace(method)),
-		path:   strings.TrimSpace(path),
-		body:   slices.Clone(body),
-		done:   make(chan struct{}),
-	}
+	p := newPendingRequest(method, path, body)
 	e.post(func() { e.startRequest(p) })
 	return p
 }
 
 func (e *Engine) startRequest(p *pendingRequest) {
 	switch {
-	case e.closed:
+	case e.life.closed:
 		e.finishRequest(p, nil, e.reqError(p, ErrClosed, 0, "engine closed"))
 		return
-	case e.phase == phStopped && e.cfg.GetToken == nil:
+	case e.step.phase == phStopped && e.cfg.GetToken == nil:
 		e.finishRequest(p, nil, e.reqError(p, ErrUnauthorized, 0, "credentials refused; waiting for new ones (setAuth)"))
 		return
-	case !slices.Contains([]string{"GET", "PUT", "POST", "DELETE"}, p.method):
-		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, "unsupported method"))
-		return
-	case !strings.HasPrefix(p.path, "/") || strings.Contains(p.path, "://"):
-		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, "path must be absolute, below the side's base URL"))
+	case p.refusal() != "":
+		e.finishRequest(p, nil, e.reqError(p, ErrRejected, 0, p.refusal()))
 		return
 	}
-	p.id = e.newRequestID()
-	e.requesting[p] = struct{}{}
+	e.requests.admit(p)
 	e.sendOrQueue(p)
 }
 
 func (e *Engine) sendOrQueue(p *pendingRequest) {
-	if e.phase == phConnected && e.sess != nil && e.credLive() {
+	if e.step.phase == phConnected && e.notif.sess != nil && e.credLive() {
 		e.send(p)
 		return
 	}
-	p.state = reqQueued
-	e.queued = append(e.queued, p)
+	e.requests.wait(p)
 	if p.waitTimer == nil {
 		p.waitTimer = e.after(e.pol.RequestWait, func() {
 			p.waitTimer = nil
@@ -129,11 +69,10 @@ func (e *Engine) sendOrQueue(p *pendingRequest) {
 
 // flushRequests sends what waited for a side, in order.
 func (e *Engine) flushRequests() {
-	q := e.queued
-	e.queued = nil
+	q := e.requests.takeQueue()
 	for i, p := range q {
 		if !e.credLive() {
-			e.queued = append(e.queued, q[i:]...)
+			e.requests.requeue(q[i:])
 			return
 		}
 		if p.state == reqQueued {
@@ -143,14 +82,11 @@ func (e *Engine) flushRequests() {
 }
 
 func (e *Engine) send(p *pendingRequest) {
-	p.state = reqSending
-	p.early = nil
 	i := e.cur
-	p.side = i
-	e.byReqID[p.id] = p
-	rest, c := e.sides[i].cfg.REST, e.cred
+	e.requests.sending(p, i)
+	rest, c := e.sides[i].cfg.REST, e.creds.cur
 	method, path, body, id := p.method, p.path, p.body, p.id
-	e.spawnIn(e.rootCtx, e.pol.RequestTimeout, func(ctx context.Context) func() {
+	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
 		resp, err := rest.Do(ctx, method, path, body, id)
 		err = ioErr(ctx, err)
 		return func() { e.onSent(p, i, c, resp, err) }
@@ -161,32 +97,31 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 	if p.state != reqSending {
 		return
 	}
-	status := 0
-	if resp != nil {
-		status = resp.Status
-	}
+	// REST.Do's contract: any answer is a response, never an error. So
+	// an error means there was no answer (whatever came beside it is
+	// ignored), and a response's kind is its status.
+	var status int
 	kind := classify(err)
-	if err == nil {
-		switch {
-		case resp == nil:
-			err, kind = ErrTransport, kindTransport
-		case status < 200 || status > 299:
-			kind = kindOfStatus(status)
-			err = fmt.Errorf("%s", snippet(resp.Body))
-		}
-	}
-	if err == nil {
+	switch {
+	case err != nil:
+		resp = nil
+	case resp == nil:
+		err, kind = ErrTransport, kindTransport
+	case is2xx(resp.Status):
 		e.answered(p, i, resp)
 		return
+	default:
+		status, kind = resp.Status, kindOfStatus(resp.Status)
+		err = errors.New(answerText(resp.Body))
 	}
-	msg := e.scrub(err.Error())
+	msg := e.secrets.scrub(err.Error())
 	finish := func(kind error) {
 		re := e.reqError(p, kind, status, msg)
-		if resp != nil && status != 0 {
+		if resp != nil {
 			// The page decides what a 4xx means and needs the server's
 			// answer for that, not only the excerpt in Msg. The body is as
 			// the REST client read it (its size limit applies).
-			re.Header, re.Body = e.responseHeader(resp.Header), e.scrub(string(resp.Body))
+			re.Header, re.Body = responseHeader(resp.Header, e.secrets.scrub), e.secrets.scrub(string(resp.Body))
 		}
 		e.finishRequest(p, nil, re)
 	}
@@ -195,8 +130,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 		finish(ErrUnauthorized)
 		e.confirmUnauthorized(i, c, p.method, p.path)
 	case kindOutOfService, kindTransport, kindTimeout:
-		retryable := p.method == "GET" || p.method == "PUT" || (p.method == "POST" && e.pol.RetryPOST)
-		if !retryable || p.retries >= e.pol.Retry503.Count {
+		if !p.retryable(e.pol.RetryPOST) || p.retries >= e.pol.Retry503.Count {
 			finish(kind.sentinel())
 			return
 		}
@@ -218,7 +152,7 @@ func (e *Engine) onSent(p *pendingRequest, i int, c *credential, resp *RawRespon
 // answered handles a 2xx: synchronous answers resolve at once, a 202 waits
 // for the notification with the requestId.
 func (e *Engine) answered(p *pendingRequest, i int, resp *RawResponse) {
-	r := &Response{Status: resp.Status, Header: e.responseHeader(resp.Header), Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
+	r := &Response{Status: resp.Status, Header: responseHeader(resp.Header, e.secrets.scrub), Body: string(resp.Body), RequestID: p.id, Side: e.sides[i].name}
 	if p.method == "GET" || resp.Status != 202 {
 		r.Confirmed = true
 		e.finishRequest(p, r, nil)
@@ -242,7 +176,7 @@ func (e *Engine) answered(p *pendingRequest, i int, resp *RawResponse) {
 // It returns true when the notification was only an answer to that request
 // (an asynchronous apiErrors) and needs no further handling.
 func (e *Engine) confirmRequest(u *finesse.Update, root string) bool {
-	p := e.byReqID[u.RequestID]
+	p := e.requests.match(u.RequestID)
 	if p == nil {
 		return false
 	}
@@ -259,11 +193,7 @@ func (e *Engine) confirmRequest(u *finesse.Update, root string) bool {
 
 func (e *Engine) confirmWith(p *pendingRequest, r *Response, u *finesse.Update, root string) {
 	if root == "apierrors" {
-		msg := "asynchronous error"
-		if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
-			msg = errs[0].Type + ": " + errs[0].Message
-		}
-		re := e.reqError(p, ErrRejected, r.Status, e.scrub(msg))
+		re := e.reqError(p, ErrRejected, r.Status, e.secrets.scrub(asyncErrorText(u)))
 		re.Header = r.Header
 		e.finishRequest(p, nil, re)
 		return
@@ -276,41 +206,56 @@ func (e *Engine) confirmWith(p *pendingRequest, r *Response, u *finesse.Update, 
 }
 
 func (e *Engine) finishRequest(p *pendingRequest, r *Response, err error) {
-	if p.state == reqDone {
-		return
+	if e.requests.finish(p, r, err) {
+		e.stopTimer(p.waitTimer)
+		e.stopTimer(p.retryTimer)
+		e.stopTimer(p.confirmTimer)
 	}
-	p.state = reqDone
-	e.stopTimer(p.waitTimer)
-	e.stopTimer(p.retryTimer)
-	e.stopTimer(p.confirmTimer)
-	delete(e.requesting, p)
-	if p.id != "" && e.byReqID[p.id] == p {
-		delete(e.byReqID, p.id)
-	}
-	p.resp, p.err = r, err
-	close(p.done)
 }
 
 func (e *Engine) failAllRequests(kind error) {
-	for p := range e.requesting {
+	for _, p := range e.requests.drain() {
 		e.finishRequest(p, nil, e.reqError(p, kind, 0, ""))
 	}
-	e.queued = nil
 }
 
 func (e *Engine) reqError(p *pendingRequest, kind error, status int, msg string) *RequestError {
-	re := &RequestError{Method: p.method, Path: p.path, RequestID: p.id, Status: status, Msg: e.scrub(msg), kind: kind}
+	re := &RequestError{Method: p.method, Path: p.path, RequestID: p.id, Status: status, Msg: e.secrets.scrub(msg), kind: kind}
 	if p.state != reqNew && p.state != reqQueued {
 		re.Side = e.sides[p.side].name
 	}
 	return re
 }
 
-// newRequestID returns an id unique within this engine and unlikely to
-// collide with other clients of the same agent.
-func (e *Engine) newRequestID() string {
-	e.reqSeq++
-	return fmt.Sprintf("fha-%d-%08x", e.reqSeq, e.rnd.Int64N(1<<32))
+// answerText is the reason a non-2xx answer gives: its first ApiError when
+// the body is an ApiErrors document, else an excerpt of the body (a
+// proxy's HTML page, an empty 401).
+func answerText(body []byte) string {
+	if a, err := finesse.DecodeAPIErrors(body); err == nil && len(a.Errors) > 0 {
+		return apiErrorText(a.Errors[0])
+	}
+	return snippet(body)
+}
+
+// asyncErrorText is the reason an asynchronous apiErrors notification
+// gives.
+func asyncErrorText(u *finesse.Update) string {
+	if errs, err := u.APIErrors(); err == nil && len(errs) > 0 {
+		return apiErrorText(errs[0])
+	}
+	return "asynchronous error"
+}
+
+// apiErrorText is an ApiError's type and message, the fixed vocabulary
+// (SERVER_OUT_OF_SERVICE ...); ErrorData may echo the request and stays out.
+func apiErrorText(a finesse.ApiError) string {
+	switch {
+	case a.Type == "":
+		return a.Message
+	case a.Message == "":
+		return a.Type
+	}
+	return a.Type + ": " + a.Message
 }
 
 // snippet is a short, single-line excerpt of an error body for messages.

@@ -1,7 +1,6 @@
 package failover
 
 import (
-	"reflect"
 	"slices"
 	"strings"
 
@@ -201,117 +200,6 @@ func viewOf(d *finesse.Dialog) DialogView {
 		})
 	}
 	return v
-}
-
-// upsertDialog applies a dialog from a notification or a re-sync: "added"
-// for a call never seen, "updated" when the view changed, nothing otherwise.
-func (e *Engine) upsertDialog(d *finesse.Dialog, synthetic bool, side int) {
-	b := e.calls
-	c := b.find(d)
-	if c == nil {
-		if d.State.Ended() || b.isEnded(d) {
-			return
-		}
-		c = b.add(d)
-		c.view = c.merge(d, e.epoch)
-		e.emitDialog(DialogAdded, c.view, synthetic, side)
-		return
-	}
-	e.updateCall(c, d, synthetic, side)
-}
-
-func (e *Engine) updateCall(c *callEntry, d *finesse.Dialog, synthetic bool, side int) {
-	e.calls.index(c, d)
-	v := c.merge(d, e.epoch)
-	if reflect.DeepEqual(v, c.view) {
-		return
-	}
-	c.view = v
-	e.emitDialog(DialogUpdated, v, synthetic, side)
-}
-
-// removeDialog ends a call. A call the engine never knew is remembered as
-// ended all the same, so a late copy of it is not announced as new.
-func (e *Engine) removeDialog(d *finesse.Dialog, synthetic bool, side int) {
-	b := e.calls
-	c := b.find(d)
-	if c == nil {
-		b.ended.add("k:" + d.CallKey())
-		if d.ID != "" {
-			b.ended.add("i:" + d.ID)
-		}
-		return
-	}
-	e.endCall(c, d, synthetic, side)
-}
-
-func (e *Engine) endCall(c *callEntry, d *finesse.Dialog, synthetic bool, side int) {
-	if d != nil {
-		c.view = c.merge(d, e.epoch)
-	}
-	e.calls.remove(c)
-	e.emitDialog(DialogRemoved, c.view, synthetic, side)
-}
-
-func (e *Engine) emitDialog(a DialogAction, v DialogView, synthetic bool, side int) {
-	e.emit(DialogEvent{Action: a, Dialog: v, Synthetic: synthetic, Side: e.sides[side].name})
-}
-
-// resyncDialogs compares the server's list after a (re)connect with the
-// known calls (SPEC §3.4): calls that ended during the gap are removed,
-// calls that started are added once, the rest are updated where they
-// changed. Events are synthetic when the sync closes a gap.
-func (e *Engine) resyncDialogs(list []finesse.Dialog, synthetic bool, side int) {
-	b := e.calls
-	type pair struct {
-		c *callEntry
-		d *finesse.Dialog
-	}
-	var pairs []pair
-	var fresh []*finesse.Dialog
-	matched := map[*callEntry]bool{}
-	for k := range list {
-		d := &list[k]
-		if c := b.find(d); c != nil && !matched[c] {
-			matched[c] = true
-			pairs = append(pairs, pair{c, d})
-		} else if c == nil {
-			fresh = append(fresh, d)
-		}
-	}
-	// A call whose dialog id changed and that has no CCE call key can only
-	// be recognised by its parties; accept the match only when unambiguous.
-	var added []*finesse.Dialog
-	for _, d := range fresh {
-		var cand []*callEntry
-		for _, c := range b.live {
-			if !matched[c] && sameParties(&c.server, d) {
-				cand = append(cand, c)
-			}
-		}
-		if len(cand) == 1 {
-			matched[cand[0]] = true
-			pairs = append(pairs, pair{cand[0], d})
-			continue
-		}
-		added = append(added, d)
-	}
-
-	for _, c := range slices.Clone(b.live) {
-		if !matched[c] {
-			e.endCall(c, nil, synthetic, side)
-		}
-	}
-	for _, p := range pairs {
-		if p.d.State.Ended() {
-			e.endCall(p.c, p.d, synthetic, side)
-			continue
-		}
-		e.updateCall(p.c, p.d, synthetic, side)
-	}
-	for _, d := range added {
-		e.upsertDialog(d, synthetic, side)
-	}
 }
 
 // sameParties is the fallback identity for dialogs without a CCE call key:
