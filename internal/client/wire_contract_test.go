@@ -130,7 +130,8 @@ func TestBrowserBridgeImportsOnlyTheClient(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	const mod = "github.com/finesse-ha/finesse-ha/"
-	allowed := []string{mod + "internal/client", mod + "internal/clock"}
+	// SPEC §2: the bridge imports internal/client and the HTTP layer only.
+	allowed := []string{mod + "internal/client", mod + "internal/clock", mod + "internal/httpx"}
 	for _, f := range files {
 		file, err := parser.ParseFile(gotoken.NewFileSet(), f, nil, parser.ImportsOnly)
 		require.NoError(t, err)
