@@ -167,8 +167,8 @@ export declare function createClient(options: ClientOptions): Promise<Client>;
 
 // ---- BEGIN GENERATED from internal/client/wire_*.go by `go generate ./internal/client`; do not edit ----
 
-/** Event is one of ConnectionEvent, AgentEvent, DialogEvent, NotificationEvent or ErrorEvent. Kind is the page-side event type. */
-export type Event = AgentEvent | ConnectionEvent | DialogEvent | ErrorEvent | NotificationEvent;
+/** Event is one of ConnectionEvent, AgentEvent, DialogEvent, NotificationEvent, ErrorEvent or LogEntry. Kind is the page-side event type. */
+export type Event = AgentEvent | ConnectionEvent | DialogEvent | ErrorEvent | LogEntry | NotificationEvent;
 
 /** EventType names an event channel: the first argument of client.on(). */
 export type EventType =
@@ -181,7 +181,9 @@ export type EventType =
   /** a raw Finesse Update arrived. */
   | 'notification'
   /** a problem the client handled or that stopped it. */
-  | 'error';
+  | 'error'
+  /** a diagnostic line, at or above options.logLevel (off by default). */
+  | 'log';
 
 /** SideName is a side as the page names it. */
 export type SideName =
@@ -550,6 +552,84 @@ export interface Result {
   error?: string;
 }
 
+/** LogLevel is a log entry's severity, and options.logLevel. */
+export type LogLevel =
+  /** (options.logLevel only) no log events; the default. */
+  | 'off'
+  /** the client stopped, or a failure the page must act on. */
+  | 'error'
+  /** a failover, a refused credential, a failed step the client recovers from. */
+  | 'warn'
+  /** connection, agent and call changes; credentials taken. */
+  | 'info'
+  /** every history step (polls, connects, jitter) and raw notifications (node only). */
+  | 'debug';
+
+/** LogSource says where a log entry comes from. */
+export type LogSource =
+  /** an event the page was sent (connection, agent, dialog, notification, error). */
+  | 'event'
+  /** a step of the failover timeline (history()). */
+  | 'history'
+  /** the JS wrapper's own lines (runtime chosen, .wasm loaded). */
+  | 'wrapper';
+
+/** LogEntry is the log event, and one line of diagnostics().log. */
+export interface LogEntry {
+  /** ISO 8601 time. */
+  at: string;
+  /** Never 'off'. */
+  level: LogLevel;
+  source: LogSource;
+  /** One line for people; never credentials. */
+  message: string;
+  /** The side concerned; '' when none or both. */
+  side: SideName;
+}
+
+/** AuthKind names the kind of credentials in use, never their value. */
+export type AuthKind =
+  /** {username, password} (Basic). */
+  | 'password'
+  /** {token} (SSO Bearer). */
+  | 'token'
+  /** {token?, getToken} (SSO with a token source). */
+  | 'token-source';
+
+/** DiagnosticOptions are the client's options as it runs with them (derived URLs filled in, defaults applied), without credentials. */
+export interface DiagnosticOptions {
+  sides: SideURLs[];
+  agent: AgentOptions;
+  /** The kind of the first credentials; the value is never included. */
+  auth: AuthKind;
+  transport: Transport;
+  fallback: boolean;
+  allowInsecure: boolean;
+  /** '' when each session binds a random one. */
+  resource: string;
+  logLevel: LogLevel;
+  /** The engine's timings and opt-in behaviour, defaults applied. */
+  policy: DiagnosticPolicy;
+}
+
+/** DiagnosticPolicy is the policy in effect. */
+export interface DiagnosticPolicy {
+  pollIntervalMs: number;
+  jitterMs: number;
+  restoreAgentState: boolean;
+  reloginAfterForcedLogout: boolean;
+  retryPost: boolean;
+}
+
+/** Diagnostics is client.diagnostics(): what a support engineer needs, as one JSON-serializable object. The JS wrapper adds version, runtime, userAgent and createdAt, and its own lines to log. */
+export interface Diagnostics {
+  options: DiagnosticOptions;
+  snapshot: Snapshot;
+  history: HistoryEntry[];
+  /** The most recent log entries at 'info' or finer (at 'debug' with options.logLevel 'debug'), oldest first; kept whether or not anyone listens, bounded. */
+  log: LogEntry[];
+}
+
 /** Options are createClient's options as the Go side receives them: all of them but the loader's own (wasmURL, wasmModule). An unknown key is an error, so that a typo such as "allowInsecur" does not silently weaken security; an error names the field, e.g. options.sides[1]. */
 export interface Options {
   /** One or two sides: side A first, then side B. A string is the side's REST base URL (the notification URLs are derived as Finesse does); the object form names every URL, for reverse proxies and the simulator. */
@@ -568,6 +648,8 @@ export interface Options {
   resource?: string;
   /** Opt-in behaviour and timings of the failover engine. */
   policy?: PolicyOptions;
+  /** The least severe 'log' event delivered: 'off' (the default: no log events), 'error', 'warn', 'info' or 'debug'. diagnostics() keeps the recent log at 'info' or finer whatever this says. */
+  logLevel?: LogLevel;
 }
 
 /** SideURLs are the URLs of one side. */
