@@ -103,6 +103,17 @@ export interface Snapshot {
   /** Where this client's Go runtime runs (`options.runtime` as resolved). */
   runtime?: Runtime;
 }
+/** What only the wrapper knows, added to the Go side's bundle by `client.diagnostics()`. */
+export interface Diagnostics {
+  /** Version of the Go side (finesse-ha.wasm), as `client.version`. */
+  version?: string;
+  /** Where this client's Go runtime runs. */
+  runtime?: Runtime;
+  /** `navigator.userAgent` of the page that asked; '' where there is none. */
+  userAgent?: string;
+  /** When the bundle was made (ISO 8601). */
+  createdAt?: string;
+}
 
 /** Event types and their payloads. */
 export interface EventMap {
@@ -111,6 +122,8 @@ export interface EventMap {
   dialog: DialogEvent;
   notification: NotificationEvent;
   error: ErrorEvent;
+  /** Diagnostic lines at or above `options.logLevel` (default `'off'`: none). */
+  log: LogEntry;
 }
 
 /**
@@ -133,6 +146,14 @@ export declare class Client {
   snapshot(): Snapshot;
   /** The failover timeline, oldest first. */
   history(): HistoryEntry[];
+  /**
+   * A support bundle, frozen and JSON-serializable (`JSON.stringify(await client.diagnostics())`):
+   * version, runtime, user agent, the options in effect without credentials (auth kind only),
+   * snapshot, history and the recent log (kept whatever `options.logLevel` says, bounded). Every
+   * string from the Go side has passed the scrubber that removes the credentials, those given
+   * later with `setAuth` or `getToken` included, as given and in their base64, Basic and SASL forms.
+   */
+  diagnostics(): Promise<Diagnostics>;
   /**
    * A Finesse REST request through whichever side is active, with auth and a
    * requestId added. GET and PUT are retried on 503 or during a switch; POST
