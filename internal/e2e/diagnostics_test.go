@@ -42,7 +42,7 @@ func secretForms(user, secret string) []string {
 // diagnostics bundle a support engineer would copy, and every 'log' event
 // the page received, hold neither credential in any form.
 func TestDiagnosticsHoldNoCredential(t *testing.T) {
-	for _, rt := range []string{"page", "shared-worker"} {
+	for _, rt := range []string{"page", "shared-worker", "worker"} {
 		t.Run(rt, func(t *testing.T) {
 			const password, token = "pw-Diag-4c3b2a1908", "tok-Diag-7e6d5c4b3a2918"
 			pair := env(t).newPair(t, sim.Config{Password: password, Token: token})
