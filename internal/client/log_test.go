@@ -141,7 +141,7 @@ func TestParseOptionsLogLevel(t *testing.T) {
 		o["logLevel"] = level
 		cfg, err := ParseOptions(mustJSON(t, o))
 		if err == nil {
-			_, err = New(cfg, http.DefaultClient, clock.Real(), nil)
+			err = cfg.validate() // New's one validation pass
 		}
 		if ok {
 			assert.NoError(t, err, "%v", level)
@@ -180,7 +180,7 @@ func TestDiagnosticsHoldNoSecret(t *testing.T) {
 		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, TransportBackoff: 50 * time.Millisecond},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, &http.Client{Timeout: 10 * time.Second}, clock.Real(), rec.on)
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
@@ -220,3 +220,6 @@ func TestDiagnosticsHoldNoSecret(t *testing.T) {
 		assert.NotContains(t, string(j), testPassword)
 	}
 }
+
+// simDoer is the HTTP client of the tests against the simulator.
+func simDoer() Doer { return &http.Client{Timeout: 10 * time.Second} }
