@@ -6,12 +6,14 @@ import (
 )
 
 // Diagnostics is client.diagnostics() as JSON: the options in effect
-// (without credentials), snapshot, history and the recent log. Every
+// (without credentials), snapshot, history and the recent log, up to the
+// last history entry (logged or not yet). Every
 // string in it, keys included, has passed the engine's scrubber just now,
 // so a credential taken after it was first written (setAuth, getToken) is
 // removed too.
 func (c *Client) Diagnostics() (json.RawMessage, error) {
-	d := Diagnostics{Options: c.options, Snapshot: c.Snapshot(), History: c.History(), Log: c.log.recent()}
+	hist := c.engine.History()
+	d := Diagnostics{Options: c.options, Snapshot: c.Snapshot(), History: toHistory(hist), Log: append(c.log.recent(), c.log.pending(hist)...)}
 	data, err := json.Marshal(d)
 	if err != nil {
 		return nil, err

@@ -166,14 +166,35 @@ func (l *logger) history(h []failover.HistoryEntry) {
 	l.seen, l.seenLen = h[max(0, len(h)-histOverlap):], len(h)
 	l.mu.Unlock()
 	for _, e := range fresh {
-		if level, ok := historyLevel(e.What); ok {
-			msg := e.What
-			if e.Detail != "" {
-				msg += ": " + e.Detail
-			}
+		if level, msg, ok := historyLine(e); ok {
 			l.add(e.At, level, LogFromHistory, e.Side, msg)
 		}
 	}
+}
+
+// pending are the lines of the entries of h not logged yet (no event has
+// been delivered since they were recorded), as kept lines would be; they
+// stay unlogged, so that the next event still sends them.
+func (l *logger) pending(h []failover.HistoryEntry) []LogEntry {
+	l.mu.Lock()
+	fresh := newEntries(l.seen, l.seenLen, h)
+	l.mu.Unlock()
+	var out []LogEntry
+	for _, e := range fresh {
+		if level, msg, ok := historyLine(e); ok && levelRank[level] <= levelRank[l.keep] {
+			out = append(out, LogEntry{At: isoTime(e.At), Level: level, Source: LogFromHistory, Message: l.scrub(msg), Side: SideName(e.Side)})
+		}
+	}
+	return out
+}
+
+func historyLine(e failover.HistoryEntry) (LogLevel, string, bool) {
+	level, ok := historyLevel(e.What)
+	msg := e.What
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return level, msg, ok
 }
 
 // histOverlap is how many of the last entries identify where the logged

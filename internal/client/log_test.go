@@ -88,6 +88,10 @@ func TestLogTakesEachHistoryEntryOnce(t *testing.T) {
 	// The engine's ring is full: the oldest entries are gone.
 	ring = append(ring[2:], h(5, "poll"), h(6, "jitter"))
 	l.history(ring)
+	ring = append(ring, h(7, "poll"), h(8, "connected"))
+	pending := l.pending(ring)
+	require.Len(t, pending, 1, "an entry not yet logged is in the bundle's log")
+	assert.Equal(t, "poll: 7", pending[0].Message)
 	var msgs []string
 	for _, e := range s.got {
 		msgs = append(msgs, e.Message)
