@@ -155,6 +155,7 @@ func TestCreateClientEmitsEvents(t *testing.T) {
 		"auth":          map[string]any{"username": "1001001", "password": testPassword},
 		"transport":     "bosh",
 		"allowInsecure": true,
+		"logLevel":      "info",
 	}), ev.fn)
 	require.NoError(t, err)
 	h, err := jsutil.Await(p)
@@ -162,6 +163,7 @@ func TestCreateClientEmitsEvents(t *testing.T) {
 	require.Equal(t, safejs.TypeObject, h.Type())
 
 	first := ev.waitFor(t, "connection", `"state":"connecting"`)
+	ev.waitFor(t, "log", `"message":"connection connecting`)
 	var conn struct {
 		State string `json:"state"`
 		Side  string `json:"side"`
@@ -211,6 +213,23 @@ func TestCreateClientEmitsEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(hs, "["), hs)
 	assert.NotContains(t, hs, testPassword)
+
+	diag, err := h.Call("diagnostics")
+	require.NoError(t, err)
+	ds, err := diag.String()
+	require.NoError(t, err)
+	var bundle struct {
+		Options struct {
+			Auth string `json:"auth"`
+		} `json:"options"`
+		Log []struct {
+			Message string `json:"message"`
+		} `json:"log"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(ds), &bundle), ds)
+	assert.Equal(t, "password", bundle.Options.Auth)
+	assert.NotEmpty(t, bundle.Log)
+	assert.NotContains(t, ds, testPassword)
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	for _, e := range ev.list {

@@ -64,14 +64,18 @@ func (h *handle) send(kind, data string) {
 	_, _ = h.emit.Invoke(kind, data)
 }
 
-// jsObject builds the JS handle {snapshot, history, request, close}.
+// jsObject builds the JS handle {snapshot, history, diagnostics, request, setAuth, close}.
 func (h *handle) jsObject() (safejs.Value, error) {
 	methods := map[string]func(args []safejs.Value) any{
 		"snapshot": func([]safejs.Value) any { return h.jsonOrError(jsonString(h.c.Snapshot())) },
 		"history":  func([]safejs.Value) any { return h.jsonOrError(jsonString(h.c.History())) },
-		"request":  h.request,
-		"setAuth":  h.setAuth, // auth.go
-		"close":    h.close,
+		"diagnostics": func([]safejs.Value) any {
+			d, err := h.c.Diagnostics()
+			return h.jsonOrError(string(d), err)
+		},
+		"request": h.request,
+		"setAuth": h.setAuth, // auth.go
+		"close":   h.close,
 	}
 	obj, err := safejs.ValueOf(map[string]any{})
 	if err != nil {

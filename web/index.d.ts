@@ -103,6 +103,17 @@ export interface Snapshot {
   /** Where this client's Go runtime runs (`options.runtime` as resolved). */
   runtime?: Runtime;
 }
+/** What only the wrapper knows, added to the Go side's bundle by `client.diagnostics()`. */
+export interface Diagnostics {
+  /** Version of the Go side (finesse-ha.wasm), as `client.version`. */
+  version?: string;
+  /** Where this client's Go runtime runs. */
+  runtime?: Runtime;
+  /** `navigator.userAgent` of the page that asked; '' where there is none. */
+  userAgent?: string;
+  /** When the bundle was made (ISO 8601). */
+  createdAt?: string;
+}
 
 /** Event types and their payloads. */
 export interface EventMap {
@@ -111,6 +122,8 @@ export interface EventMap {
   dialog: DialogEvent;
   notification: NotificationEvent;
   error: ErrorEvent;
+  /** Diagnostic lines at or above `options.logLevel` (default `'off'`: none). */
+  log: LogEntry;
 }
 
 /**
@@ -133,6 +146,14 @@ export declare class Client {
   snapshot(): Snapshot;
   /** The failover timeline, oldest first. */
   history(): HistoryEntry[];
+  /**
+   * A support bundle, frozen and JSON-serializable (`JSON.stringify(await client.diagnostics())`):
+   * version, runtime, user agent, the options in effect without credentials (auth kind only),
+   * snapshot, history and the recent log (kept whatever `options.logLevel` says, bounded). Every
+   * string from the Go side has passed the scrubber that removes the credentials, those given
+   * later with `setAuth` or `getToken` included, as given and in their base64, Basic and SASL forms.
+   */
+  diagnostics(): Promise<Diagnostics>;
   /**
    * A Finesse REST request through whichever side is active, with auth and a
    * requestId added. GET and PUT are retried on 503 or during a switch; POST
@@ -167,8 +188,8 @@ export declare function createClient(options: ClientOptions): Promise<Client>;
 
 // ---- BEGIN GENERATED from internal/client/wire_*.go by `go generate ./internal/client`; do not edit ----
 
-/** Event is one of ConnectionEvent, AgentEvent, DialogEvent, NotificationEvent or ErrorEvent. Kind is the page-side event type. */
-export type Event = AgentEvent | ConnectionEvent | DialogEvent | ErrorEvent | NotificationEvent;
+/** Event is one of ConnectionEvent, AgentEvent, DialogEvent, NotificationEvent, ErrorEvent or LogEntry. Kind is the page-side event type. */
+export type Event = AgentEvent | ConnectionEvent | DialogEvent | ErrorEvent | LogEntry | NotificationEvent;
 
 /** EventType names an event channel: the first argument of client.on(). */
 export type EventType =
@@ -181,7 +202,9 @@ export type EventType =
   /** a raw Finesse Update arrived. */
   | 'notification'
   /** a problem the client handled or that stopped it. */
-  | 'error';
+  | 'error'
+  /** a diagnostic line, at or above options.logLevel (off by default). */
+  | 'log';
 
 /** SideName is a side as the page names it. */
 export type SideName =
@@ -550,6 +573,84 @@ export interface Result {
   error?: string;
 }
 
+/** LogLevel is a log entry's severity, and options.logLevel. */
+export type LogLevel =
+  /** (options.logLevel only) no log events; the default. */
+  | 'off'
+  /** the client stopped, or a failure the page must act on. */
+  | 'error'
+  /** a failover, a refused credential, a failed step the client recovers from. */
+  | 'warn'
+  /** connection, agent and call changes; credentials taken. */
+  | 'info'
+  /** every history step (polls, connects, jitter) and raw notifications (node only). */
+  | 'debug';
+
+/** LogSource says where a log entry comes from. */
+export type LogSource =
+  /** an event the page was sent (connection, agent, dialog, notification, error). */
+  | 'event'
+  /** a step of the failover timeline (history()). */
+  | 'history'
+  /** the JS wrapper's own lines (runtime chosen, .wasm loaded). */
+  | 'wrapper';
+
+/** LogEntry is the log event, and one line of diagnostics().log. */
+export interface LogEntry {
+  /** ISO 8601 time. */
+  at: string;
+  /** Never 'off'. */
+  level: LogLevel;
+  source: LogSource;
+  /** One line for people; never credentials. */
+  message: string;
+  /** The side concerned; '' when none or both. */
+  side: SideName;
+}
+
+/** AuthKind names the kind of credentials in use, never their value. */
+export type AuthKind =
+  /** {username, password} (Basic). */
+  | 'password'
+  /** {token} (SSO Bearer). */
+  | 'token'
+  /** {token?, getToken} (SSO with a token source). */
+  | 'token-source';
+
+/** DiagnosticOptions are the client's options as it runs with them (derived URLs filled in, defaults applied), without credentials. */
+export interface DiagnosticOptions {
+  sides: SideURLs[];
+  agent: AgentOptions;
+  /** The kind of the first credentials; the value is never included. */
+  auth: AuthKind;
+  transport: Transport;
+  fallback: boolean;
+  allowInsecure: boolean;
+  /** '' when each session binds a random one. */
+  resource: string;
+  logLevel: LogLevel;
+  /** The engine's timings and opt-in behaviour, defaults applied. */
+  policy: DiagnosticPolicy;
+}
+
+/** DiagnosticPolicy is the policy in effect. */
+export interface DiagnosticPolicy {
+  pollIntervalMs: number;
+  jitterMs: number;
+  restoreAgentState: boolean;
+  reloginAfterForcedLogout: boolean;
+  retryPost: boolean;
+}
+
+/** Diagnostics is client.diagnostics(): what a support engineer needs, as one JSON-serializable object. The JS wrapper adds version, runtime, userAgent and createdAt, and its own lines to log. */
+export interface Diagnostics {
+  options: DiagnosticOptions;
+  snapshot: Snapshot;
+  history: HistoryEntry[];
+  /** The most recent log entries at 'info' or finer (at 'debug' with options.logLevel 'debug'), oldest first; kept whether or not anyone listens, bounded. */
+  log: LogEntry[];
+}
+
 /** Options are createClient's options as the Go side receives them: all of them but the loader's own (wasmURL, wasmModule). An unknown key is an error, so that a typo such as "allowInsecur" does not silently weaken security; an error names the field, e.g. options.sides[1]. */
 export interface Options {
   /** One or two sides: side A first, then side B. A string is the side's REST base URL (the notification URLs are derived as Finesse does); the object form names every URL, for reverse proxies and the simulator. */
@@ -568,6 +669,8 @@ export interface Options {
   resource?: string;
   /** Opt-in behaviour and timings of the failover engine. */
   policy?: PolicyOptions;
+  /** The least severe 'log' event delivered: 'off' (the default: no log events), 'error', 'warn', 'info' or 'debug'. diagnostics() keeps the recent log at 'info' or finer whatever this says. */
+  logLevel?: LogLevel;
 }
 
 /** SideURLs are the URLs of one side. */

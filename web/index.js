@@ -16,7 +16,13 @@ import { PREFIX, createLoader, reportBug, wrapError, errorMessage } from './load
 import { connectWorker, workerSupport, RuntimeUnavailable } from './remote.js';
 
 /** The event types Go emits (BRIDGE.md); on() rejects anything else. */
-const EVENT_TYPES = Object.freeze(['connection', 'agent', 'dialog', 'notification', 'error']);
+const EVENT_TYPES = Object.freeze(['connection', 'agent', 'dialog', 'notification', 'error', 'log']);
+
+/** options.logLevel's values, least verbose first (Go validates the option). */
+const LOG_LEVELS = Object.freeze(['off', 'error', 'warn', 'info', 'debug']);
+
+/** How many of the wrapper's own log lines diagnostics() keeps. */
+const WRAPPER_LOG_CAP = 100;
 
 /** Options only the loader understands; they never cross into Go. */
 const LOADER_KEYS = ['wasmURL', 'wasmModule', 'workerURL', 'runtime', 'graceMs', 'onProgress'];
@@ -132,7 +138,42 @@ function prepareOptions(options) {
     // Never echo the options themselves: they hold credentials.
     throw wrapError(PREFIX + 'options must be JSON-serializable: ', err, TypeError);
   }
-  return { json, wasmURL, wasmModule, workerURL, graceMs, onProgress, runtime, getToken };
+  return { json, wasmURL, wasmModule, workerURL, graceMs, onProgress, runtime, getToken, trail: new Trail(options.logLevel) };
+}
+
+/**
+ * The wrapper's own log lines (which runtime, how long loading took): kept
+ * for diagnostics() and sent as 'log' events at options.logLevel, like the
+ * Go side's. They are fixed texts with names, versions and times: nothing
+ * in them comes from the credentials, which the Go side's scrubber removes
+ * from everything else.
+ */
+class Trail {
+  lines = [];
+  #hub = null;
+  #rank;
+
+  constructor(level) {
+    const rank = LOG_LEVELS.indexOf(level ?? 'off');
+    this.#rank = rank < 0 ? 0 : rank;
+  }
+
+  add(level, message) {
+    const entry = { at: new Date().toISOString(), level, source: 'wrapper', message, side: '' };
+    this.lines.push(entry);
+    if (this.lines.length > WRAPPER_LOG_CAP) this.lines.shift();
+    if (this.#hub !== null) this.#send(entry);
+  }
+
+  /** From now on lines go to hub too; those so far go at once (the hub holds them until createClient resolves). */
+  attach(hub) {
+    this.#hub = hub;
+    for (const entry of this.lines) this.#send(entry);
+  }
+
+  #send(entry) {
+    if (LOG_LEVELS.indexOf(entry.level) <= this.#rank) this.#hub.emit('log', JSON.stringify(entry));
+  }
 }
 
 /**
@@ -162,26 +203,31 @@ export async function createClient(options) {
   // explicit worker runtime).
   const order = explicit ? [prepared.runtime] : prepared.wasmModule !== undefined || prepared.getToken !== undefined ? ['page'] : RUNTIMES;
   const skipped = [];
+  const trail = prepared.trail;
   for (const kind of order) {
-    if (kind === 'page') return createPageClient(prepared, options.auth);
-    const why = workerSupport(kind);
+    const why = kind === 'page' ? '' : workerSupport(kind);
     if (why !== '') {
       if (explicit) throw new Error(PREFIX + "options.runtime '" + kind + "' cannot run here: " + why);
       skipped.push(kind + ': ' + why);
       continue;
     }
+    trail.add('info', "runtime '" + kind + "'" + (skipped.length > 0 ? ' (not ' + skipped.join('; ') + ')' : ''));
+    if (kind === 'page') return createPageClient(prepared, options.auth);
     try {
       return await createWorkerClient(kind, prepared);
     } catch (err) {
       if (!(err instanceof RuntimeUnavailable) || explicit) throw err;
       skipped.push(kind + ': ' + err.message);
+      trail.add('warn', "runtime '" + kind + "' did not start: " + err.message);
     }
   }
   throw new Error(PREFIX + 'no runtime could start: ' + skipped.join('; '));
 }
 
-async function createPageClient({ json, wasmURL, wasmModule, onProgress, getToken }, auth) {
+async function createPageClient({ json, wasmURL, wasmModule, onProgress, getToken, trail }, auth) {
+  const started = Date.now();
   const api = await loadPageRuntime(wasmURL, wasmModule, onProgress);
+  trail.add('info', 'Go runtime ' + versionOf(api.version) + ' ready in this page after ' + (Date.now() - started) + ' ms');
   if (getToken !== undefined && (auth.token === undefined || auth.token === null)) {
     // Only a token source: ask it for the first token, once the runtime is
     // loaded (loading may take seconds of a short token's life).
@@ -209,12 +255,13 @@ async function createPageClient({ json, wasmURL, wasmModule, onProgress, getToke
   if (handle === null || typeof handle !== 'object') {
     throw new Error(PREFIX + 'the Go runtime returned no client handle');
   }
-  const client = new Client(labelSnapshots(handle, label), hub, typeof api.version === 'string' ? api.version : '', true);
+  const client = new Client(labelSnapshots(handle, label), hub, typeof api.version === 'string' ? api.version : '', true, { runtime: 'page', trail });
   hub.release();
   return client;
 }
 
-async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress }) {
+async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress, trail }) {
+  const started = Date.now();
   const hub = new EventHub();
   const { handle, version } = await connectWorker(kind, {
     workerURL,
@@ -226,7 +273,8 @@ async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onP
     emit: hub.emit,
     label: runtimeLabel(kind),
   });
-  const client = new Client(handle, hub, version, false);
+  trail.add('info', 'attached to the ' + kind + ' runtime, Go ' + versionOf(version) + ', after ' + (Date.now() - started) + ' ms');
+  const client = new Client(handle, hub, version, false, { runtime: kind, trail });
   hub.release();
   return client;
 }
@@ -365,11 +413,16 @@ export class Client {
   #hub;
   #closing = null;
   #dispatch;
+  #runtime;
+  #trail;
 
   /** @internal Use createClient. */
-  constructor(handle, hub, version, local) {
+  constructor(handle, hub, version, local, { runtime, trail }) {
     this.#handle = handle;
     this.#hub = hub;
+    this.#runtime = runtime;
+    this.#trail = trail;
+    trail.attach(hub);
     /** Version of the Go side (finesse-ha.wasm). */
     this.version = version;
     this.#dispatch = (type, json) => hub.emit(type, json);
@@ -422,6 +475,45 @@ export class Client {
   /** The failover timeline, oldest first, as a frozen array. */
   history() {
     return this.#callJSON('history');
+  }
+
+  /**
+   * What a support engineer needs, as one JSON-serializable frozen object:
+   * version, runtime, user agent, the options without credentials,
+   * snapshot, history and the recent log (the Go side's and the wrapper's,
+   * oldest first). Every string the Go side contributes has passed its
+   * credential scrubber.
+   * @returns {Promise<object>}
+   */
+  async diagnostics() {
+    let json;
+    try {
+      json = await this.#handle.diagnostics();
+    } catch (err) {
+      throw toError(err);
+    }
+    if (typeof json !== 'string') {
+      throw new Error(PREFIX + 'diagnostics: the Go runtime returned ' + describe(json) + ' instead of JSON');
+    }
+    let d;
+    try {
+      d = JSON.parse(json);
+    } catch (err) {
+      throw wrapError(PREFIX + 'diagnostics: malformed JSON from the Go runtime: ', err);
+    }
+    const log = [...(Array.isArray(d.log) ? d.log : []), ...this.#trail.lines.map((e) => ({ ...e }))];
+    // By time, not text: Go writes 05Z where JavaScript writes 05.000Z.
+    log.sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
+    const snapshot = d.snapshot !== null && typeof d.snapshot === 'object' ? { ...d.snapshot, runtime: this.#runtime } : d.snapshot;
+    return deepFreeze({
+      version: this.version,
+      runtime: this.#runtime,
+      userAgent: typeof navigator === 'object' && navigator !== null && typeof navigator.userAgent === 'string' ? navigator.userAgent : '',
+      createdAt: new Date().toISOString(),
+      ...d,
+      snapshot,
+      log,
+    });
   }
 
   /**
@@ -516,6 +608,10 @@ export class Client {
 
 // ---------------------------------------------------------------------------
 // Helpers.
+
+function versionOf(v) {
+  return typeof v === 'string' && v !== '' ? v : '(version unknown)';
+}
 
 function parseFrozen(json, what) {
   if (typeof json !== 'string') {

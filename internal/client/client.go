@@ -21,6 +21,9 @@ type Doer = httpx.Doer
 // Client is one agent's failover client.
 type Client struct {
 	engine *failover.Engine
+	log    *logger
+	// options are the options in effect, without credentials (diagnostics()).
+	options DiagnosticOptions
 }
 
 // An Option supplies what only the runtime can: the WebSocket
@@ -59,6 +62,8 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Op
 		return nil, err
 	}
 	cred := credentialsOf(cfg.Auth)
+	c := &Client{options: diagnosticOptions(cfg, set.getToken != nil)}
+	c.log = newLogger(cfg.LogLevel, clk.Now, sendTo(onEvent))
 	sides := make([]failover.Side, 0, len(cfg.Sides))
 	for i, sc := range cfg.Sides {
 		rc, err := finesse.NewClient(sc.REST, doer, cfg.Auth)
@@ -86,7 +91,7 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Op
 		Sides:     sides,
 		Clock:     clk,
 		Policy:    cfg.Policy,
-		OnEvent:   forward(onEvent),
+		OnEvent:   c.forward(onEvent),
 		Secrets:   cred.secrets,
 		Auth:      cfg.Auth,
 		GetToken:  set.getToken,
@@ -94,19 +99,34 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Op
 	if err != nil {
 		return nil, err
 	}
-	return &Client{engine: e}, nil
+	c.engine = e
+	c.log.scrub = e.Scrub
+	return c, nil
 }
 
-// forward hands the engine's events to onEvent in their wire form.
-func forward(onEvent func(Event)) func(failover.Event) {
-	if onEvent == nil {
-		return func(failover.Event) {}
-	}
+// forward hands the engine's events to onEvent in their wire form, each
+// followed by its log lines: the event's own, then those of the history
+// entries recorded since the last event.
+func (c *Client) forward(onEvent func(Event)) func(failover.Event) {
+	send := sendTo(onEvent)
 	return func(ev failover.Event) {
-		if w := toEvent(ev); w != nil {
-			onEvent(w)
+		w := toEvent(ev)
+		if w == nil {
+			return
 		}
+		send(w)
+		if c.engine != nil {
+			c.log.history(c.engine.History())
+		}
+		c.log.event(w)
 	}
+}
+
+func sendTo(onEvent func(Event)) func(Event) {
+	if onEvent == nil {
+		return func(Event) {}
+	}
+	return onEvent
 }
 
 // newDialer picks the notification transport. With WebSocket and the

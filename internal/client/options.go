@@ -37,6 +37,8 @@ type Config struct {
 	// Policy is the engine's policy. A Go caller may set any field; a page
 	// only what PolicyOptions offers, within its bounds.
 	Policy failover.Policy
+	// LogLevel is the least severe line sent as a log event; empty means LogOff.
+	LogLevel LogLevel
 }
 
 // SideConfig holds one side's URLs. BOSH and WebSocket are derived from
@@ -74,6 +76,7 @@ func (o Options) config() (Config, error) {
 		Auth:      o.Auth.auth(),
 		Transport: o.Transport, AllowInsecure: o.AllowInsecure, Resource: o.Resource,
 		NoFallback: o.Fallback != nil && !*o.Fallback,
+		LogLevel:   o.LogLevel,
 	}
 	for _, s := range o.Sides {
 		cfg.Sides = append(cfg.Sides, SideConfig(s))

@@ -44,6 +44,13 @@ func (c *Config) validate() error {
 	if c.NoFallback && c.Transport != TransportWebSocket {
 		return optErr("options.fallback", `only applies to transport "websocket"`)
 	}
+	switch c.LogLevel {
+	case "":
+		c.LogLevel = LogOff
+	case LogOff, LogError, LogWarn, LogInfo, LogDebug:
+	default:
+		return optErr("options.logLevel", `must be "off", "error", "warn", "info" or "debug"`)
+	}
 	switch {
 	case c.Resource == "":
 		// notify binds a random resource per session.

@@ -13,7 +13,7 @@ package client
 // there.
 
 // Event is one of ConnectionEvent, AgentEvent, DialogEvent,
-// NotificationEvent or ErrorEvent. Kind is the page-side event type.
+// NotificationEvent, ErrorEvent or LogEntry. Kind is the page-side event type.
 type Event interface {
 	Kind() EventType
 }
@@ -32,6 +32,8 @@ const (
 	EventNotification EventType = "notification"
 	// EventError: a problem the client handled or that stopped it.
 	EventError EventType = "error"
+	// EventLog: a diagnostic line, at or above options.logLevel (off by default).
+	EventLog EventType = "log"
 )
 
 // SideName is a side as the page names it.

@@ -25,6 +25,8 @@ type Options struct {
 	Resource string `json:"resource,omitempty"`
 	// Opt-in behaviour and timings of the failover engine.
 	Policy *PolicyOptions `json:"policy,omitempty"`
+	// The least severe 'log' event delivered: 'off' (the default: no log events), 'error', 'warn', 'info' or 'debug'. diagnostics() keeps the recent log at 'info' or finer whatever this says.
+	LogLevel LogLevel `json:"logLevel,omitempty"`
 }
 
 // SideURLs are the URLs of one side.

@@ -111,6 +111,9 @@ export class FakeHandle {
   closeCalls = 0;
   requestImpl = async () => JSON.stringify(JSON.parse(goldenText('result.json'))[0]);
   closeImpl = async () => {};
+  diagnosticsJSON = goldenText('diagnostics.json');
+  diagnosticsImpl = async () => this.diagnosticsJSON;
+  diagnostics() { return this.diagnosticsImpl(); }
   snapshot() { return this.snapshotJSON; }
   history() { return this.historyJSON; }
   request(...args) { this.requests.push(args); return this.requestImpl(...args); }

@@ -30,6 +30,8 @@ function goldenModule() {
   lines.push(`export const history: F.HistoryEntry[] = ${read('history.json')};`);
   lines.push(`export const results: F.Result[] = ${read('result.json')};`);
   lines.push(`export const options: F.ClientOptions = ${read('options.json')};`);
+  lines.push(`export const log: F.EventMap['log'][] = ${read('log.json')};`);
+  lines.push(`export const diagnostics: F.Diagnostics = ${read('diagnostics.json')};`);
   return lines.join('\n') + '\n';
 }
 

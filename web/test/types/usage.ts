@@ -7,9 +7,9 @@
 
 import { createClient } from '../../index.js';
 import type {
-  AgentEvent, AgentView, ConnState, ConnectionEvent, Dialog, DialogAction, DialogEvent, ErrorCode, ErrorEvent,
-  EventType, HistoryEntry, HistoryKind, NotificationEvent, NotificationStatus, Participant, Presence, Reason,
-  Result, Runtime, SideName, SideStatus, Snapshot, Transport,
+  AgentEvent, AgentView, AuthKind, ConnState, ConnectionEvent, Diagnostics, Dialog, DialogAction, DialogEvent, ErrorCode,
+  ErrorEvent, EventType, HistoryEntry, HistoryKind, LogEntry, LogLevel, LogSource, NotificationEvent, NotificationStatus,
+  Participant, Presence, Reason, Result, Runtime, SideName, SideStatus, Snapshot, Transport,
 } from '../../index.js';
 
 const connStates = {
@@ -43,7 +43,10 @@ const sides = { A: 'side A', B: 'side B', '': 'none' } satisfies Record<SideName
 const transports = { websocket: 'WebSocket', bosh: 'BOSH' } satisfies Record<Transport, string>;
 const notif = { up: true, down: false } satisfies Record<NotificationStatus, boolean>;
 const presence = { available: 1, unavailable: 0, unknown: -1 } satisfies Record<Presence, number>;
-const eventTypes = { connection: 0, agent: 1, dialog: 2, notification: 3, error: 4 } satisfies Record<EventType, number>;
+const eventTypes = { connection: 0, agent: 1, dialog: 2, notification: 3, error: 4, log: 5 } satisfies Record<EventType, number>;
+const logLevels = { off: 0, error: 1, warn: 2, info: 3, debug: 4 } satisfies Record<LogLevel, number>;
+const logSources = { event: 'event', history: 'timeline', wrapper: 'loader' } satisfies Record<LogSource, string>;
+const authKinds = { password: 'Basic', token: 'SSO', 'token-source': 'SSO (refreshed)' } satisfies Record<AuthKind, string>;
 
 const out: unknown[] = [];
 const use = (...v: unknown[]) => { out.push(...v); };
@@ -104,6 +107,23 @@ function history(h: HistoryEntry[]): void {
   for (const e of h) use(e.at, historyKinds[e.what], sides[e.side], e.detail);
 }
 
+function onLog(e: LogEntry): void {
+  use(e.at, logLevels[e.level], logSources[e.source], e.message, sides[e.side]);
+}
+
+function diagnostics(d: Diagnostics): void {
+  use(d.version ?? '', d.runtime ?? '', d.userAgent ?? '', d.createdAt ?? '');
+  const o = d.options;
+  for (const s of o.sides) use(s.rest, s.bosh ?? '', s.websocket ?? '');
+  use(o.agent.id, o.agent.extension ?? '', authKinds[o.auth], o.transport, o.fallback, o.allowInsecure, o.resource, logLevels[o.logLevel]);
+  const p = o.policy;
+  use(p.pollIntervalMs, p.jitterMs, p.restoreAgentState, p.reloginAfterForcedLogout, p.retryPost);
+  snapshot(d.snapshot);
+  history(d.history);
+  d.log.forEach(onLog);
+  use(JSON.stringify(d));
+}
+
 function result(r: Result): void {
   use(r.status, r.headers['Content-Type'], r.body, r.requestId, sides[r.side], r.confirmed, r.error ?? '');
 }
@@ -118,7 +138,10 @@ export async function page(): Promise<void> {
     runtime: 'auto',
     graceMs: 5000,
     onProgress: (p) => { use(p.loaded, p.total ?? -1); },
+    logLevel: 'warn',
   });
+  client.on('log', onLog);
+  diagnostics(await client.diagnostics());
   client.on('connection', (e) => { use(onConnection(e)); });
   client.on('agent', onAgent);
   client.on('dialog', onDialog);
