@@ -18,13 +18,15 @@ WASM_LDFLAGS := -s -w
 # rules that use it, so targets without the wasm build do not need node.
 VERSION = $(shell node -p 'require("./web/package.json").version')
 # Inlining is switched off (-l) only in packages off the notification decode
-# path: the engine, the client wiring, the bridge, and encoding/json, fmt and
-# net/url. That keeps the .wasm under SPEC §7's target (1.48 MB gzip against
-# 1.52 MB with inlining everywhere) while the decode path (notify, finesse,
-# encoding/xml, reflect, runtime) keeps it: -gcflags=all=-l cost ~40% decode
-# CPU time (BENCHMARKS.md, "Size"). The browser tests build with the same
-# flags (internal/browserharness.WasmBuildFlags; a test keeps the two equal).
-WASM_NOINLINE := github.com/finesse-ha/finesse-ha/internal/failover github.com/finesse-ha/finesse-ha/internal/client github.com/finesse-ha/finesse-ha/wasm encoding/json fmt net/url
+# path (the engine, the client wiring, the bridge and its JS glue, and
+# encoding/json, fmt, net/url, time, context), and in reflect. That keeps the
+# .wasm under SPEC §7's target (1.48 MB gzip, against 1.50 MB with inlining
+# everywhere once diagnostics merged) while notify, finesse, encoding/xml and
+# the runtime keep it: -gcflags=all=-l cost ~40% decode CPU time, reflect's
+# alone showed no loss above the noise (BENCHMARKS.md, "Size"). The browser
+# tests build with the same flags (internal/browserharness.WasmBuildFlags; a
+# test keeps the two equal).
+WASM_NOINLINE := github.com/finesse-ha/finesse-ha/internal/failover github.com/finesse-ha/finesse-ha/internal/client github.com/finesse-ha/finesse-ha/wasm/... encoding/json fmt net/url time context reflect
 WASM_GCFLAGS := $(foreach p,$(WASM_NOINLINE),-gcflags=$(p)=-l)
 
 .PHONY: print-wasm-flags probes all deps test test-native test-wasm test-js test-bundlers check wasm size fuzz demo bench bench-full npm clean

@@ -22,8 +22,9 @@ const WasmBuildTimeout = 4 * time.Minute
 var WasmBuildFlags = []string{"-trimpath",
 	"-gcflags=github.com/finesse-ha/finesse-ha/internal/failover=-l",
 	"-gcflags=github.com/finesse-ha/finesse-ha/internal/client=-l",
-	"-gcflags=github.com/finesse-ha/finesse-ha/wasm=-l",
+	"-gcflags=github.com/finesse-ha/finesse-ha/wasm/...=-l",
 	"-gcflags=encoding/json=-l", "-gcflags=fmt=-l", "-gcflags=net/url=-l",
+	"-gcflags=time=-l", "-gcflags=context=-l", "-gcflags=reflect=-l",
 	"-ldflags=-s -w"}
 
 // BuildWasm builds the module's ./wasm (root is the module root) into
