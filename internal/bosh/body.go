@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/finesse-ha/finesse-ha/internal/xmlutil"
 )
 
 // Namespaces of the BOSH wrapper and the XMPP payloads inside it.
@@ -117,23 +119,11 @@ func parseBody(data []byte) (*body, error) {
 }
 
 func expectEnd(d *xml.Decoder) error {
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return syntaxOnly(err)
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) != 0 {
-				return errTrailingTokens
-			}
-		case xml.StartElement, xml.EndElement:
-			return errTrailingTokens
-		}
+	err := xmlutil.ExpectEnd(d, errTrailingTokens)
+	if err != nil && err != errTrailingTokens {
+		return syntaxOnly(err)
 	}
+	return err
 }
 
 // syntaxOnly keeps the decoder's position information but drops anything

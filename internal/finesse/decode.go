@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/finesse-ha/finesse-ha/internal/xmlutil"
 )
 
 // MaxBodySize bounds every body the Decode functions accept and is the
@@ -107,25 +109,7 @@ func firstElement(d *xml.Decoder) (xml.StartElement, error) {
 
 // expectEnd checks that only white space, comments and processing
 // instructions follow the root element.
-func expectEnd(d *xml.Decoder) error {
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return ErrTrailingData
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) != 0 {
-				return ErrTrailingData
-			}
-		}
-	}
-}
+func expectEnd(d *xml.Decoder) error { return xmlutil.ExpectEnd(d, ErrTrailingData) }
 
 // clip keeps server-supplied text short in error strings, cutting on a
 // rune boundary.

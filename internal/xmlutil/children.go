@@ -1,8 +1,13 @@
-// Package xmlutil holds the one streaming-XML idiom that the Finesse model and
-// the notification parser both need, so that they walk elements the same way.
+// Package xmlutil holds the streaming-XML idioms that the Finesse model, the
+// BOSH body parser and the notification parser share, so that they walk
+// elements and check a document's end the same way.
 package xmlutil
 
-import "encoding/xml"
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+)
 
 // EachChild calls fn for each child element of the element whose start tag
 // was just read, and consumes that element's end tag. fn must consume the
@@ -21,6 +26,30 @@ func EachChild(d *xml.Decoder, fn func(xml.StartElement) error) error {
 			}
 		case xml.EndElement:
 			return nil
+		}
+	}
+}
+
+// ExpectEnd reads what follows a document's root element and returns
+// trailing if it holds more than white space, comments and processing
+// instructions; a decoder error is returned as it is, and io.EOF (a clean
+// end) as nil.
+func ExpectEnd(d *xml.Decoder, trailing error) error {
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return trailing
+			}
+		case xml.StartElement, xml.EndElement:
+			return trailing
 		}
 	}
 }
