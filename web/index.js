@@ -89,10 +89,6 @@ function prepareOptions(options) {
     throw new TypeError(PREFIX + "options.runtime must be 'auto', " + RUNTIMES.map((r) => "'" + r + "'").join(', ') +
       '; got ' + (typeof runtime === 'string' ? JSON.stringify(runtime) : describe(runtime)));
   }
-  if (options.auth !== null && typeof options.auth === 'object' && typeof options.auth.getToken === 'function' &&
-      runtime !== 'auto' && runtime !== 'page') {
-    throw new TypeError(PREFIX + "options.auth.getToken needs options.runtime 'page' or 'auto' (a function does not travel to a worker)");
-  }
   if (wasmModule !== undefined && runtime !== 'auto' && runtime !== 'page') {
     throw new TypeError(PREFIX + "options.wasmModule needs options.runtime 'page' (a compiled module does not travel to a shared worker)");
   }
@@ -157,10 +153,9 @@ function tokenSource(getToken) {
 export async function createClient(options) {
   const prepared = prepareOptions(options);
   const explicit = prepared.runtime !== 'auto';
-  // A token source is a function, which does not travel to a worker: with
-  // one, 'auto' runs the client in this page (prepareOptions refuses an
-  // explicit worker runtime).
-  const order = explicit ? [prepared.runtime] : prepared.wasmModule !== undefined || prepared.getToken !== undefined ? ['page'] : RUNTIMES;
+  // A token source stays in this page and answers the worker's requests
+  // (remote.js), so it runs anywhere; a compiled module does not travel.
+  const order = explicit ? [prepared.runtime] : prepared.wasmModule !== undefined ? ['page'] : RUNTIMES;
   const skipped = [];
   for (const kind of order) {
     if (kind === 'page') return createPageClient(prepared, options.auth);
@@ -214,7 +209,7 @@ async function createPageClient({ json, wasmURL, wasmModule, onProgress, getToke
   return client;
 }
 
-async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress }) {
+async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress, getToken }) {
   const hub = new EventHub();
   const { handle, version } = await connectWorker(kind, {
     workerURL,
@@ -225,6 +220,7 @@ async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onP
     onProgress,
     emit: hub.emit,
     label: runtimeLabel(kind),
+    getToken: tokenSource(getToken),
   });
   const client = new Client(handle, hub, version, false);
   hub.release();
