@@ -36,7 +36,7 @@ export interface TokenAuth {
   getToken?: () => Promise<string>;
 }
 
-/** SSO with only a token source: `createClient` asks `getToken()` for the first token. */
+/** SSO with only a token source: `createClient` asks `getToken()` for the first token (with a worker runtime, only when this page starts the shared client). */
 export interface TokenSourceAuth {
   token?: string;
   getToken: () => Promise<string>;

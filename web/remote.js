@@ -4,6 +4,8 @@
 // so the Client class of index.js works over it unchanged: snapshot() and
 // history() answer from the state the host sends with every event batch,
 // close() detaches this page, and every other method is forwarded as is.
+// The page's token source (auth.getToken) stays here and answers the
+// host's token-requests (host.js).
 
 import { PREFIX } from './loader.js';
 
