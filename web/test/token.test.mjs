@@ -7,7 +7,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeAPI, FakeLocks, freshModule, importPkg, installFakes, until, VALID_OPTIONS } from './harness.mjs';
+import { FakeAPI, FakeLocks, fakeLoader, freshModule, importPkg, installFakes, installSharedWorker, until, VALID_OPTIONS } from './harness.mjs';
 
 const opened = [];
 globalThis.MessageChannel = class extends MessageChannel {
@@ -29,9 +29,6 @@ const { Relay } = await importPkg('relay.js');
 
 const TOKEN_OPTIONS = Object.freeze({ ...VALID_OPTIONS, auth: {} });
 
-function fakeLoader(api = new FakeAPI()) {
-  return { api, async load() { return api; }, onExit() { return () => {}; } };
-}
 
 /**
  * A page end that answers token-requests with source() (a token, or a
@@ -139,8 +136,9 @@ test('host: a page that attaches later with a token source becomes a candidate; 
   const c = tokenPage((p) => host.serve(p), source('c'));
   t.after(() => { b.close(); c.close(); });
   b.send(attach({ ...VALID_OPTIONS, auth: { token: 'tok-new' } }, { tokenSource: true }));
+  await until(() => b.last('attached'));
   c.send(attach({ ...VALID_OPTIONS, auth: {} }, { tokenSource: true }));
-  await until(() => b.last('attached') && c.last('attached'));
+  await until(() => c.last('attached'));
   await assert.rejects(getToken(), (err) => err.name === 'NetworkError' && !/secret-detail/.test(err.message));
   assert.equal(await getToken(), 'tok-c-1', 'the retry asks the other page');
   assert.deepEqual([b.asked, c.asked], [1, 1]);
@@ -231,23 +229,8 @@ test('relay: the leader asks its own page, then a follower over the channel when
 test("createClient with auth.getToken runs in the shared worker; the pages' sources answer Go through it", async (t) => {
   const ctl = installFakes();
   t.after(() => ctl.restore());
-  const saved = { SharedWorker: globalThis.SharedWorker, navigator: Object.getOwnPropertyDescriptor(globalThis, 'navigator') };
-  const locks = new FakeLocks();
   const loader = fakeLoader();
-  const host = new Host({ loader, locks });
-  globalThis.SharedWorker = class {
-    constructor() {
-      const ch = new MessageChannel();
-      host.serve(ch.port1);
-      this.port = ch.port2;
-    }
-    addEventListener() {}
-  };
-  Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
-  t.after(() => {
-    if (saved.SharedWorker) globalThis.SharedWorker = saved.SharedWorker; else delete globalThis.SharedWorker;
-    if (saved.navigator) Object.defineProperty(globalThis, 'navigator', saved.navigator); else delete globalThis.navigator;
-  });
+  await installSharedWorker(t, loader);
   const { createClient } = await freshModule();
   const calls = [];
   const one = await createClient({ ...VALID_OPTIONS, auth: { getToken: async () => { calls.push('one'); return 'tok-1-' + calls.length; } } });
