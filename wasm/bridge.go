@@ -67,8 +67,8 @@ var watchWakeOnce sync.Once
 // hidden tabs (to a minute or more), so the engine's keepalive and polls may
 // not have run for a long time: without this, an agent returning to the tab
 // could see a dead side as connected until the next timer. Registered once
-// per runtime; where there is no document or window (a worker, a test
-// runner) that listener is simply not installed, and a failure to install
+// per runtime; where there is no document (a worker, a test runner) the
+// visibility listener is simply not installed, and a failure to install
 // one is not fatal: the timers still work, only later.
 func watchWake(global safejs.Value) {
 	doc, _ := global.Get("document")
@@ -82,9 +82,15 @@ func watchWake(global safejs.Value) {
 			return err == nil && s == "visible"
 		})
 	}
-	win, _ := global.Get("window")
-	if win.Type() == safejs.TypeObject {
-		listen(win, "online", func() bool { return true })
+	// 'online' fires on window in a page and on the worker's global scope
+	// (WorkerGlobalScope.ononline) in a worker, where there is no window:
+	// in a page global is window, so either way one listener is added.
+	target, _ := global.Get("window")
+	if target.Type() != safejs.TypeObject {
+		target = global
+	}
+	if add, _ := target.Get("addEventListener"); add.Type() == safejs.TypeFunction {
+		listen(target, "online", func() bool { return true })
 	}
 }
 

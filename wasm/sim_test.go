@@ -222,6 +222,22 @@ func TestWakeEventsRecheckLiveClients(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		require.Equal(t, 1, rechecks(), "visibilityState %q", state)
 	}
+
+	// In a worker there is no window or document: 'online' fires on the
+	// global scope itself. An EventTarget stands in for it.
+	ctor, err := safejs.Global().Get("EventTarget")
+	require.NoError(t, err)
+	workerGlobal, err := ctor.New()
+	require.NoError(t, err)
+	watchWake(workerGlobal)
+	before := rechecks()
+	evCtor, err := safejs.Global().Get("Event")
+	require.NoError(t, err)
+	online, err := evCtor.New("online")
+	require.NoError(t, err)
+	_, err = workerGlobal.Call("dispatchEvent", online)
+	require.NoError(t, err)
+	waitRechecks(before + 1)
 }
 
 // simOptions are the page options of a client of the simulator fixture's

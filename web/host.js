@@ -2,9 +2,10 @@
 // (worker.js) and serves the pages attached to them over MessagePorts:
 // every page that asks for the same agent and sides shares one client
 // (SPEC §4.1). The protocol, page -> host:
-//   {op:'attach', optionsJSON, wasmURL?, graceMs?, lockName?, seed?}
+//   {op:'attach', optionsJSON, wasmURL?, graceMs?, lockName?, seed?, tokenSource?}
 //   {op:'call', id, method, args}   any handle method but snapshot/history/close
 //   {op:'detach', id}
+//   {op:'token', id, ok, token?, name?}  the answer to a token-request
 //   {op:'stats'}                    for benchmarks; needs no attach
 // host -> page:
 //   {kind:'hello', hostLock?}       on serve; hostLock is held while the host lives
@@ -14,6 +15,7 @@
 //   {kind:'stats', wasmBytes, sessions, pages}
 //   {kind:'accepted', id}            a call reached the host
 //   {kind:'result', id, ok, value?, message?}
+//   {kind:'token-request', id}       to a page that attached with tokenSource
 // snapshot and history are JSON strings taken after the batch's events, so a
 // listener that reads snapshot() sees at least what its event says.
 
@@ -43,10 +45,30 @@ export function sessionKey(optionsJSON) {
   return JSON.stringify([String(o.agent.id), sides]);
 }
 
-/** The credential fields of an auth object, in a fixed order. */
-export function canonicalAuth(auth) {
-  if (auth === null || typeof auth !== 'object') return JSON.stringify(null);
+/**
+ * The identity of a page's credentials, compared (as an HMAC) before a page
+ * shares a running client. A password is its username and password: they
+ * must match. A token is only its kind: tokens rotate (every page may hold
+ * an older or newer one of the same agent, whose id is in the session key),
+ * so a token page shares a token client whatever token it holds; the
+ * client keeps its own token, refreshed through the pages' token sources.
+ */
+export function canonicalAuth(auth, tokenSource = false) {
+  if (auth === null || typeof auth !== 'object') return JSON.stringify(tokenSource ? ['token'] : null);
+  const password = auth.username !== undefined || auth.password !== undefined;
+  if (!password && (tokenSource || auth.token !== undefined)) return JSON.stringify(['token']);
   return JSON.stringify([auth.username ?? null, auth.password ?? null, auth.token ?? null]);
+}
+
+/** The name a page's token source failed with: a bare identifier, never its message. */
+function errorName(name) {
+  return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'Error';
+}
+
+function tokenError(name, message) {
+  const err = new Error(PREFIX + message);
+  err.name = errorName(name);
+  return err;
 }
 
 /** Hex SHA-256 of text (channel and lock names: short, and no agent ids in them). */
@@ -104,6 +126,11 @@ export class Host {
     // for the attach, whose first step is asynchronous.
     let chain = Promise.resolve();
     port.onmessage = (e) => {
+      // A token answer goes past the queue: an attach may be waiting for it.
+      if (e.data !== null && typeof e.data === 'object' && e.data.op === 'token') {
+        this.#sessionOf(port)?.tokenAnswer(port, e.data);
+        return;
+      }
       chain = chain.then(() => this.#onMessage(port, e.data)).catch((err) => {
         try {
           console.error(PREFIX + 'host: ' + errorMessage(err));
@@ -163,7 +190,8 @@ export class Host {
       // Go reports the bad JSON.
     }
     const key = sessionKey(optionsJSON) ?? 'unshared:' + randomID();
-    const mac = await this.#mac(canonicalAuth(auth));
+    const tokenSource = msg.tokenSource === true;
+    const mac = await this.#mac(canonicalAuth(auth, tokenSource));
 
     let session = this.sessions.get(key);
     if (session !== undefined && session.authMac !== mac && session.ports.size === 0) {
@@ -184,12 +212,12 @@ export class Host {
     }
     const graceMs = Number.isFinite(msg.graceMs) && msg.graceMs >= 0 ? msg.graceMs : DEFAULT_GRACE_MS;
     if (session === undefined) {
-      session = new Session(this, key, mac, graceMs, msg.seed);
+      session = new Session(this, key, mac, graceMs, msg.seed, tokenSource);
       this.sessions.set(key, session);
-      session.add(port);
+      session.add(port, tokenSource);
       session.start(this.#loader, optionsJSON, msg.wasmURL);
     } else {
-      session.add(port);
+      session.add(port, tokenSource);
     }
     let version;
     try {
@@ -266,9 +294,17 @@ class Session {
   #stopWatchingExit = () => {};
   /** Calls the pages already saw before a takeover: callKey -> dialog. */
   #seen = null;
+  /** Whether Go gets a token source: the first page had one. */
+  #tokenSource;
+  /** Ports whose pages have a token source, the next one to ask first. */
+  #tokenPorts = [];
+  /** Token requests out: id -> {port, resolve, reject}. */
+  #tokenRequests = new Map();
+  #tokenSeq = 0;
 
-  constructor(host, key, authMac, graceMs, seed) {
+  constructor(host, key, authMac, graceMs, seed, tokenSource) {
     this.#host = host;
+    this.#tokenSource = tokenSource;
     this.key = key;
     this.authMac = authMac;
     this.graceMs = graceMs;
@@ -290,7 +326,8 @@ class Session {
       this.#stopWatchingExit = stop;
       let handle;
       try {
-        handle = await api.createClient(optionsJSON, this.emit);
+        optionsJSON = await this.#withFirstToken(optionsJSON);
+        handle = await api.createClient(optionsJSON, this.emit, this.#tokenSource ? this.getToken : undefined);
       } catch (err) {
         stop();
         throw err;
@@ -310,13 +347,15 @@ class Session {
       if (this.ports.size === 0) this.remove(null);
     } catch (err) {
       this.#ended = true;
+      this.#failTokenRequests();
       if (this.#host.sessions.get(this.key) === this) this.#host.sessions.delete(this.key);
       this.#rejectReady(err instanceof Error ? err : new Error(typeof err === 'string' ? err : errorMessage(err)));
     }
   }
 
-  add(port) {
+  add(port, tokenSource) {
     this.ports.add(port);
+    if (tokenSource && !this.#tokenPorts.includes(port)) this.#tokenPorts.push(port);
     if (this.#graceTimer !== null) {
       clearTimeout(this.#graceTimer);
       this.#graceTimer = null;
@@ -325,6 +364,7 @@ class Session {
 
   remove(port) {
     this.ports.delete(port);
+    this.#dropTokenPort(port);
     if (this.ports.size > 0 || this.#ended || this.handle === null || this.#graceTimer !== null) return;
     this.#graceTimer = setTimeout(() => {
       this.#graceTimer = null;
@@ -335,6 +375,7 @@ class Session {
   end() {
     if (this.#ended) return;
     this.#ended = true;
+    this.#failTokenRequests();
     this.#stopWatchingExit();
     if (this.#host.sessions.get(this.key) === this) this.#host.sessions.delete(this.key);
     if (this.handle !== null) {
@@ -342,6 +383,90 @@ class Session {
         .then(() => this.handle.close())
         .catch(() => {});
     }
+  }
+
+  // ---- the token source, for Go (BRIDGE.md getToken) ----
+
+  /**
+   * Go's getToken: asks one page with a token source and settles with its
+   * answer. A page that goes away before answering hands the question to
+   * the next; with none left it rejects, and the engine reports
+   * token-refresh-failed and asks again on its poll schedule. The token
+   * only passes through: never logged, never kept here.
+   */
+  getToken = () => new Promise((resolve, reject) => this.#askToken({ resolve, reject }));
+
+  #askToken(req) {
+    if (this.#ended) {
+      req.reject(tokenError('AbortError', 'the client is closed'));
+      return;
+    }
+    // Prefer a page that is not still busy with an earlier question.
+    const busy = new Set([...this.#tokenRequests.values()].map((r) => r.port));
+    const port = this.#tokenPorts.find((p) => !busy.has(p)) ?? this.#tokenPorts[0];
+    if (port === undefined) {
+      req.reject(tokenError('NoTokenSourceError', 'no page attached to this client has a token source (auth.getToken)'));
+      return;
+    }
+    const id = ++this.#tokenSeq;
+    this.#tokenRequests.set(id, { ...req, port });
+    try {
+      port.postMessage({ kind: 'token-request', id });
+    } catch {
+      this.remove(port);
+    }
+  }
+
+  /** A page's answer to a token-request (op 'token'). */
+  tokenAnswer(port, msg) {
+    const req = this.#tokenRequests.get(msg.id);
+    if (req === undefined || req.port !== port) return;
+    this.#tokenRequests.delete(msg.id);
+    if (msg.ok === true) {
+      req.resolve(msg.token);
+      return;
+    }
+    // The next question goes to another page first: this one's source may
+    // be broken for good while another's works.
+    this.#tokenPorts = [...this.#tokenPorts.filter((p) => p !== port), port];
+    req.reject(tokenError(msg.name, "a page's auth.getToken() failed"));
+  }
+
+  #dropTokenPort(port) {
+    this.#tokenPorts = this.#tokenPorts.filter((p) => p !== port);
+    for (const [id, req] of this.#tokenRequests) {
+      if (req.port !== port) continue;
+      this.#tokenRequests.delete(id);
+      this.#askToken(req);
+    }
+  }
+
+  #failTokenRequests() {
+    this.#tokenPorts = [];
+    for (const req of this.#tokenRequests.values()) req.reject(tokenError('AbortError', 'the client is closed'));
+    this.#tokenRequests.clear();
+  }
+
+  /**
+   * The options with a token in auth: a page that gave only a token
+   * source is asked for the first one here, once, and only when it starts
+   * the client (a page joining a running client is not asked).
+   */
+  async #withFirstToken(optionsJSON) {
+    if (!this.#tokenSource) return optionsJSON;
+    const o = safeParse(optionsJSON);
+    if (o === null || typeof o !== 'object' || (o.auth !== null && typeof o.auth === 'object' && o.auth.token != null)) return optionsJSON;
+    let token;
+    try {
+      token = await this.getToken();
+    } catch (err) {
+      throw new Error(PREFIX + 'options.auth.getToken() failed: rejected with ' + errorName(err && err.name));
+    }
+    if (typeof token !== 'string' || token === '') {
+      throw new TypeError(PREFIX + 'options.auth.getToken() must resolve with a non-empty string');
+    }
+    o.auth = { ...(o.auth !== null && typeof o.auth === 'object' ? o.auth : {}), token };
+    return JSON.stringify(o);
   }
 
   async credentialsChanged(authJSON) {
@@ -385,6 +510,7 @@ class Session {
       if (type === 'connection' && connectionState(eventJSON) === 'closed' && !this.#ended) {
         // The client stopped by itself: the next page starts a new one.
         this.#ended = true;
+        this.#failTokenRequests();
         if (this.#host.sessions.get(this.key) === this) this.#host.sessions.delete(this.key);
       }
     } catch {
@@ -444,6 +570,7 @@ class Session {
   #runtimeExited(why) {
     if (this.#ended) return;
     this.#ended = true;
+    this.#failTokenRequests();
     if (this.#host.sessions.get(this.key) === this) this.#host.sessions.delete(this.key);
     const closed = JSON.stringify({ state: 'closed', side: '', host: '', reason: 'closed', since: new Date().toISOString(), attempt: 0 });
     this.#post({

@@ -29,13 +29,14 @@ export interface TokenAuth {
    * `iat`/`exp` are readable, else once on the token's first 401; never twice within 10 s.
    * A rejection (or no answer within 10 s) is reported as an `error` event with code
    * `'token-refresh-failed'` and retried on the poll schedule; an expired token is never sent.
-   * A function cannot travel to a worker: with `getToken`, `runtime: 'auto'` runs the client in
-   * the page, and an explicit worker runtime is refused.
+   * In a worker runtime the function stays in the page: the shared client asks one attached page
+   * with a token source at a time (once per refresh, across pages), and another one when that page
+   * goes. Pages sharing a token client may hold different tokens of the agent (tokens rotate).
    */
   getToken?: () => Promise<string>;
 }
 
-/** SSO with only a token source: `createClient` asks `getToken()` for the first token. */
+/** SSO with only a token source: `createClient` asks `getToken()` for the first token (with a worker runtime, only when this page starts the shared client). */
 export interface TokenSourceAuth {
   token?: string;
   getToken: () => Promise<string>;

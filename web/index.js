@@ -95,10 +95,6 @@ function prepareOptions(options) {
     throw new TypeError(PREFIX + "options.runtime must be 'auto', " + RUNTIMES.map((r) => "'" + r + "'").join(', ') +
       '; got ' + (typeof runtime === 'string' ? JSON.stringify(runtime) : describe(runtime)));
   }
-  if (options.auth !== null && typeof options.auth === 'object' && typeof options.auth.getToken === 'function' &&
-      runtime !== 'auto' && runtime !== 'page') {
-    throw new TypeError(PREFIX + "options.auth.getToken needs options.runtime 'page' or 'auto' (a function does not travel to a worker)");
-  }
   if (wasmModule !== undefined && runtime !== 'auto' && runtime !== 'page') {
     throw new TypeError(PREFIX + "options.wasmModule needs options.runtime 'page' (a compiled module does not travel to a shared worker)");
   }
@@ -198,10 +194,9 @@ function tokenSource(getToken) {
 export async function createClient(options) {
   const prepared = prepareOptions(options);
   const explicit = prepared.runtime !== 'auto';
-  // A token source is a function, which does not travel to a worker: with
-  // one, 'auto' runs the client in this page (prepareOptions refuses an
-  // explicit worker runtime).
-  const order = explicit ? [prepared.runtime] : prepared.wasmModule !== undefined || prepared.getToken !== undefined ? ['page'] : RUNTIMES;
+  // A token source stays in this page and answers the worker's requests
+  // (remote.js), so it runs anywhere; a compiled module does not travel.
+  const order = explicit ? [prepared.runtime] : prepared.wasmModule !== undefined ? ['page'] : RUNTIMES;
   const skipped = [];
   const trail = prepared.trail;
   for (const kind of order) {
@@ -260,7 +255,7 @@ async function createPageClient({ json, wasmURL, wasmModule, onProgress, getToke
   return client;
 }
 
-async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress, trail }) {
+async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onProgress, trail, getToken }) {
   const started = Date.now();
   const hub = new EventHub();
   const { handle, version } = await connectWorker(kind, {
@@ -272,6 +267,7 @@ async function createWorkerClient(kind, { json, wasmURL, workerURL, graceMs, onP
     onProgress,
     emit: hub.emit,
     label: runtimeLabel(kind),
+    getToken: tokenSource(getToken),
   });
   trail.add('info', 'attached to the ' + kind + ' runtime, Go ' + versionOf(version) + ', after ' + (Date.now() - started) + ' ms');
   const client = new Client(handle, hub, version, false, { runtime: kind, trail });

@@ -12,7 +12,9 @@
 //
 // Channel messages: {op:'leader', id} announces a new leader;
 // {from, to, msg} carries one host-protocol message (host.js) between a
-// follower (from/to its id) and the leader (to 'leader' or its id).
+// follower (from/to its id) and the leader (to 'leader' or its id). Among
+// them are the host's token-requests to a follower's page and its answers,
+// tokens included: a BroadcastChannel reaches only this origin's pages.
 
 import { PREFIX } from './loader.js';
 import { sessionKey, sha256Hex } from './host.js';

@@ -4,6 +4,8 @@
 // so the Client class of index.js works over it unchanged: snapshot() and
 // history() answer from the state the host sends with every event batch,
 // close() detaches this page, and every other method is forwarded as is.
+// The page's token source (auth.getToken) stays here and answers the
+// host's token-requests (host.js).
 
 import { PREFIX } from './loader.js';
 
@@ -46,7 +48,7 @@ export function workerSupport(kind, g = globalThis) {
  * Rejects with RuntimeUnavailable when the worker cannot start (CSP
  * worker-src, a missing script), else with the host's Error.
  */
-export async function connectWorker(kind, { workerURL, optionsJSON, wasmURL, graceMs, onProgress, emit, label }) {
+export async function connectWorker(kind, { workerURL, optionsJSON, wasmURL, graceMs, onProgress, emit, label, getToken }) {
   const g = globalThis;
   let port;
   let worker;
@@ -71,7 +73,7 @@ export async function connectWorker(kind, { workerURL, optionsJSON, wasmURL, gra
     throw new RuntimeUnavailable(PREFIX + 'cannot start the ' + kind + ' runtime from ' + String(workerURL ?? 'worker.js') + ': ' + messageOf(err));
   }
 
-  const conn = new Connection(port, emit, label, onProgress);
+  const conn = new Connection(port, emit, label, onProgress, getToken);
   port.start();
   const hello = await conn.hello(worker, kind, workerURL ?? 'worker.js');
 
@@ -92,7 +94,7 @@ export async function connectWorker(kind, { workerURL, optionsJSON, wasmURL, gra
   }
   let attached;
   try {
-    attached = await conn.attach({ op: 'attach', optionsJSON, wasmURL, graceMs, lockName });
+    attached = await conn.attach({ op: 'attach', optionsJSON, wasmURL, graceMs, lockName, tokenSource: getToken !== undefined });
   } catch (err) {
     conn.release();
     throw err;
@@ -114,10 +116,12 @@ class Connection {
   #onHello = null;
   #onAttach = null;
   #release;
+  #getToken;
   released;
 
-  constructor(port, emit, label, onProgress) {
+  constructor(port, emit, label, onProgress, getToken) {
     this.#port = port;
+    this.#getToken = getToken;
     this.#emit = emit;
     this.#label = label;
     this.#onProgress = onProgress;
@@ -187,6 +191,9 @@ class Connection {
         if (this.#onAttach) this.#onAttach.reject(new Error(msg.message));
         this.#onAttach = null;
         return;
+      case 'token-request':
+        this.#answerToken(msg.id);
+        return;
       case 'result': {
         const call = this.#calls.get(msg.id);
         if (call === undefined) return;
@@ -196,6 +203,30 @@ class Connection {
         return;
       }
       default:
+    }
+  }
+
+  /**
+   * The shared client asks this page's token source (auth.getToken) for a
+   * fresh token. The answer carries the token, or only the kind of the
+   * failure: the page's message may quote anything.
+   */
+  async #answerToken(id) {
+    let answer;
+    try {
+      if (this.#getToken === undefined) throw new TypeError('no token source');
+      const token = await this.#getToken();
+      answer = typeof token === 'string' && token !== ''
+        ? { op: 'token', id, ok: true, token }
+        : { op: 'token', id, ok: false, name: 'TypeError' };
+    } catch (err) {
+      answer = { op: 'token', id, ok: false, name: err !== null && typeof err === 'object' && typeof err.name === 'string' ? err.name : 'Error' };
+    }
+    if (this.#dead) return;
+    try {
+      this.#port.postMessage(answer);
+    } catch {
+      // the port closed meanwhile: the host asks another page
     }
   }
 

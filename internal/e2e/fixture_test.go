@@ -115,6 +115,12 @@ func (f *fixture) newPair(t *testing.T, cfg sim.Config) *sim.Pair {
 // the only clue when a page never reaches the state a test waits for.
 func (f *fixture) tab(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
+	return f.newTab(t, timeout).Ctx
+}
+
+// newTab is tab for a test that also closes the tab itself.
+func (f *fixture) newTab(t *testing.T, timeout time.Duration) *browserharness.Tab {
+	t.Helper()
 	tab := f.h.NewTab(timeout)
 	t.Cleanup(func() {
 		tab.Close()
@@ -124,7 +130,7 @@ func (f *fixture) tab(t *testing.T, timeout time.Duration) context.Context {
 			}
 		}
 	})
-	return tab.Ctx
+	return tab
 }
 
 // artifactDir is where screenshots go: FINESSE_HA_ARTIFACTS (kept, for CI

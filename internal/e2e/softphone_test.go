@@ -210,7 +210,9 @@ func softphoneShift(t *testing.T, transport string) {
 	u, err = pair.User(agent)
 	require.NoError(t, err)
 	assert.Equal(t, finesse.StateLogout, u.State)
-	assert.Eventually(t, func() bool { return pair.B().Metrics().XMPP.Bound == 0 }, 5*time.Second, 100*time.Millisecond,
+	// As at the last sign-out: the shared client ends one grace period (5 s)
+	// after its last page left, which a 5 s wait only just covered.
+	assert.Eventually(t, func() bool { return pair.B().Metrics().XMPP.Bound == 0 }, 12*time.Second, 100*time.Millisecond,
 		"the client's XMPP session is still bound after sign-out")
 	assert.Empty(t, attr(t, frame, "#fha-password", "value"))
 	run.shot(tab, "signed-out-again")

@@ -50,6 +50,11 @@ func ssoOptions(pair *sim.Pair, auth map[string]string) string {
 	}
 	if auth != nil {
 		opts["auth"] = auth
+	} else {
+		// sso.html's own token source: these scenarios time getToken calls
+		// at the page, so the client runs there; tokenworker_test.go runs
+		// token sources through the worker runtimes.
+		opts["runtime"] = "page"
 	}
 	raw, _ := json.Marshal(opts)
 	return string(raw)

@@ -223,3 +223,42 @@ export function installFakes({ register = 'sync', contentType = 'application/was
 export function nextTask() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/** A loader over a FakeAPI; exit(why) ends the fake runtime. */
+export function fakeLoader(api = new FakeAPI()) {
+  let exits = new Set();
+  return {
+    api,
+    loads: 0,
+    async load() { this.loads++; return api; },
+    onExit(fn) { exits.add(fn); return () => exits.delete(fn); },
+    exit(why) { const told = exits; exits = new Set(); for (const fn of told) fn(why); },
+  };
+}
+
+/** A fake SharedWorker served by a Host in this thread, on the page's locks. */
+export async function installSharedWorker(t, loader = fakeLoader()) {
+  const { Host } = await importPkg('host.js');
+  const saved = { SharedWorker: globalThis.SharedWorker, navigator: Object.getOwnPropertyDescriptor(globalThis, 'navigator') };
+  const locks = new FakeLocks();
+  const host = new Host({ loader, locks });
+  const made = [];
+  const ports = [];
+  globalThis.SharedWorker = class {
+    constructor(url, opts) {
+      made.push({ url: String(url), opts });
+      const ch = new MessageChannel();
+      ports.push(ch.port1, ch.port2);
+      host.serve(ch.port1);
+      this.port = ch.port2;
+    }
+    addEventListener() {}
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
+  t.after(() => {
+    if (saved.SharedWorker) globalThis.SharedWorker = saved.SharedWorker; else delete globalThis.SharedWorker;
+    if (saved.navigator) Object.defineProperty(globalThis, 'navigator', saved.navigator); else delete globalThis.navigator;
+    for (const p of ports) p.close();
+  });
+  return { locks, made, host };
+}

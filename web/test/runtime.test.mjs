@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeAPI, FakeLocks, freshModule, importPkg, installFakes, until, VALID_OPTIONS, nextTask } from './harness.mjs';
+import { FakeAPI, FakeLocks, fakeLoader, freshModule, importPkg, installFakes, installSharedWorker, until, VALID_OPTIONS, nextTask } from './harness.mjs';
 
 // Node keeps a process alive while a MessagePort or BroadcastChannel is
 // open; the relays open channels of their own, so every one made here is
@@ -20,18 +20,6 @@ globalThis.MessageChannel = class extends MessageChannel {
 
 const { Host, sessionKey } = await importPkg('host.js');
 const { Relay } = await importPkg('relay.js');
-
-/** A loader over a FakeAPI; exit(why) ends the fake runtime. */
-function fakeLoader(api = new FakeAPI()) {
-  let exits = new Set();
-  return {
-    api,
-    loads: 0,
-    async load() { this.loads++; return api; },
-    onExit(fn) { exits.add(fn); return () => exits.delete(fn); },
-    exit(why) { const told = exits; exits = new Set(); for (const fn of told) fn(why); },
-  };
-}
 
 /** A page's end of a port served by host: every message it got, and send(). */
 function page(host) {
@@ -119,7 +107,7 @@ test('a page with other credentials replaces a session that only lingers in its 
 test('the session ends a grace period after the last page; a page in time keeps it', async (t) => {
   const { open, api } = setupHost(t);
   const a = open();
-  a.send(attach(VALID_OPTIONS, { graceMs: 40 }));
+  a.send(attach(VALID_OPTIONS, { graceMs: 300 })); // room for an attach on a loaded machine
   await until(() => a.last('attached'));
   a.send({ op: 'detach', id: 1 });
   await until(() => a.last('result'));
@@ -127,7 +115,7 @@ test('the session ends a grace period after the last page; a page in time keeps 
   const b = open(); // a reload, within the grace period
   b.send(attach());
   await until(() => b.last('attached'));
-  await new Promise((r) => setTimeout(r, 80));
+  await new Promise((r) => setTimeout(r, 400)); // past the first grace period
   assert.equal(api.handles[0].closeCalls, 0, 'still attached: not closed');
   assert.equal(api.calls.length, 1, 'the reload reused the client');
   b.send({ op: 'detach', id: 1 });
@@ -279,37 +267,11 @@ test('relays: the first leads, the next follows it; when the leader dies a follo
 
 // --- index.js over a SharedWorker whose host runs in this thread.
 
-/** A fake SharedWorker served by a Host in this thread, on the page's locks. */
-function installSharedWorker(t, loader = fakeLoader()) {
-  const saved = { SharedWorker: globalThis.SharedWorker, navigator: Object.getOwnPropertyDescriptor(globalThis, 'navigator') };
-  const locks = new FakeLocks();
-  const host = new Host({ loader, locks });
-  const made = [];
-  const ports = [];
-  globalThis.SharedWorker = class {
-    constructor(url, opts) {
-      made.push({ url: String(url), opts });
-      const ch = new MessageChannel();
-      ports.push(ch.port1, ch.port2);
-      host.serve(ch.port1);
-      this.port = ch.port2;
-    }
-    addEventListener() {}
-  };
-  Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
-  t.after(() => {
-    if (saved.SharedWorker) globalThis.SharedWorker = saved.SharedWorker; else delete globalThis.SharedWorker;
-    if (saved.navigator) Object.defineProperty(globalThis, 'navigator', saved.navigator); else delete globalThis.navigator;
-    for (const p of ports) p.close();
-  });
-  return { locks, made, host };
-}
-
 test("createClient with runtime 'shared-worker': pages share one client; snapshot ready; runtime reported; close detaches", async (t) => {
   const ctl = installFakes();
   t.after(() => ctl.restore());
   const loader = fakeLoader();
-  const { made } = installSharedWorker(t, loader);
+  const { made } = await installSharedWorker(t, loader);
   const { createClient } = await freshModule();
   const one = await createClient({ ...VALID_OPTIONS, runtime: 'shared-worker', graceMs: 20 });
   const two = await createClient({ ...VALID_OPTIONS }); // auto picks the shared worker
@@ -342,7 +304,7 @@ test("createClient with runtime 'shared-worker': pages share one client; snapsho
 test('a worker runtime refusing other credentials rejects createClient without the secrets', async (t) => {
   const ctl = installFakes();
   t.after(() => ctl.restore());
-  installSharedWorker(t);
+  await installSharedWorker(t);
   const { createClient } = await freshModule();
   await createClient({ ...VALID_OPTIONS, runtime: 'shared-worker' });
   await assert.rejects(
