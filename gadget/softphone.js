@@ -60,12 +60,16 @@ export function clientOptions(config, { agentId, extension, password, token }) {
  * empty. Returns {client, adapter, bridge, stop()}.
  *   cifReady   waitForCIFInit()'s promise, started before anything awaited
  *   hosts      adapter functions by host name (tests pass stubs)
+ *   onProgress the loader's progress while the .wasm downloads
  */
 export async function startSoftphone({
   createClient, config, credentials, window: win = globalThis, cifReady,
-  hosts = { dynamics: attachDynamicsCIF, salesforce: attachSalesforceOpenCTI },
+  hosts = { dynamics: attachDynamicsCIF, salesforce: attachSalesforceOpenCTI }, onProgress,
 }) {
-  const client = await createClient(clientOptions(config, credentials));
+  const options = clientOptions(config, credentials);
+  // The loader's own option: ~1.5 MB of .wasm take a moment on a slow link.
+  if (onProgress) options.onProgress = onProgress;
+  const client = await createClient(options);
   const agent = { agentId: credentials.agentId, extension: credentials.extension };
   let adapter = null;
   let bridge = null;
@@ -97,6 +101,12 @@ export async function startSoftphone({
 
 // ---------------------------------------------------------------------------
 // Words and parsing for the page, without a DOM (node tests run them).
+
+/** The .wasm's download progress in words: "Loading the phone… 0.6 of 1.5 MB". */
+export function describeLoad({ loaded, total }) {
+  const mb = (n) => (n / 1e6).toFixed(1);
+  return 'Loading the phone… ' + (total ? mb(loaded) + ' of ' + mb(total) + ' MB' : mb(loaded) + ' MB');
+}
 
 /** Connection states in words an agent understands. */
 export const CONNECTION_TEXT = Object.freeze({
@@ -285,7 +295,9 @@ export function mountSoftphone({ createClient, document: doc, window: win }) {
       // clients for one agent fight over its session.
       await signOut({ logout: false });
       ui.phase('signing-in');
-      const phone = await startSoftphone({ createClient, config, credentials, window: win, cifReady });
+      const phone = await startSoftphone({
+        createClient, config, credentials, window: win, cifReady, onProgress: (p) => ui.loading(p),
+      });
       started = runPhone(doc, ui, phone, { agentId: credentials.agentId, extension: credentials.extension }, () => {
         if (session && session.phone === phone) session = null;
       });
@@ -325,6 +337,13 @@ function pageUI(doc) {
       $('fha-signin').disabled = p === 'signing-in';
       if (p === 'signed-out') this.connection({ state: 'idle', side: '' });
       if (p === 'signing-in') this.connection({ state: 'connecting', side: '' });
+    },
+    loading(p) {
+      // Only while nothing else is on the line: a client already connecting wins.
+      const el = $('fha-connection');
+      if (el.dataset.state !== 'connecting') return;
+      el.textContent = describeLoad(p);
+      el.dataset.loaded = String(p.loaded);
     },
     connection(e) {
       const el = $('fha-connection');

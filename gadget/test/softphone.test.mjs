@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   parseConfig, clientOptions, startSoftphone, parseReasonCodes, describeFailure, describeAgent, act, callActions, callState, byVariable,
+  describeLoad,
 } from '../softphone.js';
 import { FakeClient, FakeWindow, messageEvent, settle, dialogEvent, golden } from './fakes.mjs';
 import { CHANNEL } from '../postmessage-bridge.js';
@@ -160,6 +161,20 @@ test('callActions offers the Finesse actions for the agent, by call state when t
   assert.equal(callState(held, '1001001'), 'HELD', 'Finesse keeps the dialog ACTIVE on hold');
   assert.deepEqual(callActions(held, '1001001'), ['RETRIEVE', 'DROP']);
   assert.deepEqual(callActions({ ...d, state: 'ACTIVE' }, '1001001'), ['HOLD', 'DROP']);
+});
+
+test('startSoftphone hands the loader its progress callback, and describeLoad words it', async () => {
+  const created = [];
+  const seen = [];
+  await startSoftphone({
+    createClient: async (options) => { created.push(options); options.onProgress({ loaded: 600_000, total: 1_500_000 }); return new FakeClient(); },
+    config: parseConfig(JSON.stringify({ sides: ['https://fin-a.example.com:8445'], transport: 'bosh', host: 'standalone', allowedOrigins: [] })),
+    credentials: CREDS,
+    onProgress: (p) => seen.push(p),
+  });
+  assert.deepEqual(seen, [{ loaded: 600_000, total: 1_500_000 }]);
+  assert.equal(describeLoad({ loaded: 600_000, total: 1_500_000 }), 'Loading the phone… 0.6 of 1.5 MB');
+  assert.equal(describeLoad({ loaded: 600_000 }), 'Loading the phone… 0.6 MB', 'no total without a Content-Length');
 });
 
 test('byVariable orders call variables as an agent reads them', () => {

@@ -60,6 +60,7 @@ func TestDemoPageUnderCSP(t *testing.T) {
 	wait("signed in", `document.querySelector('#agent-state[data-state="NOT_READY"]') &&
 		document.querySelector('#connection-state[data-state="connected"]')`, 60*time.Second)
 	assert.Equal(t, "A", attr(t, tab, "#connection-side", "data-side"))
+	assert.Greater(t, atoi(attr(t, tab, "#connection-state", "data-loaded")), 1_000_000, "the .wasm's load progress reached the page")
 	assert.Contains(t, textOf(t, tab, "#connection-side"), "Side A · finesse-a.sim", "sides are named as the simulator names them")
 	u, err := pair.User(agent)
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,9 @@ func softphoneShift(t *testing.T, transport string) {
 		document.getElementById('finesse-ha-softphone').dataset.phase === 'signed-out' &&
 		!document.getElementById('fha-signin').disabled`, 60*time.Second)
 	run.shot(tab, "refused-sign-in")
+	// The first sign-in loaded the client: the page showed the download's
+	// progress (it keeps the last count on the connection line).
+	assert.Greater(t, atoi(attr(t, frame, "#fha-connection", "data-loaded")), 1_000_000, "the .wasm's load progress reached the page")
 	assert.Eventually(t, func() bool { return pair.A().Metrics().XMPP.Bound == 0 && pair.B().Metrics().XMPP.Bound == 0 },
 		5*time.Second, 100*time.Millisecond, "a refused sign-in leaves no session")
 
@@ -271,4 +275,10 @@ func pick(t *testing.T, ctx context.Context, sel, label string) {
 		return true;
 	})()`, &ok))
 	require.True(t, ok, "no option %q in %s", label, sel)
+}
+
+// atoi is s as a number, 0 when it is not one.
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -351,6 +351,14 @@ async function request(label, method, path, body) {
   }
 }
 
+/** The .wasm's download, shown until the client reports its first state. */
+function showLoad({ loaded, total }) {
+  const el = $('connection-state');
+  const mb = (n) => (n / 1e6).toFixed(1);
+  el.textContent = 'Loading the client… ' + (total ? mb(loaded) + ' of ' + mb(total) + ' MB' : mb(loaded) + ' MB');
+  el.dataset.loaded = String(loaded);
+}
+
 function renderConnection(c) {
   $('connection-state').textContent = CONNECTION_TEXT[c.state] || c.state;
   $('connection-state').dataset.state = c.state;
@@ -452,6 +460,7 @@ async function connect({ agent, extension, password, transport }) {
     transport,
     allowInsecure: true, // the simulator listens on http://127.0.0.1
     policy: { jitterMs: 500 },
+    onProgress: showLoad,
   });
   demo.client = client;
   demo.agent = { id: agent, extension };
