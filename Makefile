@@ -29,7 +29,7 @@ VERSION = $(shell node -p 'require("./web/package.json").version')
 WASM_NOINLINE := github.com/finesse-ha/finesse-ha/internal/failover github.com/finesse-ha/finesse-ha/internal/client github.com/finesse-ha/finesse-ha/wasm/... encoding/json fmt net/url time context reflect
 WASM_GCFLAGS := $(foreach p,$(WASM_NOINLINE),-gcflags=$(p)=-l)
 
-.PHONY: print-wasm-flags probes all deps test test-native test-wasm test-js test-bundlers check wasm size fuzz demo bench bench-full npm clean
+.PHONY: demo-sso print-wasm-flags probes all deps test test-native test-wasm test-js test-bundlers check wasm size fuzz demo bench bench-full npm clean
 
 all: test
 
@@ -119,6 +119,11 @@ bench-full: deps wasm probes
 ## demo: the simulator with the demo page.
 demo: deps wasm
 	@./build/demo.sh
+
+## demo-sso: the same in the simulator's SSO mode: the page signs in with a token
+## source (auth.getToken) and the timeline shows each refresh.
+demo-sso: deps wasm
+	@./build/demo.sh -sso
 
 clean:
 	rm -rf $(DIST)

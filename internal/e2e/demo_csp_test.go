@@ -152,3 +152,45 @@ func lastTextOf(t *testing.T, ctx context.Context, sel string) string {
 	require.NoError(t, browserharness.Eval(ctx, `(([...document.querySelectorAll(`+quoteJS(sel)+`)].pop() || {}).textContent || '').trim()`, &s))
 	return s
 }
+
+// TestDemoPageSSOMode: with the simulator in SSO mode (make demo-sso) the
+// demo signs in without a password, through a token source that asks the
+// simulator for short tokens, and the timeline shows the refresh at 75% of
+// a token's lifetime while the client stays connected and no side refuses
+// anything.
+func TestDemoPageSSOMode(t *testing.T) {
+	f := env(t)
+	root := moduleRoot(t)
+	pair := f.newPair(t, sim.Config{SSO: true})
+	agent := pair.Agents()[0]
+	pages, err := browserharness.StartPageServer(browserharness.PageConfig{
+		Static: []sim.StaticDir{{Prefix: "/", Dir: filepath.Join(root, "web")}, {Prefix: "/", Dir: filepath.Join(f.tmp, "dist")}},
+		CSP:    demoCSP(pair.ControlURL(), sidesCSP(pair)),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { pages.Close() })
+
+	tab := f.tab(t, 120*time.Second)
+	run := newPageRun(t, tab, "demo-sso")
+	require.NoError(t, chromedp.Run(tab, chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(pages.URL+"/demo/?tokenLifetime=16s&control="+pair.ControlURL())))
+	const errSel = "#demo-error"
+	wait := func(what, expr string, within time.Duration) { waitFor(t, tab, what, expr, errSel, within) }
+	wait("the page is ready in SSO mode", `!document.getElementById('login-submit').disabled &&
+		!document.getElementById('sso-note').hidden && document.getElementById('login-password-label').hidden`, 20*time.Second)
+	require.NoError(t, chromedp.Run(tab,
+		typeInto("#login-agent", agent),
+		typeInto("#login-extension", agent),
+		chromedp.Click("#login-submit", chromedp.ByQuery),
+	))
+	wait("signed in with a token", `document.querySelector('#agent-state[data-state="NOT_READY"]') &&
+		document.querySelector('#connection-state[data-state="connected"]')`, 60*time.Second)
+	run.shot(tab, "sso-signed-in")
+	// A 16 s token is refreshed at about 12 s.
+	wait("a refresh in the timeline", `[...document.querySelectorAll('#timeline li')].some((li) => /Fresh SSO token issued/.test(li.textContent)) &&
+		Number(document.getElementById('sso-tokens').dataset.count) >= 2`, 30*time.Second)
+	run.shot(tab, "sso-refreshed")
+	assert.Equal(t, "connected", attr(t, tab, "#connection-state", "data-state"))
+	assert.Empty(t, pair.A().Metrics().UnauthorizedBy, "no token was refused")
+	assert.Empty(t, pair.B().Metrics().UnauthorizedBy, "no token was refused")
+}

@@ -23,6 +23,8 @@ type State struct {
 	SignedIn int                    `json:"signedIn"`
 	Ready    int                    `json:"ready"`
 	Calls    int                    `json:"calls"`
+	// SSO is true in SSO mode: logins need a token from POST /control/token.
+	SSO bool `json:"sso"`
 }
 
 // SideState is one side in State.
@@ -45,7 +47,7 @@ func (p *Pair) State() State {
 	signedIn, ready, calls := p.cc.counts()
 	st := State{
 		Mode: p.cfg.Mode, Control: p.ControlURL(),
-		Agents: p.cfg.Agents, SignedIn: signedIn, Ready: ready, Calls: calls,
+		Agents: p.cfg.Agents, SignedIn: signedIn, Ready: ready, Calls: calls, SSO: p.cfg.SSO,
 	}
 	for _, s := range []*Side{p.a, p.b} {
 		status, reason := s.Status()

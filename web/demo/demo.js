@@ -53,7 +53,29 @@ const HISTORY_TEXT = {
   ping: 'Keep-alive check', busy: 'Side busy', 'request-retry': 'Request retried',
   'restore-state': 'Restoring the agent state', 'forced-logout': 'Forced logout by the old side',
   relogin: 'Signed in again after a forced logout', error: 'Error', resync: 'Re-synced state',
+  credentials: 'New credentials taken', 'token-refresh': 'Asked for a fresh SSO token',
+  'token-expired': 'SSO token expired', conflict: 'Another session took the resource',
+  'request-401': 'Request refused (401)',
 };
+
+/**
+ * In the simulator's SSO mode the demo signs in as an SSO page would: with a
+ * token source (auth.getToken) that asks the simulator for a token of
+ * ?tokenLifetime (default 60s), so a refresh shows in the timeline at 75% of it.
+ */
+const TOKEN_LIFETIME = params.get('tokenLifetime') || '60s';
+
+function tokenSource(agent) {
+  return async () => {
+    const res = await fetch(CONTROL + '/control/token?agent=' + encodeURIComponent(agent) + '&lifetime=' + encodeURIComponent(TOKEN_LIFETIME), { method: 'POST' });
+    if (!res.ok) throw new Error('the simulator issued no token: HTTP ' + res.status);
+    demo.tokens = (demo.tokens || 0) + 1;
+    note('request', demo.tokens === 1 ? 'First SSO token issued' : 'Fresh SSO token issued (refresh at 75% of the last one)', { detail: 'lifetime ' + TOKEN_LIFETIME, ok: true });
+    $('sso-tokens').textContent = demo.tokens + (demo.tokens === 1 ? ' token' : ' tokens') + ' issued';
+    $('sso-tokens').dataset.count = String(demo.tokens);
+    return (await res.json()).token;
+  };
+}
 
 /** Break/heal pairs per side: [label, fault, heal fault or 'clear', words for the simulator column]. */
 const SIDE_FAULTS = [
@@ -127,9 +149,11 @@ function note(kind, text, { side = '', detail = '', ok, at = Date.now() } = {}) 
 }
 
 function renderTimeline() {
-  const history = demo.client ? demo.client.history().map((h) => ({
+  const raw = demo.client ? demo.client.history() : [];
+  demo.shownHistory = raw.length;
+  const history = raw.map((h) => ({
     at: Date.parse(h.at), kind: 'failover', text: HISTORY_TEXT[h.what] || h.what, side: h.side, detail: h.detail, what: h.what,
-  })) : [];
+  }));
   // Stable sort: entries of one millisecond keep the order they were made in.
   const all = [...history, ...demo.log].sort((a, b) => a.at - b.at).slice(-250);
   const list = $('timeline');
@@ -181,6 +205,9 @@ async function refreshSim() {
   try {
     simState = await control('/control/state');
     clearError('sim');
+    // SSO mode (finesse-sim -sso, make demo-sso): no password to type.
+    $('login-password-label').hidden = !!simState.sso;
+    $('sso-note').hidden = !simState.sso;
   } catch (err) {
     showError('sim', err);
   }
@@ -456,7 +483,7 @@ async function connect({ agent, extension, password, transport }) {
   const client = await createClient({
     sides: simState.sides.map((s) => ({ rest: s.url, bosh: s.bosh, websocket: s.ws })),
     agent: { id: agent, extension },
-    auth: { username: agent, password },
+    auth: simState.sso ? { getToken: tokenSource(agent) } : { username: agent, password },
     transport,
     allowInsecure: true, // the simulator listens on http://127.0.0.1
     policy: { jitterMs: 500 },
@@ -580,6 +607,8 @@ $('login-submit').disabled = false;
 setInterval(() => {
   refreshSim();
   if (watch && !watch.done) renderReadout();
+  // History grows without an event too (a poll, a token refresh).
+  if (demo.client && demo.client.history().length !== demo.shownHistory) renderTimeline();
 }, 1000);
 setInterval(() => { if (watch && !watch.done) renderReadout(); }, 100);
 await refreshSim();
