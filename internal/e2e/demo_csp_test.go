@@ -23,6 +23,37 @@ func demoCSP(control, sides string) string {
 	return "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' " + control + " " + sides + "; worker-src 'self'"
 }
 
+// demoRun is web/demo opened at 1280×800 under the documented CSP against a
+// fresh simulator; wait polls a condition, failing early on the page's error
+// banner.
+type demoRun struct {
+	pair  *sim.Pair
+	pages *browserharness.PageServer
+	tab   context.Context
+	run   *pageRun
+	wait  func(what, expr string, within time.Duration)
+}
+
+// openDemo starts a simulator with cfg, serves the demo with its CSP and
+// opens it with query (ending in "&", or empty) before ?control=.
+func openDemo(t *testing.T, cfg sim.Config, name string, within time.Duration, query string) demoRun {
+	f := env(t)
+	root := moduleRoot(t)
+	pair := f.newPair(t, cfg)
+	pages, err := browserharness.StartPageServer(browserharness.PageConfig{
+		Static: []sim.StaticDir{{Prefix: "/", Dir: filepath.Join(root, "web")}, {Prefix: "/", Dir: filepath.Join(f.tmp, "dist")}},
+		CSP:    demoCSP(pair.ControlURL(), sidesCSP(pair)),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { pages.Close() })
+	tab := f.tab(t, within)
+	run := newPageRun(t, tab, name)
+	require.NoError(t, chromedp.Run(tab, chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(pages.URL+"/demo/?"+query+"control="+pair.ControlURL())))
+	wait := func(what, expr string, within time.Duration) { waitFor(t, tab, what, expr, "#demo-error", within) }
+	return demoRun{pair: pair, pages: pages, tab: tab, run: run, wait: wait}
+}
+
 // TestDemoPageUnderCSP is a contact-center lead's tour of web/demo at
 // 1280×800 with the documented CSP: sign in, Ready, a call with call data,
 // side B set to lose call data, side A killed from the page, the readout
@@ -30,23 +61,9 @@ func demoCSP(control, sides string) string {
 // both views of the sides agree, Not Ready with a reason, a refused request
 // is shown and its banner clears, sign out.
 func TestDemoPageUnderCSP(t *testing.T) {
-	f := env(t)
-	root := moduleRoot(t)
-	pair := f.newPair(t, sim.Config{Password: pagePassword})
+	d := openDemo(t, sim.Config{Password: pagePassword}, "demo", 150*time.Second, "")
+	pair, tab, run, wait, pages := d.pair, d.tab, d.run, d.wait, d.pages
 	agent := pair.Agents()[0]
-	pages, err := browserharness.StartPageServer(browserharness.PageConfig{
-		Static: []sim.StaticDir{{Prefix: "/", Dir: filepath.Join(root, "web")}, {Prefix: "/", Dir: filepath.Join(f.tmp, "dist")}},
-		CSP:    demoCSP(pair.ControlURL(), sidesCSP(pair)),
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { pages.Close() })
-
-	tab := f.tab(t, 150*time.Second)
-	run := newPageRun(t, tab, "demo")
-	require.NoError(t, chromedp.Run(tab, chromedp.EmulateViewport(1280, 800),
-		chromedp.Navigate(pages.URL+"/demo/?control="+pair.ControlURL())))
-	const errSel = "#demo-error"
-	wait := func(what, expr string, within time.Duration) { waitFor(t, tab, what, expr, errSel, within) }
 
 	wait("the page is ready", `!document.getElementById('login-submit').disabled &&
 		document.querySelectorAll('#sides tbody tr').length === 2`, 20*time.Second)
@@ -159,23 +176,9 @@ func lastTextOf(t *testing.T, ctx context.Context, sel string) string {
 // a token's lifetime while the client stays connected and no side refuses
 // anything.
 func TestDemoPageSSOMode(t *testing.T) {
-	f := env(t)
-	root := moduleRoot(t)
-	pair := f.newPair(t, sim.Config{SSO: true})
+	d := openDemo(t, sim.Config{SSO: true}, "demo-sso", 120*time.Second, "tokenLifetime=16s&")
+	pair, tab, run, wait := d.pair, d.tab, d.run, d.wait
 	agent := pair.Agents()[0]
-	pages, err := browserharness.StartPageServer(browserharness.PageConfig{
-		Static: []sim.StaticDir{{Prefix: "/", Dir: filepath.Join(root, "web")}, {Prefix: "/", Dir: filepath.Join(f.tmp, "dist")}},
-		CSP:    demoCSP(pair.ControlURL(), sidesCSP(pair)),
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { pages.Close() })
-
-	tab := f.tab(t, 120*time.Second)
-	run := newPageRun(t, tab, "demo-sso")
-	require.NoError(t, chromedp.Run(tab, chromedp.EmulateViewport(1280, 800),
-		chromedp.Navigate(pages.URL+"/demo/?tokenLifetime=16s&control="+pair.ControlURL())))
-	const errSel = "#demo-error"
-	wait := func(what, expr string, within time.Duration) { waitFor(t, tab, what, expr, errSel, within) }
 	wait("the page is ready in SSO mode", `!document.getElementById('login-submit').disabled &&
 		!document.getElementById('sso-note').hidden && document.getElementById('login-password-label').hidden`, 20*time.Second)
 	require.NoError(t, chromedp.Run(tab,
