@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +15,6 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
-	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -92,10 +90,7 @@ func connectedOn(side SideName) func(Event) bool {
 // notify, failover) natively against the in-process duplex simulator: a
 // call offered on A survives A's death and is reported once.
 func TestFailoverAgainstSimulator(t *testing.T) {
-	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { _ = pair.Close() })
+	pair := startSim(t, sim.Config{Password: testPassword})
 
 	cfg, err := ParseOptions(mustJSON(t, map[string]any{
 		"sides":         []any{pair.A().URL(), map[string]any{"rest": pair.B().URL(), "bosh": pair.B().BOSHURL()}},
@@ -115,7 +110,7 @@ func TestFailoverAgainstSimulator(t *testing.T) {
 	}
 
 	rec := newRecorder()
-	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() {
@@ -234,21 +229,18 @@ func mustJSON(t *testing.T, v any) []byte {
 // locks accounts), SetAuth with the right password resumes, and neither
 // password appears in any event or history entry.
 func TestWrongPasswordWaitsForSetAuth(t *testing.T) {
-	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { _ = pair.Close() })
+	pair := startSim(t, sim.Config{Password: testPassword})
 
 	const wrong = "wrong-Pa55word"
 	cfg := Config{
-		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		Sides:         boshSides(pair),
 		AgentID:       simAgent,
 		Auth:          finesse.Auth{Username: simAgent, Password: wrong},
 		AllowInsecure: true,
 		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, TransportBackoff: 50 * time.Millisecond},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
@@ -283,19 +275,16 @@ func TestWrongPasswordWaitsForSetAuth(t *testing.T) {
 // desktop follower, which restores the same way from finesse.js's objects,
 // is tested against this file (gadget/test/desktop-follower.test.mjs).
 func TestWireGoldenRestore(t *testing.T) {
-	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { _ = pair.Close() })
+	pair := startSim(t, sim.Config{Password: testPassword})
 	cfg := Config{
-		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		Sides:         boshSides(pair),
 		AgentID:       simAgent,
 		Auth:          finesse.Auth{Username: simAgent, Password: testPassword},
 		AllowInsecure: true,
 		Policy:        failover.Policy{PollInterval: 100 * time.Millisecond, Jitter: -1, HealthTimeout: time.Second, TransportBackoff: 50 * time.Millisecond},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
-	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -171,13 +169,10 @@ func secretForms(user, secret string) []string {
 // before the token was known (the bundle is scrubbed again when taken).
 func TestDiagnosticsHoldNoSecret(t *testing.T) {
 	const token = "tok-Diag-9f8e7d6c5b4a"
-	pair, err := sim.New(sim.Config{Password: testPassword, Token: token, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { _ = pair.Close() })
+	pair := startSim(t, sim.Config{Password: testPassword, Token: token})
 
 	cfg := Config{
-		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		Sides:         boshSides(pair),
 		AgentID:       simAgent,
 		Auth:          finesse.Auth{Username: simAgent, Password: testPassword},
 		AllowInsecure: true,
@@ -225,6 +220,3 @@ func TestDiagnosticsHoldNoSecret(t *testing.T) {
 		assert.NotContains(t, string(j), testPassword)
 	}
 }
-
-// simDoer is the HTTP client of the tests against the simulator.
-func simDoer() Doer { return nethttp.New(&http.Client{Timeout: 10 * time.Second}) }

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
-	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 	"github.com/finesse-ha/finesse-ha/internal/xmpptest"
 )
@@ -34,7 +32,7 @@ func prosodyClient(t *testing.T, pair *sim.Pair, srv *xmpptest.Server, auth fine
 		Policy:        pol,
 	}
 	rec := newRecorder()
-	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on, opts...)
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on, opts...)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
-	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
@@ -21,10 +19,7 @@ import (
 // asked once, at 75% of the first token's life, A dies after that and the
 // client reaches B with the fresh token; no side ever refused a token.
 func TestSSOTokenRefreshAndFailoverAgainstSimulator(t *testing.T) {
-	pair, err := sim.New(sim.Config{SSO: true, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { _ = pair.Close() })
+	pair := startSim(t, sim.Config{SSO: true})
 
 	const life = 14 * time.Second
 	first, _, err := pair.IssueToken(simAgent, life)
@@ -39,14 +34,14 @@ func TestSSOTokenRefreshAndFailoverAgainstSimulator(t *testing.T) {
 		return tok, err
 	}
 	cfg := Config{
-		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		Sides:         boshSides(pair),
 		AgentID:       simAgent,
 		Auth:          finesse.Auth{Token: first},
 		AllowInsecure: true,
 		Policy:        failover.Policy{PollInterval: time.Second, Jitter: -1, TransportBackoff: 50 * time.Millisecond},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on, WithTokenSource(get))
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on, WithTokenSource(get))
 	require.NoError(t, err)
 	start := time.Now()
 	c.Start()
@@ -89,19 +84,16 @@ func TestTokenAsSASLPasswordAgainstProsody(t *testing.T) {
 // B refused, goes back to A when A returns, and B, counting refusals per
 // credential, was asked exactly once with that password.
 func TestS22_RefusedOnBBackOnAAgainstSimulator(t *testing.T) {
-	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { _ = pair.Close() })
+	pair := startSim(t, sim.Config{Password: testPassword})
 	cfg := Config{
-		Sides:         []SideConfig{{REST: pair.A().URL(), BOSH: pair.A().BOSHURL()}, {REST: pair.B().URL(), BOSH: pair.B().BOSHURL()}},
+		Sides:         boshSides(pair),
 		AgentID:       simAgent,
 		Auth:          finesse.Auth{Username: simAgent, Password: testPassword},
 		AllowInsecure: true,
 		Policy:        failover.Policy{PollInterval: 200 * time.Millisecond, Jitter: -1, TransportBackoff: 50 * time.Millisecond, HealthTimeout: time.Second},
 	}
 	rec := newRecorder()
-	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on)
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on)
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })

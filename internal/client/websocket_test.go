@@ -2,7 +2,6 @@ package client
 
 import (
 	"net"
-	"net/http"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
-	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 	"github.com/finesse-ha/finesse-ha/internal/ws/native"
 )
@@ -20,10 +18,7 @@ import (
 // transport; edit may change the parsed Config before New.
 func startWS(t *testing.T, edit func(*Config, *sim.Pair)) (*sim.Pair, *Client, *recorder) {
 	t.Helper()
-	pair, err := sim.New(sim.Config{Password: testPassword, BOSHMaxWait: time.Second, BOSHInactivity: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, pair.Start())
-	t.Cleanup(func() { _ = pair.Close() })
+	pair := startSim(t, sim.Config{Password: testPassword})
 
 	cfg, err := ParseOptions(mustJSON(t, map[string]any{
 		"sides":         []any{pair.A().URL(), pair.B().URL()},
@@ -44,7 +39,7 @@ func startWS(t *testing.T, edit func(*Config, *sim.Pair)) (*sim.Pair, *Client, *
 		edit(&cfg, pair)
 	}
 	rec := newRecorder()
-	c, err := New(cfg, nethttp.New(&http.Client{Timeout: 10 * time.Second}), clock.Real(), rec.on, WithWebSocket(native.Dial))
+	c, err := New(cfg, simDoer(), clock.Real(), rec.on, WithWebSocket(native.Dial))
 	require.NoError(t, err)
 	c.Start()
 	t.Cleanup(func() { _ = c.Close(); <-c.Done() })
