@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ type fakeCM struct {
 	maxFlight  int
 	pending    []string // elements to push
 	held       *heldReq
-	payloads   []string // elements received from the client, in rid order of arrival
+	payloads   map[uint64][]string // elements received from the client, by rid
 	creation   map[string]string
 	features   string
 	maxRID     uint64
@@ -69,6 +70,7 @@ func newFakeCM(t testing.TB) *fakeCM {
 		sid:      "sid-123",
 		wait:     5,
 		seen:     map[uint64]int{},
+		payloads: map[uint64][]string{},
 		features: `<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`,
 	}
 	cm.srv = httptest.NewServer(http.HandlerFunc(cm.serve))
@@ -109,10 +111,22 @@ func (cm *fakeCM) requests() []seenReq {
 	return append([]seenReq(nil), cm.reqs...)
 }
 
+// received returns the client's elements in rid order, the order in which a
+// connection manager hands them to the server (XEP-0124 §14.5): two requests
+// in flight may reach the CM in either order, so arrival order says nothing.
 func (cm *fakeCM) received() []string {
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
-	return append([]string(nil), cm.payloads...)
+	rids := make([]uint64, 0, len(cm.payloads))
+	for rid := range cm.payloads {
+		rids = append(rids, rid)
+	}
+	slices.Sort(rids)
+	var out []string
+	for _, rid := range rids {
+		out = append(out, cm.payloads[rid]...)
+	}
+	return out
 }
 
 func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
@@ -191,7 +205,10 @@ func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	cm.mu.Lock()
-	cm.payloads = append(cm.payloads, sr.Payload...)
+	// A retransmitted rid carries the same payload: a CM takes it once.
+	if _, dup := cm.payloads[rid]; !dup && len(sr.Payload) > 0 {
+		cm.payloads[rid] = sr.Payload
+	}
 	// A request overtaken on the wire by a newer one is not held: a real
 	// connection manager would have answered it when the newer one came.
 	overtaken := rid < cm.maxRID
