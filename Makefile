@@ -24,7 +24,7 @@ VERSION = $(shell node -p 'require("./web/package.json").version')
 # everywhere once diagnostics merged) while notify, finesse, encoding/xml and
 # the runtime keep it: -gcflags=all=-l cost ~40% decode CPU time, reflect's
 # alone showed no loss above the noise (BENCHMARKS.md, "Size"). The browser
-# tests build with the same flags (internal/browserharness.WasmBuildFlags; a
+# tests build with the same flags (internal/testkit/browserharness.WasmBuildFlags; a
 # test keeps the two equal).
 WASM_NOINLINE := github.com/finesse-ha/finesse-ha/internal/failover github.com/finesse-ha/finesse-ha/internal/client github.com/finesse-ha/finesse-ha/wasm/... encoding/json fmt net/url time context reflect
 WASM_GCFLAGS := $(foreach p,$(WASM_NOINLINE),-gcflags=$(p)=-l)
@@ -90,7 +90,7 @@ size: deps wasm probes
 	@$(GO) run ./build/wasmsize -top 20
 
 # print-wasm-flags: the go build flags of the browser build, for
-# internal/browserharness's test that its own build uses the same.
+# internal/testkit/browserharness's test that its own build uses the same.
 print-wasm-flags:
 	@echo "$(strip -trimpath $(WASM_GCFLAGS) -ldflags=$(WASM_LDFLAGS))"
 

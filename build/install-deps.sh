@@ -26,7 +26,7 @@ for cmd in "${!pkg_for[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")
 done
 # ejabberd, the second independent XMPP server of the notification tests
-# (internal/xmpptest runs it with erl in a temp dir). Its ejabberdctl lives in
+# (internal/testkit/xmpptest runs it with erl in a temp dir). Its ejabberdctl lives in
 # /usr/sbin, which is not on every user's PATH, so ask dpkg.
 dpkg-query -W -f='${Status}' ejabberd 2>/dev/null | grep -q 'install ok installed' || missing+=(ejabberd)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -29,7 +29,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/finesse-ha/finesse-ha/internal/modroot"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/modroot"
 )
 
 func main() {

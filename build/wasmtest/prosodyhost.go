@@ -12,10 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/xmpptest"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 )
 
-// prosodyHost runs one real Prosody (internal/xmpptest) for the browser
+// prosodyHost runs one real Prosody (internal/testkit/xmpptest) for the browser
 // tests of wasm/jsws, and a small CORS-enabled control server that lets a
 // test in Chromium do what Finesse and a crash would do to it:
 //

@@ -14,7 +14,7 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
 	"github.com/finesse-ha/finesse-ha/internal/ws/native"
-	"github.com/finesse-ha/finesse-ha/internal/xmpptest"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 )
 
 // The Prosody control server checked natively, with the notification

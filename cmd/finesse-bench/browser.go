@@ -9,13 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserbench"
-	"github.com/finesse-ha/finesse-ha/internal/modroot"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserbench"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/modroot"
 )
 
 // The browser part of the bench (failover in headless Chromium with the
 // real .wasm through the JS API, time to connected, heap, idle CPU) is
-// internal/browserbench; this file only runs it and keeps its Markdown.
+// internal/testkit/browserbench; this file only runs it and keeps its Markdown.
 
 // browserSection is what the report renders for the browser part.
 type browserSection struct {

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
-	"github.com/finesse-ha/finesse-ha/internal/modroot"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/modroot"
 )
 
 // decodeBench is internal/finesse's BenchmarkDecodeNotification, run by go

@@ -17,7 +17,7 @@
 // request rate and 503 answers at a stated capacity (storm.go).
 //
 // Decode: internal/finesse's BenchmarkDecodeNotification natively and in
-// headless Chromium (decodebench.go). Browser: internal/browserbench, the
+// headless Chromium (decodebench.go). Browser: internal/testkit/browserbench, the
 // failover rows and browser costs with the real .wasm (browser.go).
 //
 // The default is the quick run behind `make bench` (its native part is
@@ -69,7 +69,7 @@ func main() {
 	decode := flag.Bool("decode", true, "run the notification decode benchmark (native and headless Chromium)")
 	decodeCount := flag.Int("decode-count", 3, "decode benchmark -count (-full: 10)")
 	decodeTime := flag.String("decode-benchtime", "500ms", "decode benchmark -benchtime (-full: 1s)")
-	browser := flag.Bool("browser", true, "run the browser part (internal/browserbench) when it is built in")
+	browser := flag.Bool("browser", true, "run the browser part (internal/testkit/browserbench) when it is built in")
 	s20Runs := flag.Int("s20-runs", 1, "browser S20 runs (hidden and visible page, per runtime; ~1-3 min each, in the background); 0 to leave out (-full: 3)")
 	out := flag.String("out", "BENCHMARKS.md", "file to write")
 	wasm := flag.String("wasm", "dist/finesse-ha.wasm", "the .wasm whose size to report (skipped if missing)")
@@ -188,7 +188,7 @@ func main() {
 	rep.native = time.Since(started)
 
 	if s.browser {
-		progress("browser part (internal/browserbench)")
+		progress("browser part (internal/testkit/browserbench)")
 		rep.browser = runBrowser(s, want)
 		progress("browser part done in %s", rep.browser.took.Round(time.Second))
 	} else {

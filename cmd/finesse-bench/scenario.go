@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/benchscenario"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/benchscenario"
 	"github.com/finesse-ha/finesse-ha/internal/client"
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"

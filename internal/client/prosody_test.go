@@ -12,10 +12,10 @@ import (
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
-	"github.com/finesse-ha/finesse-ha/internal/xmpptest"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 )
 
-// The notification side of these tests is a real Prosody (internal/xmpptest)
+// The notification side of these tests is a real Prosody (internal/testkit/xmpptest)
 // serving the simulator's XMPP domain, so the simulator's REST API and
 // SystemInfo (which names the domain) go with Prosody's BOSH.
 

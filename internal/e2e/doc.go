@@ -4,7 +4,7 @@
 // clicks the simulator's fault buttons like a person would.
 //
 // The package has no API; it exists for its tests. The browser, simulators
-// and tabs come from internal/browserharness, shared with the browser
+// and tabs come from internal/testkit/browserharness, shared with the browser
 // benchmarks. They need /usr/bin/chromium (Debian package chromium):
 // without it they skip, or fail when CI=true so a CI image that lost the
 // browser cannot go green.

@@ -10,13 +10,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 
 // fixture is shared by every browser test: building the wasm and starting a
 // browser are the slow parts, so they happen once per package run. The
-// browser, simulators and tabs come from internal/browserharness, which the
+// browser, simulators and tabs come from internal/testkit/browserharness, which the
 // browser benchmarks share.
 type fixture struct {
 	h   *browserharness.Harness

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 

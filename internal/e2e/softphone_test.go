@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )

@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/xmpptest"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 )
 
 // The stream layer against a second, independent server: ejabberd 23.01
-// (internal/xmpptest), over both transports.
+// (internal/testkit/xmpptest), over both transports.
 
 var transports = map[string]func(t *testing.T, srv *xmpptest.Server, user string) (Session, *recorder){
 	"bosh": func(t *testing.T, srv *xmpptest.Server, user string) (Session, *recorder) {

@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/finesse-ha/finesse-ha/internal/bosh"
-	"github.com/finesse-ha/finesse-ha/internal/xmpptest"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 )
 
-// Integration tests against a real Prosody (internal/xmpptest).
+// Integration tests against a real Prosody (internal/testkit/xmpptest).
 
 var testOpts = Options{Wait: 10 * time.Second, RetryBackoff: 100 * time.Millisecond}
 

@@ -16,11 +16,11 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/internal/ws"
 	"github.com/finesse-ha/finesse-ha/internal/ws/native"
-	"github.com/finesse-ha/finesse-ha/internal/xmpptest"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 )
 
 // Integration tests of the WebSocket transport against a real Prosody
-// (mod_websocket on the BOSH port, internal/xmpptest).
+// (mod_websocket on the BOSH port, internal/testkit/xmpptest).
 
 func wsEndpoint(srv *xmpptest.Server, user, resource string) Endpoint {
 	ep := endpoint(srv, user, resource)

@@ -17,7 +17,7 @@ import (
 )
 
 // The notification session over jsws.Dial, in Chromium, against a real
-// Prosody's mod_websocket (internal/xmpptest, started by build/wasmtest):
+// Prosody's mod_websocket (internal/testkit/xmpptest, started by build/wasmtest):
 // the server the native tests of internal/notify use, written apart from
 // both this client and the simulator. The page is on another origin than
 // Prosody, as a CRM page is on another origin than Finesse.
@@ -26,7 +26,7 @@ import (
 
 // prosodyEndpoint is the agent's endpoint on the Prosody fixture. Outside
 // CI without prosody installed, the runner says so and the test skips, as
-// internal/xmpptest's tests do.
+// internal/testkit/xmpptest's tests do.
 func prosodyEndpoint(t *testing.T) notify.Endpoint {
 	t.Helper()
 	if why := os.Getenv("FINESSE_HA_PROSODY_SKIP"); why != "" {

@@ -8,7 +8,7 @@ import (
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/chromedp"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 

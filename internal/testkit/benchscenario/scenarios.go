@@ -1,6 +1,6 @@
 // Package benchscenario is the one table of SPEC §5 scenarios that the
 // benchmarks time as a single fault: cmd/finesse-bench runs it with native
-// clients, internal/browserbench in headless Chromium, so that both rows
+// clients, internal/testkit/browserbench in headless Chromium, so that both rows
 // of a scenario measure the same thing.
 package benchscenario
 

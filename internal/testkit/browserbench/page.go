@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )

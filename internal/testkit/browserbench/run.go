@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 )
 

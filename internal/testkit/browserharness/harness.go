@@ -4,7 +4,7 @@
 // package and the built .wasm, and opens tabs that collect console output.
 //
 // It is shared by the end-to-end tests (internal/e2e) and the browser
-// benchmarks (internal/browserbench), which need the same fixture and must
+// benchmarks (internal/testkit/browserbench), which need the same fixture and must
 // not drift apart. Everything stays on loopback.
 package browserharness
 

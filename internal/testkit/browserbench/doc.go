@@ -9,6 +9,6 @@
 // instantiation and connecting), JS heap and wasm memory around a flood of
 // notifications (with the delivery rate, and what an unpaced burst does),
 // and the CPU an idle connected page burns (SPEC §7: timers only, no busy
-// loop). The browser, simulators and tabs come from internal/browserharness,
+// loop). The browser, simulators and tabs come from internal/testkit/browserharness,
 // which the end-to-end tests (internal/e2e) share.
 package browserbench

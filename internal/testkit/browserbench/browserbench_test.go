@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/browserharness"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 )
 
 // build returns the .wasm to bench: dist/ as `make wasm` left it, or a

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/finesse-ha/finesse-ha/internal/modroot"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/modroot"
 )
 
 // TestWasmBuildFlagsAreMakes: the browser tests and benchmarks build the
