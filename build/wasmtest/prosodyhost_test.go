@@ -13,8 +13,8 @@ import (
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/notify"
-	"github.com/finesse-ha/finesse-ha/internal/ws/native"
 	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
+	"github.com/finesse-ha/finesse-ha/internal/ws/native"
 )
 
 // The Prosody control server checked natively, with the notification

@@ -11,13 +11,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/finesse-ha/finesse-ha/internal/testkit/benchscenario"
 	"github.com/finesse-ha/finesse-ha/internal/client"
 	"github.com/finesse-ha/finesse-ha/internal/clock"
 	"github.com/finesse-ha/finesse-ha/internal/failover"
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
 	"github.com/finesse-ha/finesse-ha/internal/httpx/nethttp"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/benchscenario"
 	"github.com/finesse-ha/finesse-ha/internal/ws/native"
 )
 

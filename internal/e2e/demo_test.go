@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 )
 
 // connection is the part of client.snapshot() these tests read.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 )
 
 // fixture is shared by every browser test: building the wasm and starting a

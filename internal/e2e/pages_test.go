@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 )
 
 // The pages' tests drive each page as a person would, under the CSP its

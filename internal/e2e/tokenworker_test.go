@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 	"github.com/finesse-ha/finesse-ha/internal/sim"
+	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 )
 
 // SSO token sources through the worker runtimes (SPEC §4.1, §4.2): two

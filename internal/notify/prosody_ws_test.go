@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 	"github.com/finesse-ha/finesse-ha/internal/ws"
 	"github.com/finesse-ha/finesse-ha/internal/ws/native"
-	"github.com/finesse-ha/finesse-ha/internal/testkit/xmpptest"
 )
 
 // Integration tests of the WebSocket transport against a real Prosody
