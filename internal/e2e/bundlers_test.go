@@ -70,6 +70,10 @@ func TestBundlers(t *testing.T) {
 				}
 			}
 			t.Logf("runtime %q; .wasm served: %v", status.Runtime, wasm)
+			// 'auto' falls back to the page when the worker script is
+			// missing; Chromium has SharedWorker, so a build that lands
+			// in the page has lost one connection per agent.
+			assert.Equal(t, "shared-worker", status.Runtime, "the bundle ships worker.js where the page finds it")
 			require.Len(t, wasm, 1, "one .wasm loaded")
 			_, err = os.Stat(filepath.Join(dir, "dist", filepath.FromSlash(wasm[0])))
 			assert.NoError(t, err, "the .wasm the page loaded is the one the bundler emitted")
@@ -96,6 +100,7 @@ func TestBundlerReadmeLines(t *testing.T) {
 		meta.Scripts["build"],
 		"import wasmURL from 'finesse-ha/finesse-ha.wasm';",
 		"wasmURL: new URL(wasmURL, import.meta.url)",
+		"workerURL: new URL('./worker.js', import.meta.url)",
 	} {
 		require.NotEmpty(t, line)
 		assert.Contains(t, string(main)+meta.Scripts["build"], line, "the fixture uses it")
