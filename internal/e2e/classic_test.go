@@ -79,4 +79,7 @@ func TestClassicScriptConnects(t *testing.T) {
 	assert.Equal(t, "function", page.CreateClient)
 	// Asked of the server: in a worker runtime the worker fetches the .wasm.
 	assert.Contains(t, pair.StaticServed(), "/npm/finesse-ha.wasm", "finesse-ha.wasm is loaded from next to the script (runtime %q)", status.Runtime)
+	// The module worker.js next to the script runs the client even for a
+	// page without modules: one connection per agent here too.
+	assert.Equal(t, "shared-worker", status.Runtime)
 }
