@@ -369,6 +369,8 @@ func (r *report) renderSizes(b *strings.Builder) {
 	b.WriteString("\nTarget (SPEC §7) for the whole client: gzip ≤ 1.5 MB, brotli ≤ 1.1 MB. Anchor: Strophe.js-based\n")
 	b.WriteString("desktops load ~0.1 MB of JS. The probes are the floors of research/wasm-size.md, built with the client's\n")
 	b.WriteString("flags: " + probeRuntime + " is the Go runtime with syscall/js alone, " + probeXML + " adds encoding/xml.\n")
+	b.WriteString("What the lean build saved, and why inlining is off only in some packages:\n")
+	b.WriteString("[decision 0008](docs/decisions/0008-lean-build-and-inlining.md).\n")
 	if w := r.sizes[0]; w.gzip > 1_500_000 || (w.brotli > 0 && w.brotli > 1_100_000) {
 		b.WriteString("\nThe client misses the target: `make size` lists the heaviest packages, and\n")
 		b.WriteString("`GOOS=js GOARCH=wasm go list -deps ./wasm` shows what the build imports (build/wasmtest's\n")
