@@ -16,8 +16,8 @@ import (
 // TestSoftphoneSSOTokensFromTheCRMPage: an SSO agent's softphone
 // (config tokenSource "host") framed by a CRM page of another site that
 // gives it tokens over postMessage (testdata/crm-sso-host.js), against the
-// simulator in SSO mode with 16 s tokens. The agent types no password:
-// sign in, Ready; after the first refresh side A dies and the client logs
+// simulator in SSO mode with 16 s tokens. The agent types no password;
+// while the CRM's IdS is down the page says so; then sign in, Ready; after the first refresh side A dies and the client logs
 // in to B with the refreshed token; after the second refresh Not Ready goes
 // out with the third. The CRM's source is called once for the first token
 // and once per refresh at 75% of the lifetime; no side answers 401; no
@@ -48,12 +48,23 @@ func TestSoftphoneSSOTokensFromTheCRMPage(t *testing.T) {
 	assert.True(t, pwHidden, "the password field is shown to an SSO agent")
 	run.shot(tab, "sso-signed-out")
 
-	// Agent ID and extension only; the CRM gives the token.
+	// The CRM's IdS is down: the agent is told in words, the form is back.
+	require.NoError(t, browserharness.Eval(tab, `window.crm.failNext = 1`, nil))
 	require.NoError(t, chromedp.Run(frame,
 		typeInto("#fha-agent-id", agent),
 		typeInto("#fha-extension", agent),
 		chromedp.Click("#fha-signin", chromedp.ByQuery),
 	))
+	sp("no token shown", `document.getElementById('fha-error').textContent.startsWith('Your CRM did not provide a sign-in token (its sign-in service failed)') &&
+		document.getElementById('finesse-ha-softphone').dataset.phase === 'signed-out' && !document.getElementById('fha-signin').disabled`, 10*time.Second)
+	run.shot(tab, "sso-no-token")
+	var hostErrors []string
+	require.NoError(t, browserharness.Eval(tab, `window.crm.errors`, &hostErrors))
+	assert.Equal(t, []string{"IdS unreachable (idp-secret-5512)"}, hostErrors, "the CRM page hears why, through onTokenError")
+	assert.NotContains(t, textOf(t, frame, errSel), "idp-secret")
+
+	// Agent ID and extension only; the CRM gives the token.
+	require.NoError(t, chromedp.Run(frame, chromedp.Click("#fha-signin", chromedp.ByQuery)))
 	sp("signed in and Not Ready", `document.querySelector('#fha-agent[data-state="NOT_READY"]') &&
 		document.querySelector('#fha-connection[data-state="connected"]')`, 60*time.Second)
 	t0 := at(calls()[0])
@@ -91,8 +102,9 @@ func TestSoftphoneSSOTokensFromTheCRMPage(t *testing.T) {
 	}
 	var hostStats struct{ TokenRequests, TokensGiven, TokenFailures, IgnoredOrigin int }
 	require.NoError(t, browserharness.Eval(tab, `window.crm.phone.stats()`, &hostStats))
+	assert.Equal(t, 4, hostStats.TokenRequests, "the softphone's token requests: the failed one, the first token, two refreshes")
 	assert.Equal(t, 3, hostStats.TokensGiven)
-	assert.Zero(t, hostStats.TokenFailures)
+	assert.Equal(t, 1, hostStats.TokenFailures, "the one failure the test caused")
 	assert.Zero(t, hostStats.IgnoredOrigin, "a message from anything but the softphone reached the CRM page")
 	for _, s := range []*sim.Side{pair.A(), pair.B()} {
 		assert.Empty(t, s.Metrics().UnauthorizedBy, "side %s answered 401 / not-authorized", s.Name())
@@ -105,7 +117,7 @@ func TestSoftphoneSSOTokensFromTheCRMPage(t *testing.T) {
 	var tokens []string
 	require.NoError(t, browserharness.Eval(tab, `window.crm.tokens`, &tokens))
 	require.Len(t, tokens, 3)
-	for _, tok := range tokens {
-		run.assertClean(tok, []*browserharness.PageServer{pages.crm, pages.phone}, tab, frame)
+	for _, secret := range append(tokens, "idp-secret-5512") {
+		run.assertClean(secret, []*browserharness.PageServer{pages.crm, pages.phone}, tab, frame)
 	}
 }
