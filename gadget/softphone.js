@@ -151,6 +151,25 @@ export function hostTokenSource({ allowedOrigins, window: win = globalThis, host
   };
 }
 
+/**
+ * The softphone's SSO token source, or null when the agent signs in with
+ * a password: the host page's (config.tokenSource "host", over
+ * postMessage), or getToken, the integrator's own (mountSoftphone's option:
+ * with host "dynamics" or "salesforce" the framing page is the CRM's, which
+ * has none for Finesse, so a deployment passes e.g. a fetch to its own
+ * back end that trades the CRM session for an IdS token).
+ */
+export function tokenSourceFor(config, { getToken, window: win = globalThis } = {}) {
+  if (getToken !== undefined && typeof getToken !== 'function') {
+    throw new Error('finesse-ha softphone: mountSoftphone\'s getToken must be a function returning a Promise of a token');
+  }
+  if (getToken && config.tokenSource) {
+    throw new Error('finesse-ha softphone: config.tokenSource "host" and mountSoftphone\'s getToken: choose one token source');
+  }
+  if (config.tokenSource === 'host') return hostTokenSource({ allowedOrigins: config.allowedOrigins, window: win });
+  return getToken ? { getToken } : null;
+}
+
 /** Client options from the configuration and what the agent typed. */
 export function clientOptions(config, { agentId, extension, password, token, getToken }) {
   const options = {};
@@ -369,17 +388,10 @@ export function mountSoftphone({ createClient, document: doc, window: win, getTo
   const $ = (id) => doc.getElementById(id);
   const ui = pageUI(doc);
   let config;
-  let tokens = null; // SSO: {getToken} from the host page or the integrator's own
+  let tokens; // SSO: {getToken} from the host page or the integrator's own, else null
   try {
     config = parseConfig($('finesse-ha-config').textContent);
-    if (pageTokenSource !== undefined && typeof pageTokenSource !== 'function') {
-      throw new Error('finesse-ha softphone: mountSoftphone\'s getToken must be a function returning a Promise of a token');
-    }
-    if (pageTokenSource && config.tokenSource) {
-      throw new Error('finesse-ha softphone: config.tokenSource "host" and mountSoftphone\'s getToken: choose one token source');
-    }
-    if (config.tokenSource === 'host') tokens = hostTokenSource({ allowedOrigins: config.allowedOrigins, window: win });
-    else if (pageTokenSource) tokens = { getToken: pageTokenSource };
+    tokens = tokenSourceFor(config, { getToken: pageTokenSource, window: win });
   } catch (err) {
     ui.error(err.message);
     return { signOut: async () => {} };

@@ -96,6 +96,32 @@ export function popOncePerCall(client, { active, filter, build, pop, onError, co
   });
 }
 
+/**
+ * What both adapters start from, after checking client and agent (who
+ * names the adapter in errors): counts (clicks, calls, pops, errors and
+ * extra's), the agent, popFilter (shouldPop, default every call that is
+ * not internal), and fail(err), which counts an error and hands it to
+ * onError, whose own throw must not break the adapter.
+ */
+export function adapterState(who, { client, agentId, extension, shouldPop, onError = defaultOnError }, extra = {}) {
+  checkClient(client, who);
+  checkAgent({ agentId, extension }, who);
+  const counts = { clicks: 0, calls: 0, pops: 0, errors: 0, ...extra };
+  return {
+    counts,
+    agent: { agentId, extension },
+    popFilter: shouldPop ?? ((d) => direction(d, extension) !== 'internal'),
+    fail(err) {
+      counts.errors++;
+      try {
+        onError(err instanceof Error ? err : new Error(String(err)));
+      } catch {
+        // the host's error handler must not break the adapter
+      }
+    },
+  };
+}
+
 export function checkAgent({ agentId, extension }, who) {
   if (typeof agentId !== 'string' || agentId === '') throw new TypeError('finesse-ha: ' + who + ': agentId must be the Finesse agent id');
   if (typeof extension !== 'string' || extension === '') throw new TypeError('finesse-ha: ' + who + ': extension must be the agent\'s extension');

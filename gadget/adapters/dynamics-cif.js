@@ -11,7 +11,7 @@
 //   const client = await createClient(options);
 //   await attachDynamicsCIF({ client, cif: cifReady, agentId, extension });
 
-import { makeCall, popOncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
+import { makeCall, popOncePerCall, otherParty, adapterState } from './common.js';
 
 /**
  * Resolves with Microsoft.CIFramework when the CIF library raises
@@ -67,26 +67,13 @@ export function defaultSearch(dialog, { extension }) {
  */
 export async function attachDynamicsCIF({
   client, cif, agentId, extension, window: win = globalThis,
-  search = defaultSearch, shouldPop, onError = defaultOnError,
+  search = defaultSearch, shouldPop, onError,
 } = {}) {
-  checkClient(client, 'attachDynamicsCIF');
-  checkAgent({ agentId, extension }, 'attachDynamicsCIF');
+  const { counts, agent, popFilter, fail } = adapterState('attachDynamicsCIF', { client, agentId, extension, shouldPop, onError });
   // Not awaited yet: calls that start while CIF initializes still pop, once it is ready.
   const ready = Promise.resolve(cif ?? waitForCIFInit({ window: win }));
   ready.catch(() => {}); // observed below
-  const counts = { clicks: 0, calls: 0, pops: 0, errors: 0 };
-  const agent = { agentId, extension };
-  const popFilter = shouldPop ?? ((d) => direction(d, extension) !== 'internal');
   let attached = true;
-
-  function fail(err) {
-    counts.errors++;
-    try {
-      onError(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      // the host's error handler must not break the adapter
-    }
-  }
 
   // CIF hands event data as a JSON string: {value, name, format, entityLogicalName}.
   async function onClickToAct(eventData) {

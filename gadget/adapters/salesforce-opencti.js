@@ -14,7 +14,7 @@
 // Finesse side is usable at start-up, that host-level fallback is what the
 // admin configured it for.
 
-import { makeCall, popOncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
+import { makeCall, popOncePerCall, otherParty, direction, adapterState } from './common.js';
 
 /**
  * The default searchAndScreenPop arguments: search for the other party's
@@ -40,27 +40,15 @@ export function defaultScreenPop(dialog, { extension }) {
  */
 export function attachSalesforceOpenCTI({
   client, opencti, agentId, extension,
-  screenPop = defaultScreenPop, shouldPop, onError = defaultOnError,
+  screenPop = defaultScreenPop, shouldPop, onError,
 } = {}) {
-  checkClient(client, 'attachSalesforceOpenCTI');
-  checkAgent({ agentId, extension }, 'attachSalesforceOpenCTI');
+  const { counts, agent, popFilter, fail } = adapterState('attachSalesforceOpenCTI',
+    { client, agentId, extension, shouldPop, onError }, { initialized: false });
   const api = opencti ?? (globalThis.sforce && globalThis.sforce.opencti);
   if (!api || typeof api.searchAndScreenPop !== 'function') {
     throw new Error('finesse-ha: attachSalesforceOpenCTI: sforce.opencti is missing; load lightning/opencti_min.js first');
   }
-  const counts = { clicks: 0, calls: 0, pops: 0, errors: 0, initialized: false };
-  const agent = { agentId, extension };
-  const popFilter = shouldPop ?? ((d) => direction(d, extension) !== 'internal');
   let attached = true;
-
-  function fail(err) {
-    counts.errors++;
-    try {
-      onError(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      // the host's error handler must not break the adapter
-    }
-  }
 
   /** Open CTI callbacks get {success, returnValue, errors}. */
   function callbackFor(what) {
