@@ -14,6 +14,7 @@ import { dialable, escapeXML, otherParty } from './adapters/common.js';
 
 const HOSTS = ['standalone', 'dynamics', 'salesforce'];
 const TOKEN_SOURCES = ['host'];
+const FIRST_TOKEN_MS = 15_000;
 const PASS_THROUGH = ['sides', 'transport', 'fallback', 'allowInsecure', 'resource', 'policy', 'wasmURL'];
 
 /**
@@ -64,7 +65,8 @@ const HOST_TOKEN_TEXT = Object.freeze({
 
 /** What the agent sees when the first token cannot be had. */
 export function describeTokenFailure(err) {
-  return 'Your CRM did not provide a sign-in token (' + (err && err.reason ? err.reason : 'no answer') + '). ' +
+  // Only our own words: an integrator's source's message may name secrets.
+  return 'Your CRM did not provide a sign-in token (' + (err && err.reason ? err.reason : 'its sign-in service failed') + '). ' +
     'Reload the CRM page or sign in to it again, then click Sign in.';
 }
 
@@ -80,7 +82,7 @@ export function describeTokenFailure(err) {
  * or when the host reports a failure, with an Error whose reason is one of
  * a closed set of words: never the host's text, never a token.
  */
-export function hostTokenSource({ allowedOrigins, window: win = globalThis, host = win.parent, timeoutMs = 15_000 }) {
+export function hostTokenSource({ allowedOrigins, window: win = globalThis, host = win.parent, timeoutMs = FIRST_TOKEN_MS }) {
   const origins = [...normalizeOrigins(allowedOrigins)];
   const counts = { requests: 0, tokens: 0, failures: 0, ignoredOrigin: 0, ignoredMalformed: 0 };
   const pending = new Map();
@@ -445,10 +447,16 @@ export function mountSoftphone({ createClient, document: doc, window: win, getTo
       if (sso) {
         // The first token before the client: without one there is nothing
         // to sign in with. Later ones the client asks for on its schedule.
+        let timer;
         try {
-          credentials.token = await tokens.getToken();
+          // The host page's source times out itself; an integrator's may hang.
+          credentials.token = await Promise.race([tokens.getToken(), new Promise((resolve, reject) => {
+            timer = setTimeout(() => reject(Object.assign(new Error('no token'), { reason: 'it did not answer within 15 s' })), FIRST_TOKEN_MS);
+          })]);
         } catch (err) {
           throw new Error(describeTokenFailure(err));
+        } finally {
+          clearTimeout(timer);
         }
         if (typeof credentials.token !== 'string' || credentials.token === '') {
           throw new Error(describeTokenFailure({ reason: 'it gave an empty token' }));
@@ -528,6 +536,7 @@ function runPhone(doc, ui, phone, agent, onGone) {
   let wasFailingOver = false;
   let ended = false;
   let refused = false;
+  let waitingForToken = false; // SSO: the expired-token words are on the error line
 
   const run = (label, method, path, body) => act(client, label, method, path, body)
     .then((res) => { ui.error(''); return res; }, (err) => { ui.error(err.message); throw err; });
@@ -573,7 +582,12 @@ function runPhone(doc, ui, phone, agent, onGone) {
     // asking the token source), not a refusal to end the session on.
     if (e.state === 'unauthorized' && agent.sso && e.reason === 'token-expired') {
       ui.error(SSO_TEXT.expired);
+      waitingForToken = true;
       return;
+    }
+    if (e.state === 'connected' && waitingForToken) {
+      waitingForToken = false;
+      ui.error('');
     }
     if (e.state === 'unauthorized') refused = true;
     if (e.state === 'unauthorized' && !ended) {
