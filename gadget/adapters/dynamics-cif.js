@@ -63,13 +63,14 @@ export function defaultSearch(dialog, { extension }) {
  *   search     (dialog, {agentId, extension}) -> {entity, query} | null; default defaultSearch
  *   shouldPop  (dialog) -> boolean; default: every call that is not internal
  *   onError    (Error) -> void; default console.error
+ *   getToken   SSO token source, when client is a softphone frame (connectToSoftphone): handed to it until detach()
  * Resolves, once CIF is ready, with {detach(), stats()}.
  */
 export async function attachDynamicsCIF({
   client, cif, agentId, extension, window: win = globalThis,
-  search = defaultSearch, shouldPop, onError,
+  search = defaultSearch, shouldPop, onError, getToken,
 } = {}) {
-  const { counts, agent, popFilter, fail } = adapterState('attachDynamicsCIF', { client, agentId, extension, shouldPop, onError });
+  const { counts, agent, popFilter, fail, release } = adapterState('attachDynamicsCIF', { client, agentId, extension, shouldPop, onError, getToken });
   // Not awaited yet: calls that start while CIF initializes still pop, once it is ready.
   const ready = Promise.resolve(cif ?? waitForCIFInit({ window: win }));
   ready.catch(() => {}); // observed below
@@ -112,6 +113,7 @@ export async function attachDynamicsCIF({
   } catch (err) {
     attached = false;
     stopPops();
+    release();
     throw err;
   }
 
@@ -121,6 +123,7 @@ export async function attachDynamicsCIF({
       if (!attached) return;
       attached = false;
       stopPops();
+      release();
       Promise.resolve()
         .then(() => api.removeHandler('onclicktoact', onClickToAct))
         .catch(fail);

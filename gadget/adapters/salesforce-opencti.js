@@ -36,18 +36,19 @@ export function defaultScreenPop(dialog, { extension }) {
  *   screenPop  (dialog, {agentId, extension}) -> {searchParams, queryParams?, defaultFieldValues?} | null
  *   shouldPop  (dialog) -> boolean; default: every call that is not internal
  *   onError    (Error) -> void; default console.error
+ *   getToken   SSO token source, when client is a softphone frame (connectToSoftphone): handed to it until detach()
  * Returns {detach(), stats()}.
  */
 export function attachSalesforceOpenCTI({
   client, opencti, agentId, extension,
-  screenPop = defaultScreenPop, shouldPop, onError,
+  screenPop = defaultScreenPop, shouldPop, onError, getToken,
 } = {}) {
-  const { counts, agent, popFilter, fail } = adapterState('attachSalesforceOpenCTI',
-    { client, agentId, extension, shouldPop, onError }, { initialized: false });
   const api = opencti ?? (globalThis.sforce && globalThis.sforce.opencti);
   if (!api || typeof api.searchAndScreenPop !== 'function') {
     throw new Error('finesse-ha: attachSalesforceOpenCTI: sforce.opencti is missing; load lightning/opencti_min.js first');
   }
+  const { counts, agent, popFilter, fail, release } = adapterState('attachSalesforceOpenCTI',
+    { client, agentId, extension, shouldPop, onError, getToken }, { initialized: false });
   let attached = true;
 
   /** Open CTI callbacks get {success, returnValue, errors}. */
@@ -98,13 +99,17 @@ export function attachSalesforceOpenCTI({
   stopInit = client.on('connection', (e) => {
     if (e.state === 'connected') notifyInit();
   });
-  let current;
+  // A softphone frame's handle (connectToSoftphone) answers snapshot() with a Promise.
+  const connectedNow = (snap) => {
+    if (snap && snap.connection && snap.connection.state === 'connected') notifyInit();
+  };
   try {
-    current = client.snapshot().connection.state;
+    const snap = client.snapshot();
+    if (snap && typeof snap.then === 'function') snap.then(connectedNow, () => {});
+    else connectedNow(snap);
   } catch {
-    current = '';
+    // no snapshot: the first connected event notifies
   }
-  if (current === 'connected') notifyInit();
 
   // Open CTI has no way to remove a click-to-dial listener: detach() makes it inert.
   api.onClickToDial({
@@ -127,6 +132,7 @@ export function attachSalesforceOpenCTI({
       attached = false;
       stopPops();
       stopInit();
+      release();
     },
   };
 }

@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPostMessageBridge, connectToSoftphone, CHANNEL } from '../postmessage-bridge.js';
 import { hostTokenSource, describeTokenFailure } from '../softphone.js';
+import { attachSalesforceOpenCTI } from '../adapters/salesforce-opencti.js';
+import { attachDynamicsCIF } from '../adapters/dynamics-cif.js';
 import { FakeClient, FakeWindow, ref, messageEvent, settle } from './fakes.mjs';
 
 const CRM = 'https://crm.example.com';
@@ -160,4 +162,32 @@ test('with the bridge running, the token is in the one answer and in no event, r
   assert.deepEqual(bridgePosts.filter((m) => JSON.stringify(m).includes(TOKEN)), [], 'the token in a message to the host');
   // The token answer is not a bridge command: not counted as malformed.
   assert.equal(bridge.stats().ignoredMalformed, 0);
+});
+
+test('an adapter in the host page hands the integrator\'s token source to the softphone frame until detach', async (t) => {
+  const opencti = {
+    CALL_TYPE: { INBOUND: 'inbound', OUTBOUND: 'outbound', INTERNAL: 'internal' },
+    notifyInitializationComplete() {}, enableClickToDial() {}, onClickToDial() {}, searchAndScreenPop() {},
+  };
+  const { source, phone } = setup(t);
+  const agent = { agentId: '1001001', extension: '1001001' };
+  const adapter = attachSalesforceOpenCTI({ client: phone, opencti, ...agent, getToken: async () => TOKEN });
+  assert.equal(await source.getToken(), TOKEN);
+  adapter.detach();
+  await assert.rejects(source.getToken(), /no token source/, 'detach takes the source back');
+
+  // A Client of the page takes its source in createClient; the adapter says so.
+  assert.throws(() => attachSalesforceOpenCTI({ client: new FakeClient(), opencti, ...agent, getToken: async () => TOKEN }),
+    /getToken is for a softphone frame \(connectToSoftphone\); a finesse-ha Client takes its token source in createClient/);
+  assert.throws(() => attachSalesforceOpenCTI({ client: phone, opencti, ...agent, getToken: TOKEN }), /getToken must be a function/);
+
+  // CIF that never becomes ready: the attach fails and gives the source back.
+  const cif = Promise.reject(new Error('CIFInitDone did not fire'));
+  await assert.rejects(attachDynamicsCIF({ client: phone, cif, ...agent, getToken: async () => TOKEN }), /CIFInitDone/);
+  await assert.rejects(source.getToken(), /no token source/);
+  const cifAPI = { setClickToAct: async () => {}, addHandler: async () => {}, removeHandler: async () => {}, searchAndOpenRecords: async () => {} };
+  const cifAdapter = await attachDynamicsCIF({ client: phone, cif: cifAPI, ...agent, getToken: async () => TOKEN + 'cif' });
+  assert.equal(await source.getToken(), TOKEN + 'cif');
+  cifAdapter.detach();
+  await assert.rejects(source.getToken(), /no token source/);
 });
