@@ -18,6 +18,17 @@
 //                  {channel, id, type: "result", ok: false, error: message}
 //                  {channel, type: "event", event: <type>, data: <event>}   (subscribers only)
 // Requests may only reach /finesse/api/ paths.
+//
+// SSO token source (the softphone with "tokenSource": "host" asks the page
+// that frames it; connectToSoftphone answers with its getToken):
+//   frame -> host  {channel, id, type: "token-request"}
+//   host -> frame  {channel, id, type: "token", ok: true, token}
+//                  {channel, id, type: "token", ok: false, error: why}
+//     why: "no-token-source" (none set), "token-source-failed" (it threw or
+//          rejected), "no-token" (it gave no non-empty string)
+// The answer is the only message that ever holds a token; it goes to the
+// frame's exact origin. A failure is one word of a closed set, never the
+// host's error text (which may name its identity provider's secrets).
 
 export const CHANNEL = 'finesse-ha';
 
@@ -126,6 +137,8 @@ export function createPostMessageBridge({ client, allowedOrigins, window: win = 
       return;
     }
     const msg = event.data;
+    // A token answer is for the softphone's token source (softphone.js), which listens itself.
+    if (msg !== null && typeof msg === 'object' && msg.channel === CHANNEL && msg.type === 'token') return;
     if (msg === null || typeof msg !== 'object' || msg.channel !== CHANNEL || !COMMANDS.has(msg.type) ||
         !(typeof msg.id === 'string' || typeof msg.id === 'number') || !event.source) {
       counts.ignoredMalformed++;
@@ -155,19 +168,73 @@ export function createPostMessageBridge({ client, allowedOrigins, window: win = 
  *   frame        the softphone's window (iframe.contentWindow)
  *   frameOrigin  its exact origin (replies from anything else are ignored)
  *   window       the host's window (default globalThis)
- * Returns {subscribe(), snapshot(), history(), request(method, path, body), on(type, fn), close()}.
+ *   getToken     optional SSO token source, () => Promise<string>: answers the
+ *                softphone's token requests ("tokenSource": "host")
+ *   onTokenError optional (Error) -> void: the token source failed (the
+ *                softphone is told only that it failed, not why)
+ * Returns {subscribe(), snapshot(), history(), request(method, path, body),
+ * on(type, fn), setTokenSource(getToken | null), stats(), close()}.
  */
-export function connectToSoftphone({ frame, frameOrigin, window: win = globalThis, timeoutMs = 30_000 } = {}) {
+export function connectToSoftphone({
+  frame, frameOrigin, window: win = globalThis, timeoutMs = 30_000, getToken = null, onTokenError = null,
+} = {}) {
   const [origin] = normalizeOrigins([frameOrigin]);
   if (!frame || typeof frame.postMessage !== 'function') throw new TypeError('finesse-ha: connectToSoftphone: frame must be a window');
+  let tokenSource = checkTokenSource(getToken, 'connectToSoftphone: getToken');
+  if (onTokenError !== null && typeof onTokenError !== 'function') {
+    throw new TypeError('finesse-ha: connectToSoftphone: onTokenError must be a function');
+  }
   let nextId = 1;
+  let closed = false;
   const pending = new Map();
   const listeners = new Map(EVENT_TYPES.map((t) => [t, new Set()]));
+  const counts = { ignoredOrigin: 0, ignoredMalformed: 0, tokenRequests: 0, tokensGiven: 0, tokenFailures: 0 };
+
+  async function answerTokenRequest(id) {
+    counts.tokenRequests++;
+    const source = tokenSource;
+    let reply;
+    if (!source) {
+      reply = { ok: false, error: 'no-token-source' };
+    } else {
+      try {
+        const token = await source();
+        reply = typeof token === 'string' && token !== '' ? { ok: true, token } : { ok: false, error: 'no-token' };
+        if (!reply.ok) reportTokenError(new Error('finesse-ha: the token source gave no token (want a non-empty string)'));
+      } catch (err) {
+        reply = { ok: false, error: 'token-source-failed' };
+        reportTokenError(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    if (reply.ok) counts.tokensGiven++;
+    else counts.tokenFailures++;
+    if (closed) return;
+    try {
+      frame.postMessage({ channel: CHANNEL, id, type: 'token', ...reply }, origin);
+    } catch {
+      // the frame is gone; it asks again when it is back
+    }
+  }
+
+  function reportTokenError(err) {
+    if (!onTokenError) return;
+    try {
+      onTokenError(err);
+    } catch {
+      // the host's handler must not stop the answer
+    }
+  }
 
   function onMessage(event) {
-    if (event.origin !== origin || event.source !== frame) return;
+    if (event.origin !== origin || event.source !== frame) {
+      counts.ignoredOrigin++;
+      return;
+    }
     const msg = event.data;
-    if (msg === null || typeof msg !== 'object' || msg.channel !== CHANNEL) return;
+    if (msg === null || typeof msg !== 'object' || msg.channel !== CHANNEL) {
+      counts.ignoredMalformed++;
+      return;
+    }
     if (msg.type === 'result' && pending.has(msg.id)) {
       const { resolve, reject, timer } = pending.get(msg.id);
       pending.delete(msg.id);
@@ -182,6 +249,10 @@ export function connectToSoftphone({ frame, frameOrigin, window: win = globalThi
           console.error('finesse-ha: softphone listener threw', err);
         }
       }
+    } else if (msg.type === 'token-request' && (typeof msg.id === 'string' || typeof msg.id === 'number')) {
+      answerTokenRequest(msg.id);
+    } else {
+      counts.ignoredMalformed++;
     }
   }
   win.addEventListener('message', onMessage);
@@ -209,7 +280,13 @@ export function connectToSoftphone({ frame, frameOrigin, window: win = globalThi
       set.add(fn);
       return () => set.delete(fn);
     },
+    /** Sets (or with null, removes) the token source the softphone's token requests are answered from. */
+    setTokenSource(fn) {
+      tokenSource = checkTokenSource(fn, 'setTokenSource(getToken)');
+    },
+    stats: () => ({ ...counts }),
     close() {
+      closed = true;
       win.removeEventListener('message', onMessage);
       for (const { reject, timer } of pending.values()) {
         clearTimeout(timer);
@@ -218,4 +295,10 @@ export function connectToSoftphone({ frame, frameOrigin, window: win = globalThi
       pending.clear();
     },
   };
+}
+
+function checkTokenSource(fn, what) {
+  if (fn === null || fn === undefined) return null;
+  if (typeof fn !== 'function') throw new TypeError('finesse-ha: ' + what + ' must be a function returning a Promise of a token, or null');
+  return fn;
 }

@@ -7,12 +7,14 @@
 // softphone-main.js imports the package and this module and mounts it. The
 // logic above the page part touches no DOM, so node tests run it.
 
-import { createPostMessageBridge } from './postmessage-bridge.js';
+import { CHANNEL, createPostMessageBridge, normalizeOrigins } from './postmessage-bridge.js';
 import { attachDynamicsCIF, waitForCIFInit } from './adapters/dynamics-cif.js';
 import { attachSalesforceOpenCTI } from './adapters/salesforce-opencti.js';
 import { dialable, escapeXML, otherParty } from './adapters/common.js';
 
 const HOSTS = ['standalone', 'dynamics', 'salesforce'];
+const TOKEN_SOURCES = ['host'];
+const FIRST_TOKEN_MS = 15_000;
 const PASS_THROUGH = ['sides', 'transport', 'fallback', 'allowInsecure', 'resource', 'policy', 'wasmURL'];
 
 /**
@@ -42,15 +44,143 @@ export function parseConfig(text) {
     // Credentials in a static file would be readable by anyone who can load the page.
     throw new Error('finesse-ha softphone: config must not hold agent or auth; the agent signs in on the page');
   }
+  if (cfg.tokenSource !== undefined) {
+    if (!TOKEN_SOURCES.includes(cfg.tokenSource)) {
+      throw new Error('finesse-ha softphone: config.tokenSource must be "host" (SSO tokens from the page that frames the softphone) or absent; got ' +
+        JSON.stringify(cfg.tokenSource));
+    }
+    if (allowedOrigins.length === 0) {
+      throw new Error('finesse-ha softphone: config.tokenSource "host" needs the host page\'s origin in config.allowedOrigins');
+    }
+  }
   return { ...cfg, host, allowedOrigins };
 }
 
+/** Why the host page gave no token, in the agent's words (the protocol's closed set). */
+const HOST_TOKEN_TEXT = Object.freeze({
+  'no-token-source': 'it has no token source for the softphone',
+  'token-source-failed': 'its sign-in service failed',
+  'no-token': 'it gave an empty token',
+});
+
+/** What the agent sees when the first token cannot be had. */
+export function describeTokenFailure(err) {
+  // Only our own words: an integrator's source's message may name secrets.
+  return 'Your CRM did not provide a sign-in token (' + (err && err.reason ? err.reason : 'its sign-in service failed') + '). ' +
+    'Reload the CRM page or sign in to it again, then click Sign in.';
+}
+
+/**
+ * The softphone's SSO token source when config.tokenSource is "host": asks
+ * the page that frames it (window.parent) over postMessage, the host
+ * answering through connectToSoftphone's getToken (postmessage-bridge.js
+ * has the protocol). Requests go to the allowlisted origins only (the
+ * browser delivers one to the origin the parent has, drops the others), and
+ * an answer counts only from the parent window at an allowed origin, with
+ * the id of a pending request; anything else is ignored and counted.
+ * Returns {getToken(), stats(), close()}. getToken rejects after timeoutMs,
+ * or when the host reports a failure, with an Error whose reason is one of
+ * a closed set of words: never the host's text, never a token.
+ */
+export function hostTokenSource({ allowedOrigins, window: win = globalThis, host = win.parent, timeoutMs = FIRST_TOKEN_MS }) {
+  const origins = [...normalizeOrigins(allowedOrigins)];
+  const counts = { requests: 0, tokens: 0, failures: 0, ignoredOrigin: 0, ignoredMalformed: 0 };
+  const pending = new Map();
+  let nextId = 1;
+
+  const failure = (reason) => {
+    counts.failures++;
+    const err = new Error('finesse-ha: the host page gave no sign-in token: ' + reason);
+    err.reason = reason;
+    return err;
+  };
+
+  function onMessage(event) {
+    if (!origins.includes(event.origin)) {
+      counts.ignoredOrigin++;
+      return;
+    }
+    const msg = event.data;
+    // The bridge's commands come from the same origins; they are not ours.
+    if (msg === null || typeof msg !== 'object' || msg.channel !== CHANNEL || msg.type !== 'token') return;
+    const p = pending.get(msg.id);
+    if (!p || event.source !== host) {
+      counts.ignoredMalformed++;
+      return;
+    }
+    pending.delete(msg.id);
+    clearTimeout(p.timer);
+    if (msg.ok === true && typeof msg.token === 'string' && msg.token !== '') {
+      counts.tokens++;
+      p.resolve(msg.token);
+    } else {
+      p.reject(failure(HOST_TOKEN_TEXT[msg.error] || 'it refused the request'));
+    }
+  }
+  win.addEventListener('message', onMessage);
+
+  return {
+    getToken() {
+      if (!host || host === win || typeof host.postMessage !== 'function') {
+        return Promise.reject(failure('the softphone is not framed by a CRM page'));
+      }
+      const id = 't' + nextId++;
+      counts.requests++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(failure('it did not answer within ' + Math.round(timeoutMs / 1000) + ' s'));
+        }, timeoutMs);
+        pending.set(id, { resolve, reject, timer });
+        for (const origin of origins) {
+          try {
+            host.postMessage({ channel: CHANNEL, id, type: 'token-request' }, origin);
+          } catch {
+            // a parent window being replaced; the time-out reports it
+          }
+        }
+      });
+    },
+    stats: () => ({ ...counts }),
+    close() {
+      win.removeEventListener('message', onMessage);
+      for (const p of pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(failure('the softphone stopped asking'));
+      }
+      pending.clear();
+    },
+  };
+}
+
+/**
+ * The softphone's SSO token source, or null when the agent signs in with
+ * a password: the host page's (config.tokenSource "host", over
+ * postMessage), or getToken, the integrator's own (mountSoftphone's option:
+ * with host "dynamics" or "salesforce" the framing page is the CRM's, which
+ * has none for Finesse, so a deployment passes e.g. a fetch to its own
+ * back end that trades the CRM session for an IdS token).
+ */
+export function tokenSourceFor(config, { getToken, window: win = globalThis } = {}) {
+  if (getToken !== undefined && typeof getToken !== 'function') {
+    throw new Error('finesse-ha softphone: mountSoftphone\'s getToken must be a function returning a Promise of a token');
+  }
+  if (getToken && config.tokenSource) {
+    throw new Error('finesse-ha softphone: config.tokenSource "host" and mountSoftphone\'s getToken: choose one token source');
+  }
+  if (config.tokenSource === 'host') return hostTokenSource({ allowedOrigins: config.allowedOrigins, window: win });
+  return getToken ? { getToken } : null;
+}
+
 /** Client options from the configuration and what the agent typed. */
-export function clientOptions(config, { agentId, extension, password, token }) {
+export function clientOptions(config, { agentId, extension, password, token, getToken }) {
   const options = {};
   for (const key of PASS_THROUGH) if (config[key] !== undefined) options[key] = config[key];
   options.agent = { id: agentId, extension };
-  options.auth = token ? { token } : { username: agentId, password };
+  // With a token source the client refreshes the token itself (at 75% of
+  // its lifetime, error event token-refresh-failed when that fails).
+  if (token) options.auth = getToken ? { token, getToken } : { token };
+  else options.auth = { username: agentId, password };
   return options;
 }
 
@@ -118,6 +248,14 @@ export const CONNECTION_TEXT = Object.freeze({
   disconnected: 'No Finesse server reachable, still trying. Calls in progress are not affected.',
   unauthorized: 'Sign-in refused: check your agent ID and password.',
   closed: 'Signed out',
+});
+
+/** Words that differ when the CRM signs the agent in (SSO tokens instead of a password). */
+export const SSO_TEXT = Object.freeze({
+  unauthorized: 'Sign-in refused: Finesse did not accept the sign-in token from your CRM. Check your agent ID, or sign in to the CRM again.',
+  expired: 'Your sign-in token expired and your CRM has not provided a fresh one yet; still trying. Calls in progress are not affected.',
+  refreshFailed: 'Your CRM did not provide a fresh sign-in token; trying again shortly. Calls in progress are not affected.',
+  missing: 'Enter your agent ID and extension.',
 });
 
 const AGENT_TEXT = Object.freeze({
@@ -248,15 +386,26 @@ const ACTION_TEXT = { ANSWER: 'Answer', HOLD: 'Hold', RETRIEVE: 'Resume', DROP: 
  * configuration, takes over the sign-in form, and after sign-in shows the
  * live state. Returns {signOut()} for tests and hosts.
  */
-export function mountSoftphone({ createClient, document: doc, window: win }) {
+export function mountSoftphone({ createClient, document: doc, window: win, getToken: pageTokenSource }) {
   const $ = (id) => doc.getElementById(id);
   const ui = pageUI(doc);
   let config;
+  let tokens; // SSO: {getToken} from the host page or the integrator's own, else null
   try {
     config = parseConfig($('finesse-ha-config').textContent);
+    tokens = tokenSourceFor(config, { getToken: pageTokenSource, window: win });
   } catch (err) {
     ui.error(err.message);
     return { signOut: async () => {} };
+  }
+  const sso = tokens !== null;
+  if (sso) {
+    // The CRM signs the agent in: no password to type.
+    $('finesse-ha-softphone').dataset.auth = 'sso';
+    for (const el of [$('fha-password'), doc.querySelector('label[for="fha-password"]')]) {
+      if (el) el.hidden = true;
+    }
+    $('fha-password').disabled = true;
   }
   // CIF raises CIFInitDone once; listen before the first await.
   const cifReady = config.host === 'dynamics' ? waitForCIFInit({ window: win }) : undefined;
@@ -282,30 +431,49 @@ export function mountSoftphone({ createClient, document: doc, window: win }) {
     const credentials = {
       agentId: $('fha-agent-id').value.trim(),
       extension: $('fha-extension').value.trim(),
-      password: $('fha-password').value,
+      password: sso ? '' : $('fha-password').value,
     };
     // The password lives on only in the client's memory.
     $('fha-password').value = '';
     ui.error('');
     try {
-      if (!credentials.agentId || !credentials.extension || !credentials.password) {
-        throw new Error('Enter your agent ID, extension and password.');
+      if (!credentials.agentId || !credentials.extension || (!sso && !credentials.password)) {
+        throw new Error(sso ? SSO_TEXT.missing : 'Enter your agent ID, extension and password.');
       }
       // A second sign-in must never leave the first client running: two
       // clients for one agent fight over its session.
       await signOut({ logout: false });
       ui.phase('signing-in');
+      if (sso) {
+        // The first token before the client: without one there is nothing
+        // to sign in with. Later ones the client asks for on its schedule.
+        let timer;
+        try {
+          // The host page's source times out itself; an integrator's may hang.
+          credentials.token = await Promise.race([tokens.getToken(), new Promise((resolve, reject) => {
+            timer = setTimeout(() => reject(Object.assign(new Error('no token'), { reason: 'it did not answer within 15 s' })), FIRST_TOKEN_MS);
+          })]);
+        } catch (err) {
+          throw new Error(describeTokenFailure(err));
+        } finally {
+          clearTimeout(timer);
+        }
+        if (typeof credentials.token !== 'string' || credentials.token === '') {
+          throw new Error(describeTokenFailure({ reason: 'it gave an empty token' }));
+        }
+        credentials.getToken = tokens.getToken;
+      }
       const phone = await startSoftphone({
         createClient, config, credentials, window: win, cifReady, onProgress: (p) => ui.loading(p),
       });
-      started = runPhone(doc, ui, phone, { agentId: credentials.agentId, extension: credentials.extension }, () => {
+      started = runPhone(doc, ui, phone, { agentId: credentials.agentId, extension: credentials.extension, sso }, () => {
         if (session && session.phone === phone) session = null;
       });
       session = started;
       await started.signIn();
     } catch (err) {
       // Refused credentials fail the LOGIN too; say what the agent can fix.
-      ui.error(started && started.refused() ? CONNECTION_TEXT.unauthorized : err.message);
+      ui.error(started && started.refused() ? (sso ? SSO_TEXT.unauthorized : CONNECTION_TEXT.unauthorized) : err.message);
       if (session) await signOut({ logout: false });
       ui.phase('signed-out');
     } finally {
@@ -368,6 +536,7 @@ function runPhone(doc, ui, phone, agent, onGone) {
   let wasFailingOver = false;
   let ended = false;
   let refused = false;
+  let waitingForToken = false; // SSO: the expired-token words are on the error line
 
   const run = (label, method, path, body) => act(client, label, method, path, body)
     .then((res) => { ui.error(''); return res; }, (err) => { ui.error(err.message); throw err; });
@@ -409,9 +578,20 @@ function runPhone(doc, ui, phone, agent, onGone) {
     } else if (e.state !== 'connected') {
       ui.notice('');
     }
+    // SSO: an expired token is a wait for the next one (the client keeps
+    // asking the token source), not a refusal to end the session on.
+    if (e.state === 'unauthorized' && agent.sso && e.reason === 'token-expired') {
+      ui.error(SSO_TEXT.expired);
+      waitingForToken = true;
+      return;
+    }
+    if (e.state === 'connected' && waitingForToken) {
+      waitingForToken = false;
+      ui.error('');
+    }
     if (e.state === 'unauthorized') refused = true;
     if (e.state === 'unauthorized' && !ended) {
-      ui.error(CONNECTION_TEXT.unauthorized);
+      ui.error(agent.sso ? SSO_TEXT.unauthorized : CONNECTION_TEXT.unauthorized);
       end(false).then(() => ui.phase('signed-out'));
     }
   };
@@ -419,7 +599,7 @@ function runPhone(doc, ui, phone, agent, onGone) {
   cleanups.push(client.on('connection', showConnection));
   cleanups.push(client.on('agent', showAgent));
   cleanups.push(client.on('dialog', showCalls));
-  cleanups.push(client.on('error', (e) => ui.error(e.message)));
+  cleanups.push(client.on('error', (e) => ui.error(e.code === 'token-refresh-failed' ? SSO_TEXT.refreshFailed : e.message)));
 
   listen($('fha-ready'), 'click', () => run('Ready', 'PUT', agentURL, '<User><state>READY</state></User>').catch(() => {}));
   listen($('fha-notready'), 'click', () => {

@@ -54,6 +54,24 @@ export interface ConnectToSoftphoneOptions {
   window?: MessageWindow;
   /** How long to wait for each answer, in ms. Default 30000. */
   timeoutMs?: number;
+  /**
+   * SSO token source for a softphone configured with `"tokenSource": "host"`: each of its token
+   * requests (its first token, then the client's refreshes at 75% of a token's lifetime) calls this once
+   * and the token goes back to the frame's exact origin. A rejection or a non-string tells the
+   * softphone only that it failed (`token-source-failed` / `no-token`), never why.
+   */
+  getToken?: (() => Promise<string>) | null;
+  /** Why the token source failed (the softphone is not told). */
+  onTokenError?: ((err: Error) => void) | null;
+}
+
+export interface SoftphoneStats {
+  /** Messages from another window or origin than the softphone's: ignored. */
+  ignoredOrigin: number;
+  ignoredMalformed: number;
+  tokenRequests: number;
+  tokensGiven: number;
+  tokenFailures: number;
 }
 
 /** The host's view of a softphone's client. */
@@ -66,6 +84,9 @@ export interface Softphone {
   request(method: string, path: string, body?: string): Promise<RequestResult>;
   /** Adds a listener (events flow after subscribe()); returns a function that removes it. */
   on<T extends EventType>(type: T, listener: (event: EventMap[T]) => void): () => void;
+  /** Sets (or with null, removes) the token source that answers the softphone's token requests. */
+  setTokenSource(getToken: (() => Promise<string>) | null): void;
+  stats(): SoftphoneStats;
   /** Stops listening; pending calls reject. */
   close(): void;
 }

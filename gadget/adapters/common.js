@@ -96,6 +96,53 @@ export function popOncePerCall(client, { active, filter, build, pop, onError, co
   });
 }
 
+/**
+ * What both adapters start from, after checking client and agent (who
+ * names the adapter in errors): counts (clicks, calls, pops, errors and
+ * extra's), the agent, popFilter (shouldPop, default every call that is
+ * not internal), fail(err), which counts an error and hands it to
+ * onError, whose own throw must not break the adapter, and release(),
+ * which takes back the token source.
+ *
+ * getToken (optional) is the integrator's SSO token source for an adapter
+ * that runs in the host page with a softphone frame as its client
+ * (connectToSoftphone's handle): it is handed to that softphone, which asks
+ * for tokens over postMessage, until release(). A Client of this page takes
+ * its token source in createClient's auth.getToken instead.
+ */
+export function adapterState(who, { client, agentId, extension, shouldPop, onError = defaultOnError, getToken }, extra = {}) {
+  checkClient(client, who);
+  checkAgent({ agentId, extension }, who);
+  let release = () => {};
+  if (getToken !== undefined && getToken !== null) {
+    if (typeof getToken !== 'function') throw new TypeError('finesse-ha: ' + who + ': getToken must be a function returning a Promise of a token');
+    if (typeof client.setTokenSource !== 'function') {
+      throw new TypeError('finesse-ha: ' + who + ': getToken is for a softphone frame (connectToSoftphone); ' +
+        'a finesse-ha Client takes its token source in createClient({auth: {getToken}})');
+    }
+    client.setTokenSource(getToken);
+    release = () => {
+      release = () => {};
+      client.setTokenSource(null);
+    };
+  }
+  const counts = { clicks: 0, calls: 0, pops: 0, errors: 0, ...extra };
+  return {
+    counts,
+    agent: { agentId, extension },
+    release: () => release(),
+    popFilter: shouldPop ?? ((d) => direction(d, extension) !== 'internal'),
+    fail(err) {
+      counts.errors++;
+      try {
+        onError(err instanceof Error ? err : new Error(String(err)));
+      } catch {
+        // the host's error handler must not break the adapter
+      }
+    },
+  };
+}
+
 export function checkAgent({ agentId, extension }, who) {
   if (typeof agentId !== 'string' || agentId === '') throw new TypeError('finesse-ha: ' + who + ': agentId must be the Finesse agent id');
   if (typeof extension !== 'string' || extension === '') throw new TypeError('finesse-ha: ' + who + ': extension must be the agent\'s extension');

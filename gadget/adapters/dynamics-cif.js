@@ -11,7 +11,7 @@
 //   const client = await createClient(options);
 //   await attachDynamicsCIF({ client, cif: cifReady, agentId, extension });
 
-import { makeCall, popOncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
+import { makeCall, popOncePerCall, otherParty, adapterState } from './common.js';
 
 /**
  * Resolves with Microsoft.CIFramework when the CIF library raises
@@ -63,30 +63,18 @@ export function defaultSearch(dialog, { extension }) {
  *   search     (dialog, {agentId, extension}) -> {entity, query} | null; default defaultSearch
  *   shouldPop  (dialog) -> boolean; default: every call that is not internal
  *   onError    (Error) -> void; default console.error
+ *   getToken   SSO token source, when client is a softphone frame (connectToSoftphone): handed to it until detach()
  * Resolves, once CIF is ready, with {detach(), stats()}.
  */
 export async function attachDynamicsCIF({
   client, cif, agentId, extension, window: win = globalThis,
-  search = defaultSearch, shouldPop, onError = defaultOnError,
+  search = defaultSearch, shouldPop, onError, getToken,
 } = {}) {
-  checkClient(client, 'attachDynamicsCIF');
-  checkAgent({ agentId, extension }, 'attachDynamicsCIF');
+  const { counts, agent, popFilter, fail, release } = adapterState('attachDynamicsCIF', { client, agentId, extension, shouldPop, onError, getToken });
   // Not awaited yet: calls that start while CIF initializes still pop, once it is ready.
   const ready = Promise.resolve(cif ?? waitForCIFInit({ window: win }));
   ready.catch(() => {}); // observed below
-  const counts = { clicks: 0, calls: 0, pops: 0, errors: 0 };
-  const agent = { agentId, extension };
-  const popFilter = shouldPop ?? ((d) => direction(d, extension) !== 'internal');
   let attached = true;
-
-  function fail(err) {
-    counts.errors++;
-    try {
-      onError(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      // the host's error handler must not break the adapter
-    }
-  }
 
   // CIF hands event data as a JSON string: {value, name, format, entityLogicalName}.
   async function onClickToAct(eventData) {
@@ -125,6 +113,7 @@ export async function attachDynamicsCIF({
   } catch (err) {
     attached = false;
     stopPops();
+    release();
     throw err;
   }
 
@@ -134,6 +123,7 @@ export async function attachDynamicsCIF({
       if (!attached) return;
       attached = false;
       stopPops();
+      release();
       Promise.resolve()
         .then(() => api.removeHandler('onclicktoact', onClickToAct))
         .catch(fail);

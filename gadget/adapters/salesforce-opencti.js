@@ -14,7 +14,7 @@
 // Finesse side is usable at start-up, that host-level fallback is what the
 // admin configured it for.
 
-import { makeCall, popOncePerCall, otherParty, direction, checkAgent, checkClient, defaultOnError } from './common.js';
+import { makeCall, popOncePerCall, otherParty, direction, adapterState } from './common.js';
 
 /**
  * The default searchAndScreenPop arguments: search for the other party's
@@ -36,31 +36,20 @@ export function defaultScreenPop(dialog, { extension }) {
  *   screenPop  (dialog, {agentId, extension}) -> {searchParams, queryParams?, defaultFieldValues?} | null
  *   shouldPop  (dialog) -> boolean; default: every call that is not internal
  *   onError    (Error) -> void; default console.error
+ *   getToken   SSO token source, when client is a softphone frame (connectToSoftphone): handed to it until detach()
  * Returns {detach(), stats()}.
  */
 export function attachSalesforceOpenCTI({
   client, opencti, agentId, extension,
-  screenPop = defaultScreenPop, shouldPop, onError = defaultOnError,
+  screenPop = defaultScreenPop, shouldPop, onError, getToken,
 } = {}) {
-  checkClient(client, 'attachSalesforceOpenCTI');
-  checkAgent({ agentId, extension }, 'attachSalesforceOpenCTI');
   const api = opencti ?? (globalThis.sforce && globalThis.sforce.opencti);
   if (!api || typeof api.searchAndScreenPop !== 'function') {
     throw new Error('finesse-ha: attachSalesforceOpenCTI: sforce.opencti is missing; load lightning/opencti_min.js first');
   }
-  const counts = { clicks: 0, calls: 0, pops: 0, errors: 0, initialized: false };
-  const agent = { agentId, extension };
-  const popFilter = shouldPop ?? ((d) => direction(d, extension) !== 'internal');
+  const { counts, agent, popFilter, fail, release } = adapterState('attachSalesforceOpenCTI',
+    { client, agentId, extension, shouldPop, onError, getToken }, { initialized: false });
   let attached = true;
-
-  function fail(err) {
-    counts.errors++;
-    try {
-      onError(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      // the host's error handler must not break the adapter
-    }
-  }
 
   /** Open CTI callbacks get {success, returnValue, errors}. */
   function callbackFor(what) {
@@ -110,13 +99,17 @@ export function attachSalesforceOpenCTI({
   stopInit = client.on('connection', (e) => {
     if (e.state === 'connected') notifyInit();
   });
-  let current;
+  // A softphone frame's handle (connectToSoftphone) answers snapshot() with a Promise.
+  const connectedNow = (snap) => {
+    if (snap && snap.connection && snap.connection.state === 'connected') notifyInit();
+  };
   try {
-    current = client.snapshot().connection.state;
+    const snap = client.snapshot();
+    if (snap && typeof snap.then === 'function') snap.then(connectedNow, () => {});
+    else connectedNow(snap);
   } catch {
-    current = '';
+    // no snapshot: the first connected event notifies
   }
-  if (current === 'connected') notifyInit();
 
   // Open CTI has no way to remove a click-to-dial listener: detach() makes it inert.
   api.onClickToDial({
@@ -139,6 +132,7 @@ export function attachSalesforceOpenCTI({
       attached = false;
       stopPops();
       stopInit();
+      release();
     },
   };
 }

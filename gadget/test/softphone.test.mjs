@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   parseConfig, clientOptions, startSoftphone, parseReasonCodes, describeFailure, describeAgent, act, callActions, callState, byVariable,
-  describeLoad,
+  describeLoad, tokenSourceFor, hostTokenSource,
 } from '../softphone.js';
 import { FakeClient, FakeWindow, messageEvent, settle, dialogEvent, golden } from './fakes.mjs';
 import { CHANNEL } from '../postmessage-bridge.js';
@@ -41,6 +41,32 @@ test('clientOptions combines the configuration with what the agent typed', () =>
     auth: { username: '1001001', password: 'hunter2' },
   });
   assert.deepEqual(clientOptions(cfg, { ...CREDS, password: '', token: 'sso' }).auth, { token: 'sso' });
+  const getToken = async () => 'next';
+  assert.deepEqual(clientOptions(cfg, { ...CREDS, password: '', token: 'sso', getToken }).auth, { token: 'sso', getToken },
+    'the client refreshes through the same source');
+});
+
+test('config.tokenSource "host" needs the host\'s origin; tokenSourceFor picks the one token source', async (t) => {
+  const sso = parseConfig('{"sides":["https://a"],"tokenSource":"host","allowedOrigins":["https://crm.example.com"]}');
+  assert.equal(sso.tokenSource, 'host');
+  assert.throws(() => parseConfig('{"tokenSource":"host"}'), /tokenSource "host" needs the host page's origin in config\.allowedOrigins/);
+  assert.throws(() => parseConfig('{"tokenSource":"idp","allowedOrigins":["https://crm.example.com"]}'), /config\.tokenSource must be "host" .*got "idp"/);
+
+  const win = new FakeWindow('https://softphone.example.net');
+  const fromHost = tokenSourceFor(sso, { window: win });
+  t.after(() => fromHost.close());
+  assert.equal(typeof fromHost.getToken, 'function');
+  assert.deepEqual(fromHost.stats().requests, 0);
+  const own = async () => 'tok';
+  const pw = parseConfig(CONFIG);
+  assert.equal(tokenSourceFor(pw, { getToken: own }).getToken, own, 'the integrator\'s own source (mountSoftphone getToken)');
+  assert.equal(tokenSourceFor(pw, {}), null, 'no source: the agent types a password');
+  assert.throws(() => tokenSourceFor(sso, { getToken: own, window: win }), /choose one token source/);
+  assert.throws(() => tokenSourceFor(pw, { getToken: 'tok' }), /getToken must be a function/);
+  // Not framed (window.parent is the window itself): a rejection in words, at once.
+  const alone = hostTokenSource({ allowedOrigins: ['https://crm.example.com'], window: win, host: win });
+  await assert.rejects(alone.getToken(), (e) => e.reason === 'the softphone is not framed by a CRM page');
+  alone.close();
 });
 
 test('startSoftphone creates the client, attaches the configured host and the bridge', async (t) => {

@@ -29,12 +29,17 @@ func softphoneCSP(sides, crmOrigin string) string {
 var configBlock = regexp.MustCompile(`(?s)(<script type="application/json" id="finesse-ha-config">).*?(</script>)`)
 
 // softphoneConfig is the deployment configuration softphone.html gets in
-// the test: the simulator's sides, in plain http (allowInsecure).
-func softphoneConfig(t *testing.T, pair *sim.Pair, transport string) []byte {
-	cfg, err := json.Marshal(map[string]any{
+// the test: the simulator's sides, in plain http (allowInsecure), with
+// extra's keys set.
+func softphoneConfig(t *testing.T, pair *sim.Pair, transport string, extra map[string]any) []byte {
+	c := map[string]any{
 		"sides": clientSides(pair), "transport": transport, "host": "standalone", "allowedOrigins": []string{},
 		"allowInsecure": true, "policy": map[string]any{"jitterMs": 300},
-	})
+	}
+	for k, v := range extra {
+		c[k] = v
+	}
+	cfg, err := json.Marshal(c)
 	require.NoError(t, err)
 	return cfg
 }
@@ -51,23 +56,40 @@ func TestSoftphoneInCrossSiteFrameUnderCSP(t *testing.T) {
 	}
 }
 
-func softphoneShift(t *testing.T, transport string) {
-	f := env(t)
-	root := moduleRoot(t)
-	pair := f.newPair(t, sim.Config{Password: pagePassword})
-	agent := pair.Agents()[0]
+// softphonePages is softphone.html served under its documented CSP, framed
+// by a CRM page of another site (testdata/<hostPage>), open in a tab.
+type softphonePages struct {
+	crm, phone *browserharness.PageServer
+	tab, frame context.Context
+	run        *pageRun
+}
 
+// openSoftphone serves gadget/ with config(the CRM's origin) as softphone.html's configuration
+// and testdata/ as the CRM (SOFTPHONE_URL in its pages becomes the
+// softphone's URL, and each key of crmVars its value; /gadget/ serves the
+// bridge to the CRM page), opens the CRM's hostPage and finds the frame.
+// crmConnect is the CRM page's connect-src ("" for none).
+func openSoftphone(t *testing.T, f *fixture, pair *sim.Pair, config func(crmOrigin string) []byte, hostPage, runName, crmConnect string, crmVars map[string]string) softphonePages {
+	t.Helper()
+	root := moduleRoot(t)
 	var pageURL string
 	crm, err := browserharness.StartPageServer(browserharness.PageConfig{
-		Host:   "localhost",
-		Static: []sim.StaticDir{{Prefix: "/", Dir: filepath.Join(root, "internal", "e2e", "testdata")}},
+		Host: "localhost",
+		Static: []sim.StaticDir{
+			{Prefix: "/", Dir: filepath.Join(root, "internal", "e2e", "testdata")},
+			{Prefix: "/gadget/", Dir: filepath.Join(root, "gadget")},
+		},
 		Rewrite: func(p string, body []byte) []byte {
-			return []byte(strings.ReplaceAll(string(body), "SOFTPHONE_URL", pageURL))
+			s := strings.ReplaceAll(string(body), "SOFTPHONE_URL", pageURL)
+			for k, v := range crmVars {
+				s = strings.ReplaceAll(s, k, v)
+			}
+			return []byte(s)
 		},
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { crm.Close() })
-	cfg := softphoneConfig(t, pair, transport)
+	cfg := config(crm.URL)
 	phone, err := browserharness.StartPageServer(browserharness.PageConfig{
 		Static: []sim.StaticDir{
 			{Prefix: "/softphone/finesse-ha/", Dir: filepath.Join(root, "web")},
@@ -85,11 +107,15 @@ func softphoneShift(t *testing.T, transport string) {
 	require.NoError(t, err)
 	t.Cleanup(func() { phone.Close() })
 	pageURL = phone.URL + "/softphone/softphone.html"
-	crm.SetCSP("default-src 'self'; frame-src " + phone.URL)
+	crmCSP := "default-src 'self'; frame-src " + phone.URL
+	if crmConnect != "" {
+		crmCSP += "; connect-src " + crmConnect
+	}
+	crm.SetCSP(crmCSP)
 
 	tab := f.tab(t, 150*time.Second)
-	run := newPageRun(t, tab, "softphone-"+transport)
-	require.NoError(t, chromedp.Run(tab, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(crm.URL+"/crm-host.html")))
+	run := newPageRun(t, tab, runName)
+	require.NoError(t, chromedp.Run(tab, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(crm.URL+"/"+hostPage)))
 	frame, cancel, err := browserharness.FrameTab(tab, pageURL, 20*time.Second, func(line string) {
 		run.mu.Lock()
 		run.lines = append(run.lines, "[frame] "+line)
@@ -98,6 +124,16 @@ func softphoneShift(t *testing.T, transport string) {
 	require.NoError(t, err)
 	t.Cleanup(cancel)
 	run.watch(frame)
+	return softphonePages{crm: crm, phone: phone, tab: tab, frame: frame, run: run}
+}
+
+func softphoneShift(t *testing.T, transport string) {
+	f := env(t)
+	pair := f.newPair(t, sim.Config{Password: pagePassword})
+	agent := pair.Agents()[0]
+	cfg := func(string) []byte { return softphoneConfig(t, pair, transport, nil) }
+	pages := openSoftphone(t, f, pair, cfg, "crm-host.html", "softphone-"+transport, "", nil)
+	crm, phone, tab, frame, run := pages.crm, pages.phone, pages.tab, pages.frame, pages.run
 	const errSel = "#fha-error"
 	sp := func(what, expr string, within time.Duration) { waitFor(t, frame, what, expr, errSel, within) }
 
