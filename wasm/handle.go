@@ -60,8 +60,8 @@ func (h *handle) onEvent(ev client.Event) {
 // historyChanged tells the runtime host that history() has a new entry
 // (BRIDGE.md onHistory): its pages hold a copy of history() that must not
 // wait for the next event. The host reads history() itself, once for any
-// number of entries, so the entry is not encoded here.
-func (h *handle) historyChanged(client.HistoryEntry) {
+// number of entries.
+func (h *handle) historyChanged() {
 	defer jsutil.Recover(nil)
 	_, _ = h.onHistory.Invoke()
 }

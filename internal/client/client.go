@@ -33,7 +33,7 @@ type Option func(*settings)
 type settings struct {
 	wsDial    ws.DialFunc
 	getToken  func(context.Context) (string, error) // auth.go
-	onHistory func(HistoryEntry)
+	onHistory func()
 }
 
 // WithWebSocket supplies the WebSocket implementation the "websocket"
@@ -42,11 +42,12 @@ type settings struct {
 // native WebSocket library.
 func WithWebSocket(dial ws.DialFunc) Option { return func(s *settings) { s.wsDial = dial } }
 
-// OnHistory hands f every new history entry as it is recorded, after the
-// events of the same step; the same rules as onEvent. A runtime that keeps
-// a copy of History (a worker serving pages) needs it: many entries (polls,
-// jitter waits, token refreshes) come with no event.
-func OnHistory(f func(HistoryEntry)) Option { return func(s *settings) { s.onHistory = f } }
+// OnHistory calls f after every new history entry, as it is recorded and
+// after the events of the same step; the same rules as onEvent. A runtime
+// that keeps a copy of History (a worker serving pages) needs it: many
+// entries (polls, jitter waits, token refreshes) come with no event. f
+// reads History itself, once for any number of entries.
+func OnHistory(f func()) Option { return func(s *settings) { s.onHistory = f } }
 
 // New validates cfg (the one validation pass; errors are *OptionError
 // naming the option) and builds the REST client and notification dialer of
@@ -104,7 +105,7 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Op
 		GetToken:  set.getToken,
 	}
 	if f := set.onHistory; f != nil {
-		fcfg.OnHistory = func(h failover.HistoryEntry) { f(toHistoryEntry(h)) }
+		fcfg.OnHistory = func(failover.HistoryEntry) { f() }
 	}
 	e, err := failover.New(fcfg)
 	if err != nil {

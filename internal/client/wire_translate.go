@@ -126,13 +126,9 @@ func toSnapshot(s failover.Snapshot) Snapshot {
 func toHistory(h []failover.HistoryEntry) []HistoryEntry {
 	out := make([]HistoryEntry, 0, len(h))
 	for _, e := range h {
-		out = append(out, toHistoryEntry(e))
+		out = append(out, HistoryEntry{At: isoTime(e.At), What: HistoryKind(e.What), Side: SideName(e.Side), Detail: e.Detail})
 	}
 	return out
-}
-
-func toHistoryEntry(e failover.HistoryEntry) HistoryEntry {
-	return HistoryEntry{At: isoTime(e.At), What: HistoryKind(e.What), Side: SideName(e.Side), Detail: e.Detail}
 }
 
 // toResult is a page's request outcome: a response, or a RequestError that

@@ -80,20 +80,17 @@ func (e *Engine) runInput(f func()) {
 	e.loop.outbox, e.loop.histOut = nil, nil
 	e.loop.stateMu.Unlock()
 	for _, ev := range out {
-		deliver(e.onEvent, ev)
+		e.deliver(func() { e.onEvent(ev) })
 	}
 	for _, h := range hist {
-		deliver(e.cfg.OnHistory, h)
+		e.deliver(func() { e.cfg.OnHistory(h) })
 	}
 }
 
-// deliver hands v to a handler; a failing handler must not stop the engine.
-func deliver[T any](handler func(T), v T) {
-	if handler == nil {
-		return
-	}
+// deliver calls a handler; a failing handler must not stop the engine.
+func (e *Engine) deliver(call func()) {
 	defer func() { _ = recover() }()
-	handler(v)
+	call()
 }
 
 // emit queues an event for delivery after the current input.
