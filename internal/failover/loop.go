@@ -80,7 +80,9 @@ func (e *Engine) runInput(f func()) {
 	e.loop.outbox, e.loop.histOut = nil, nil
 	e.loop.stateMu.Unlock()
 	for _, ev := range out {
-		e.deliver(func() { e.onEvent(ev) })
+		if e.onEvent != nil {
+			e.deliver(func() { e.onEvent(ev) })
+		}
 	}
 	for _, h := range hist {
 		e.deliver(func() { e.cfg.OnHistory(h) })

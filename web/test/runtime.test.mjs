@@ -54,14 +54,20 @@ test('sessionKey: the agent and sides, never the credentials; bad options share 
   assert.equal(sessionKey('{"sides": []}'), null);
 });
 
-test('pages of one agent share one client: the later one gets the state at once, then every event', async (t) => {
-  const { open, api } = setupHost(t);
+/** Two pages of one agent attached, one after the other. */
+async function twoPages(open) {
   const a = open();
   a.send(attach());
   await until(() => a.last('attached'), 'first attach');
   const b = open();
   b.send(attach());
   await until(() => b.last('attached'), 'second attach');
+  return [a, b];
+}
+
+test('pages of one agent share one client: the later one gets the state at once, then every event', async (t) => {
+  const { open, api } = setupHost(t);
+  const [a, b] = await twoPages(open);
   assert.equal(api.calls.length, 1, 'one Go client');
   assert.equal(JSON.parse(b.last('attached').snapshot).connection.state, 'connected');
 
@@ -75,12 +81,7 @@ test('pages of one agent share one client: the later one gets the state at once,
 
 test('a history entry without an event reaches every page at once; one read per microtask, none beside an event batch', async (t) => {
   const { open, api } = setupHost(t);
-  const a = open();
-  a.send(attach());
-  await until(() => a.last('attached'));
-  const b = open();
-  b.send(attach());
-  await until(() => b.last('attached'));
+  const [a, b] = await twoPages(open);
   const { onHistory } = api.calls[0];
   assert.equal(typeof onHistory, 'function', 'the host asks Go for history pushes');
   const handle = api.handles[0];
