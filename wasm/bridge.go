@@ -26,6 +26,7 @@ var version = "0.0.0-dev"
 
 var errEmitNotFunction = errors.New("finesse-ha: createClient(optionsJSON, emit): emit must be a function")
 var errOptionsNotString = errors.New("finesse-ha: createClient(optionsJSON, emit): optionsJSON must be a string")
+var errOnHistoryNotFunc = errors.New("finesse-ha: createClient(optionsJSON, emit, getToken, onHistory): onHistory must be a function or undefined")
 
 // register installs the factory object on global. Its functions live as
 // long as the program, so they are never released.
@@ -34,10 +35,10 @@ func register(global safejs.Value) error {
 	// live client: the page learns something went wrong, the runtime lives.
 	jsutil.SetPanicHandler(reportPanic)
 
-	// createClient(optionsJSON, emit, getToken?) -> Promise<Handle> (web/BRIDGE.md).
+	// createClient(optionsJSON, emit, getToken?, onHistory?) -> Promise<Handle> (web/BRIDGE.md).
 	createClient, err := jsutil.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		optionsJSON, emit, getToken := argAt(args, 0), argAt(args, 1), argAt(args, 2)
-		p, err := jsutil.NewPromise(func() (any, error) { return createClient(optionsJSON, emit, getToken) })
+		optionsJSON, emit, getToken, onHistory := argAt(args, 0), argAt(args, 1), argAt(args, 2), argAt(args, 3)
+		p, err := jsutil.NewPromise(func() (any, error) { return createClient(optionsJSON, emit, getToken, onHistory) })
 		if err != nil {
 			return jsutil.NewError(err.Error())
 		}
@@ -114,12 +115,15 @@ func listen(target safejs.Value, event string, wanted func() bool) {
 
 // createClient validates the options, starts a client and returns its JS
 // handle. It runs on a NewPromise goroutine, so it may block.
-func createClient(optionsJSON, emit, getToken safejs.Value) (any, error) {
+func createClient(optionsJSON, emit, getToken, onHistory safejs.Value) (any, error) {
 	if optionsJSON.Type() != safejs.TypeString {
 		return nil, errOptionsNotString
 	}
 	if emit.Type() != safejs.TypeFunction {
 		return nil, errEmitNotFunction
+	}
+	if t := onHistory.Type(); t != safejs.TypeFunction && t != safejs.TypeUndefined && t != safejs.TypeNull {
+		return nil, errOnHistoryNotFunc
 	}
 	raw, err := optionsJSON.String()
 	if err != nil {
@@ -134,7 +138,12 @@ func createClient(optionsJSON, emit, getToken safejs.Value) (any, error) {
 		return nil, err
 	}
 	h := newHandle(emit)
-	c, err := client.New(cfg, &jsfetch.Transport{}, clock.Real(), h.onEvent, append(tokenOpts, client.WithWebSocket(jsws.Dial))...)
+	opts := append(tokenOpts, client.WithWebSocket(jsws.Dial))
+	if onHistory.Type() == safejs.TypeFunction {
+		h.onHistory = onHistory
+		opts = append(opts, client.OnHistory(h.historyChanged))
+	}
+	c, err := client.New(cfg, &jsfetch.Transport{}, clock.Real(), h.onEvent, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -136,6 +136,12 @@ func TestCreateClientRejectsBadOptionsNamingTheField(t *testing.T) {
 	var rej *jsutil.RejectedError
 	require.ErrorAs(t, err, &rej)
 	assert.Contains(t, rej.Message, "optionsJSON must be a string")
+
+	p, err = f.Call("createClient", "{}", ev.fn, safejs.Undefined(), 42)
+	require.NoError(t, err)
+	_, err = jsutil.Await(p)
+	require.ErrorAs(t, err, &rej)
+	assert.Contains(t, rej.Message, "onHistory must be a function or undefined")
 }
 
 // TestCreateClientEmitsEvents runs a client against the browser tests' test
@@ -149,6 +155,17 @@ func TestCreateClientEmitsEvents(t *testing.T) {
 	}
 	f := factory(t)
 	ev := newEvents(t)
+	// The runtime host's hook: told of every history entry as it is recorded.
+	var histMu sync.Mutex
+	histCalls := 0
+	onHistory, err := jsutil.FuncOf(func(safejs.Value, []safejs.Value) any {
+		histMu.Lock()
+		histCalls++
+		histMu.Unlock()
+		return nil
+	})
+	require.NoError(t, err)
+	t.Cleanup(onHistory.Release)
 	p, err := f.Call("createClient", options(t, map[string]any{
 		"sides":         []any{host},
 		"agent":         map[string]any{"id": "1001001", "extension": "1001001"},
@@ -156,7 +173,7 @@ func TestCreateClientEmitsEvents(t *testing.T) {
 		"transport":     "bosh",
 		"allowInsecure": true,
 		"logLevel":      "info",
-	}), ev.fn)
+	}), ev.fn, safejs.Undefined(), onHistory)
 	require.NoError(t, err)
 	h, err := jsutil.Await(p)
 	require.NoError(t, err)
@@ -213,6 +230,15 @@ func TestCreateClientEmitsEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(hs, "["), hs)
 	assert.NotContains(t, hs, testPassword)
+	var entries []json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(hs), &entries))
+	require.NotEmpty(t, entries)
+	// One call per entry (the last ones may follow close()'s promise).
+	require.Eventually(t, func() bool {
+		histMu.Lock()
+		defer histMu.Unlock()
+		return histCalls == len(entries)
+	}, 5*time.Second, 10*time.Millisecond, "onHistory calls for %d entries", len(entries))
 
 	diag, err := h.Call("diagnostics")
 	require.NoError(t, err)

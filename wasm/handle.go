@@ -30,8 +30,9 @@ var errClosed = errors.New("finesse-ha: the client is closed")
 // client at any time, and calling a released Go function ends the whole
 // runtime. Four small closures per client are the price.
 type handle struct {
-	c    *client.Client
-	emit safejs.Value
+	c         *client.Client
+	emit      safejs.Value
+	onHistory safejs.Value // the runtime host's (web/host.js), or undefined
 
 	closeOnce  sync.Once
 	closedSeen chan struct{} // closed when the "closed" connection event was emitted
@@ -54,6 +55,15 @@ func (h *handle) onEvent(ev client.Event) {
 	if c, ok := ev.(client.ConnectionEvent); ok && c.State == client.StateClosed {
 		h.seenOnce.Do(func() { close(h.closedSeen) })
 	}
+}
+
+// historyChanged tells the runtime host that history() has a new entry
+// (BRIDGE.md onHistory): its pages hold a copy of history() that must not
+// wait for the next event. The host reads history() itself, once for any
+// number of entries.
+func (h *handle) historyChanged() {
+	defer jsutil.Recover(nil)
+	_, _ = h.onHistory.Invoke()
 }
 
 // send calls the page's emit. A throwing listener is the JS wrapper's

@@ -11,13 +11,17 @@
 //   {kind:'hello', hostLock?}       on serve; hostLock is held while the host lives
 //   {kind:'progress', loaded, total?}
 //   {kind:'events', events:[[type, json], ...], snapshot, history}
+//   {kind:'history', history}        new history entries that came with no event
 //   {kind:'attached', version, snapshot, history} | {kind:'refused', message}
 //   {kind:'stats', wasmBytes, sessions, pages}
 //   {kind:'accepted', id}            a call reached the host
 //   {kind:'result', id, ok, value?, message?}
 //   {kind:'token-request', id}       to a page that attached with tokenSource
 // snapshot and history are JSON strings taken after the batch's events, so a
-// listener that reads snapshot() sees at least what its event says.
+// listener that reads snapshot() sees at least what its event says. Many
+// history entries (a poll, a jitter wait, a token refresh) come with no
+// event: Go tells of each (createClient's onHistory) and 'history' carries
+// them at once, so history() in a page is as fresh as in the page runtime.
 
 import { PREFIX, errorMessage } from './loader.js';
 
@@ -289,6 +293,8 @@ class Session {
   #resolveReady;
   #rejectReady;
   #queue = [];
+  /** Go recorded history not yet sent: a 'history' message is due. */
+  #historyDue = false;
   #graceTimer = null;
   #ended = false;
   #stopWatchingExit = () => {};
@@ -327,7 +333,7 @@ class Session {
       let handle;
       try {
         optionsJSON = await this.#withFirstToken(optionsJSON);
-        handle = await api.createClient(optionsJSON, this.emit, this.#tokenSource ? this.getToken : undefined);
+        handle = await api.createClient(optionsJSON, this.emit, this.#tokenSource ? this.getToken : undefined, this.historyChanged);
       } catch (err) {
         stop();
         throw err;
@@ -518,6 +524,20 @@ class Session {
     }
   };
 
+  // Called by Go, detached, for every new history entry (BRIDGE.md
+  // onHistory). Entries of one step come together, often with events:
+  // one read of history() per microtask serves them all, and none when an
+  // event batch carries it.
+  historyChanged = () => {
+    if (this.#historyDue) return;
+    this.#historyDue = true;
+    queueMicrotask(() => {
+      if (!this.#historyDue) return;
+      this.#historyDue = false;
+      this.#post({ kind: 'history', history: this.historyJSON() });
+    });
+  };
+
   /**
    * After a takeover (a new leader's fresh client) the pages already know
    * some calls: an `added` for one of them becomes `updated`, so each call
@@ -554,6 +574,7 @@ class Session {
       }
       this.#seen = null;
     }
+    this.#historyDue = false;
     this.#post({ kind: 'events', events, snapshot, history: this.historyJSON() });
   }
 

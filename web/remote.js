@@ -2,8 +2,9 @@
 // joins) the worker, attaches this page's client to the shared Go client
 // there, and returns a handle with the shape of the Go handle (BRIDGE.md),
 // so the Client class of index.js works over it unchanged: snapshot() and
-// history() answer from the state the host sends with every event batch,
-// close() detaches this page, and every other method is forwarded as is.
+// history() answer from the state the host sends with every event batch
+// (and history() from each 'history' message, for entries that come with no
+// event), close() detaches this page, and every other method is forwarded as is.
 // The page's token source (auth.getToken) stays here and answers the
 // host's token-requests (host.js).
 
@@ -181,6 +182,9 @@ class Connection {
         this.#setState(msg);
         for (const [type, json] of msg.events) this.#emit(type, type === 'connection' ? this.#label(json) : json);
         if (msg.events.some(([t, j]) => t === 'connection' && stateOf(j) === 'closed')) this.#stop();
+        return;
+      case 'history':
+        this.#setState(msg);
         return;
       case 'attached':
         this.#setState(msg);

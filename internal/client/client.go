@@ -31,8 +31,9 @@ type Client struct {
 type Option func(*settings)
 
 type settings struct {
-	wsDial   ws.DialFunc
-	getToken func(context.Context) (string, error) // auth.go
+	wsDial    ws.DialFunc
+	getToken  func(context.Context) (string, error) // auth.go
+	onHistory func()
 }
 
 // WithWebSocket supplies the WebSocket implementation the "websocket"
@@ -40,6 +41,13 @@ type settings struct {
 // It is an option rather than a dependency so that the wasm build links no
 // native WebSocket library.
 func WithWebSocket(dial ws.DialFunc) Option { return func(s *settings) { s.wsDial = dial } }
+
+// OnHistory calls f after every new history entry, as it is recorded and
+// after the events of the same step; the same rules as onEvent. A runtime
+// that keeps a copy of History (a worker serving pages) needs it: many
+// entries (polls, jitter waits, token refreshes) come with no event. f
+// reads History itself, once for any number of entries.
+func OnHistory(f func()) Option { return func(s *settings) { s.onHistory = f } }
 
 // New validates cfg (the one validation pass; errors are *OptionError
 // naming the option) and builds the REST client and notification dialer of
@@ -85,7 +93,7 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Op
 			},
 		})
 	}
-	e, err := failover.New(failover.Config{
+	fcfg := failover.Config{
 		AgentID:   cfg.AgentID,
 		Extension: cfg.Extension,
 		Sides:     sides,
@@ -95,7 +103,11 @@ func New(cfg Config, doer Doer, clk clock.Clock, onEvent func(Event), opts ...Op
 		Secrets:   cred.secrets,
 		Auth:      cfg.Auth,
 		GetToken:  set.getToken,
-	})
+	}
+	if f := set.onHistory; f != nil {
+		fcfg.OnHistory = func(failover.HistoryEntry) { f() }
+	}
+	e, err := failover.New(fcfg)
 	if err != nil {
 		return nil, err
 	}

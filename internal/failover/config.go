@@ -46,6 +46,11 @@ type Config struct {
 	// block and must not call Request (which waits for the engine); it may
 	// call Snapshot, History, Subscribe and Close.
 	OnEvent func(Event)
+	// OnHistory receives every new history entry, in order, one at a time,
+	// after the events of the same input: a step that is no event (a poll,
+	// a jitter wait, a token refresh) is known at once to a runtime that
+	// holds a copy of History (a worker's pages). Same rules as OnEvent.
+	OnHistory func(HistoryEntry)
 
 	// Auth is the agent's credential: Basic (Username, Password) or an SSO
 	// token (Token). The engine sends it with every REST call (REST

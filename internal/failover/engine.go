@@ -344,6 +344,9 @@ func (e *Engine) record(what string, side int, detail string) {
 		h.Side = e.sides[side].name
 	}
 	e.hist.add(h)
+	if e.cfg.OnHistory != nil {
+		e.loop.histOut = append(e.loop.histOut, h)
+	}
 }
 
 func (e *Engine) reportError(code string, side int, msg string) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -435,4 +437,66 @@ func TestForcedLogoutFoundByResyncIsReportedNotUndone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A runtime that keeps a copy of History (a worker's pages) learns of every
+// entry through OnHistory when it is recorded, not at the next event.
+func TestOnHistoryHandsOverEveryEntryAtOnce(t *testing.T) {
+	var mu sync.Mutex
+	var got []HistoryEntry
+	var h *harness
+	connectedBefore := map[string]string{} // the last connection event when a state entry arrived
+	h = newHarness(t, 61, func(c *Config) {
+		c.OnHistory = func(e HistoryEntry) {
+			h.mu.Lock()
+			last := ""
+			if cs := connEvents(h.events); len(cs) > 0 {
+				last = string(cs[len(cs)-1].State) + "/" + cs[len(cs)-1].Side
+			}
+			h.mu.Unlock()
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, e)
+			if e.What == string(StateConnected) {
+				connectedBefore[e.Side] = last
+			}
+		}
+	})
+	entries := func() []HistoryEntry {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+	h.start("A")
+	assert.Equal(t, h.e.History(), entries())
+
+	// A recheck of a healthy side is history without an event.
+	m := h.mark()
+	h.e.Recheck()
+	h.settle()
+	assert.Empty(t, h.eventsSince(m))
+	require.NotEmpty(t, entries())
+	assert.Equal(t, "recheck", entries()[len(entries())-1].What)
+	assert.Equal(t, h.e.History(), entries())
+
+	// A failover records polls and a jitter wait between events; every entry
+	// arrives in order, and a state's entry after the state's event.
+	h.A.kill()
+	h.run(time.Minute)
+	h.requireConnected("B")
+	assert.Equal(t, h.e.History(), entries())
+	whats := map[string]bool{}
+	for _, e := range entries() {
+		whats[e.What] = true
+	}
+	assert.True(t, whats["poll"] && whats["jitter"], "entries: %v", entries())
+	assert.Equal(t, map[string]string{"A": "connected/A", "B": "connected/B"}, connectedBefore)
+}
+
+func TestOnHistoryPanicDoesNotStopTheEngine(t *testing.T) {
+	h := newHarness(t, 62, func(c *Config) { c.OnHistory = func(HistoryEntry) { panic("host bug") } })
+	h.start("A")
+	h.A.kill()
+	h.run(time.Minute)
+	h.requireConnected("B")
 }

@@ -24,7 +24,8 @@ type reactor struct {
 	queue    []func()
 	draining bool
 	stateMu  sync.Mutex
-	outbox   []Event // events of the running input, delivered after it
+	outbox   []Event        // events of the running input, delivered after it
+	histOut  []HistoryEntry // its history entries, for Config.OnHistory
 	// inflight counts spawned I/O goroutines; done is closed once the
 	// engine is closed and the last of them has returned.
 	inflight   atomic.Int64
@@ -60,7 +61,8 @@ func (e *Engine) post(f func()) {
 }
 
 // runInput runs one input with the state lock held, then hands the events it
-// produced to OnEvent with the lock released (so a handler may call Snapshot).
+// produced to OnEvent, and its history entries to OnHistory, with the lock
+// released (so a handler may call Snapshot).
 func (e *Engine) runInput(f func()) {
 	e.loop.stateMu.Lock()
 	func() {
@@ -74,20 +76,23 @@ func (e *Engine) runInput(f func()) {
 		f()
 	}()
 	e.maybeDone()
-	out := e.loop.outbox
-	e.loop.outbox = nil
+	out, hist := e.loop.outbox, e.loop.histOut
+	e.loop.outbox, e.loop.histOut = nil, nil
 	e.loop.stateMu.Unlock()
 	for _, ev := range out {
-		e.deliver(ev)
+		if e.onEvent != nil {
+			e.deliver(func() { e.onEvent(ev) })
+		}
+	}
+	for _, h := range hist {
+		e.deliver(func() { e.cfg.OnHistory(h) })
 	}
 }
 
-func (e *Engine) deliver(ev Event) {
-	if e.onEvent == nil {
-		return
-	}
-	defer func() { _ = recover() }() // a failing handler must not stop the engine
-	e.onEvent(ev)
+// deliver calls a handler; a failing handler must not stop the engine.
+func (e *Engine) deliver(call func()) {
+	defer func() { _ = recover() }()
+	call()
 }
 
 // emit queues an event for delivery after the current input.

@@ -132,8 +132,8 @@ export class FakeAPI {
   rejectWith = undefined;
   /** Called with emit before createClient resolves (to emit early events). */
   beforeResolve = undefined;
-  createClient(optionsJSON, emit, getToken) {
-    this.calls.push({ optionsJSON, emit, getToken });
+  createClient(optionsJSON, emit, getToken, onHistory) {
+    this.calls.push({ optionsJSON, emit, getToken, onHistory });
     if (this.rejectWith !== undefined) return Promise.reject(this.rejectWith);
     const handle = new FakeHandle();
     this.handles.push(handle);

@@ -54,14 +54,20 @@ test('sessionKey: the agent and sides, never the credentials; bad options share 
   assert.equal(sessionKey('{"sides": []}'), null);
 });
 
-test('pages of one agent share one client: the later one gets the state at once, then every event', async (t) => {
-  const { open, api } = setupHost(t);
+/** Two pages of one agent attached, one after the other. */
+async function twoPages(open) {
   const a = open();
   a.send(attach());
   await until(() => a.last('attached'), 'first attach');
   const b = open();
   b.send(attach());
   await until(() => b.last('attached'), 'second attach');
+  return [a, b];
+}
+
+test('pages of one agent share one client: the later one gets the state at once, then every event', async (t) => {
+  const { open, api } = setupHost(t);
+  const [a, b] = await twoPages(open);
   assert.equal(api.calls.length, 1, 'one Go client');
   assert.equal(JSON.parse(b.last('attached').snapshot).connection.state, 'connected');
 
@@ -71,6 +77,35 @@ test('pages of one agent share one client: the later one gets the state at once,
     assert.deepEqual(p.last('events').events.map(([type]) => type), ['dialog']);
     assert.equal(typeof p.last('events').snapshot, 'string', 'the state travels with the events');
   }
+});
+
+test('a history entry without an event reaches every page at once; one read per microtask, none beside an event batch', async (t) => {
+  const { open, api } = setupHost(t);
+  const [a, b] = await twoPages(open);
+  const { onHistory } = api.calls[0];
+  assert.equal(typeof onHistory, 'function', 'the host asks Go for history pushes');
+  const handle = api.handles[0];
+  let reads = 0;
+  const polled = JSON.stringify([{ at: '2026-03-02T09:00:05Z', what: 'poll', side: '', detail: 'A: IN_SERVICE' }]);
+  handle.history = () => { reads++; return polled; };
+
+  // A poll: three entries in one step, no event.
+  onHistory();
+  onHistory();
+  onHistory();
+  await until(() => a.last('history') && b.last('history'), 'history on both pages');
+  for (const p of [a, b]) assert.equal(p.last('history').history, polled);
+  assert.equal(reads, 1, 'one read for the entries of one step');
+
+  // A state change: its entry comes with its event, which carries history.
+  const before = a.got.length;
+  api.lastEmit('connection', JSON.stringify({ state: 'reconnecting', side: 'A', host: 'fin-a', reason: 'ping-timeout', since: '', attempt: 1 }));
+  onHistory();
+  await until(() => a.got.length > before && b.last('events'), 'the event batch');
+  await nextTask();
+  assert.deepEqual(a.got.slice(before).map((m) => m.kind), ['events'], 'no second message for the same entry');
+  assert.equal(a.last('events').history, polled);
+  assert.equal(reads, 2);
 });
 
 test('other credentials for the same agent are refused without echoing either', async (t) => {
@@ -247,6 +282,13 @@ test('relays: the first leads, the next follows it; when the leader dies a follo
   assert.equal(b.relay.role, 'follower');
   assert.equal(loaderA.api.calls.length + loaderB.api.calls.length, 1, 'one client for both');
 
+  // A history entry with no event reaches the follower's page too.
+  const polled = JSON.stringify([{ at: '2026-03-02T09:00:05Z', what: 'poll', side: '', detail: '' }]);
+  loaderA.api.handles[0].historyJSON = polled;
+  loaderA.api.calls[0].onHistory();
+  await until(() => a.last('history') && b.last('history'), 'history on leader and follower pages');
+  assert.equal(b.last('history').history, polled);
+
   b.send({ op: 'call', id: 7, method: 'request', args: ['GET', '/x'] });
   await until(() => b.last('result'), 'a follower request through the leader');
   assert.equal(b.last('result').ok, true);
@@ -290,6 +332,16 @@ test("createClient with runtime 'shared-worker': pages share one client; snapsho
   loader.api.lastEmit('connection', JSON.stringify({ state: 'failing-over', side: 'B', host: 'fin-b', reason: 'out-of-service', since: '', attempt: 0 }));
   await until(() => seen.length === 1);
   assert.equal(seen[0].runtime, 'shared-worker');
+
+  // A history entry that came with no event (a token refresh, a poll) is
+  // in history() without waiting for the next event.
+  const refreshed = [{ at: '2026-03-02T09:00:05Z', what: 'token-refresh', side: '', detail: 'at 75% of its life' }];
+  loader.api.handles[0].historyJSON = JSON.stringify(refreshed);
+  loader.api.calls[0].onHistory();
+  await until(() => one.history().length === 1 && two.history().length === 1, 'history() fresh in both pages');
+  assert.deepEqual(two.history(), refreshed);
+  assert.ok(Object.isFrozen(two.history()));
+  assert.equal(seen.length, 1, 'no event came with it');
 
   const r = await one.request('GET', '/finesse/api/User/1001001');
   assert.equal(r.status, 202);
