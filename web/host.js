@@ -381,6 +381,12 @@ class Session {
   end() {
     if (this.#ended) return;
     this.#ended = true;
+    // Ended before its grace ran out (replaced by a page with other
+    // credentials): the timer has nothing left to end.
+    if (this.#graceTimer !== null) {
+      clearTimeout(this.#graceTimer);
+      this.#graceTimer = null;
+    }
     this.#failTokenRequests();
     this.#stopWatchingExit();
     if (this.#host.sessions.get(this.key) === this) this.#host.sessions.delete(this.key);
