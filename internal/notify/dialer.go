@@ -34,6 +34,18 @@ type Options struct {
 	noPresence bool // tests only: leave the presence gate closed
 }
 
+// withDefaults fills in the zero fields that the dialers read themselves
+// (the BOSH ones are left to the bosh package).
+func (o Options) withDefaults() Options {
+	if o.PresenceEcho <= 0 {
+		o.PresenceEcho = 5 * time.Second
+	}
+	if o.OpenTimeout <= 0 {
+		o.OpenTimeout = defaultOpenTimeout
+	}
+	return o
+}
+
 // BOSHDialer opens notification sessions over BOSH (XEP-0206) through a
 // Doer: *http.Client natively, the fetch Doer in the browser.
 type BOSHDialer struct {
@@ -43,10 +55,7 @@ type BOSHDialer struct {
 
 // NewBOSHDialer returns a Dialer that speaks BOSH through doer.
 func NewBOSHDialer(doer bosh.Doer, opts Options) *BOSHDialer {
-	if opts.PresenceEcho <= 0 {
-		opts.PresenceEcho = 5 * time.Second
-	}
-	return &BOSHDialer{doer: doer, opts: opts}
+	return &BOSHDialer{doer: doer, opts: opts.withDefaults()}
 }
 
 var _ Dialer = (*BOSHDialer)(nil)
@@ -64,8 +73,16 @@ func ReservedResource(resource string) bool {
 	return strings.EqualFold(strings.TrimSpace(resource), "desktop")
 }
 
-// resolve checks and parses what every transport needs of ep; each
-// Dialer checks its own URL.
+// resolveFor is resolve for a Dialer whose transport reads url, the
+// Endpoint field named field: a missing url is refused first.
+func resolveFor(ep Endpoint, field, url string) (addrs, error) {
+	if url == "" {
+		return addrs{}, &EndpointError{Field: field, Reason: "missing"}
+	}
+	return resolve(ep)
+}
+
+// resolve checks and parses what every transport needs of ep.
 func resolve(ep Endpoint) (addrs, error) {
 	var a addrs
 	if ep.Username == "" {
@@ -111,10 +128,7 @@ func resolve(ep Endpoint) (addrs, error) {
 // presence, so pubsub events published afterwards are delivered. Bad
 // credentials give an error matching ErrUnauthorized after one attempt.
 func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session, error) {
-	if ep.BOSHURL == "" {
-		return nil, &EndpointError{Field: "BOSHURL", Reason: "missing"}
-	}
-	a, err := resolve(ep)
+	a, err := resolveFor(ep, "BOSHURL", ep.BOSHURL)
 	if err != nil {
 		return nil, err
 	}

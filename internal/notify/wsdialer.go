@@ -29,13 +29,7 @@ type WebSocketDialer struct {
 // from dial. Of opts it uses PresenceEcho and OpenTimeout; the BOSH fields
 // do not apply (the message size limit is the ws.Conn's).
 func NewWebSocketDialer(dial ws.DialFunc, opts Options) *WebSocketDialer {
-	if opts.PresenceEcho <= 0 {
-		opts.PresenceEcho = 5 * time.Second
-	}
-	if opts.OpenTimeout <= 0 {
-		opts.OpenTimeout = defaultOpenTimeout
-	}
-	return &WebSocketDialer{dial: dial, opts: opts}
+	return &WebSocketDialer{dial: dial, opts: opts.withDefaults()}
 }
 
 var _ Dialer = (*WebSocketDialer)(nil)
@@ -48,10 +42,7 @@ var _ Dialer = (*WebSocketDialer)(nil)
 // ws.ErrDial, and only then; bad credentials give one matching
 // ErrUnauthorized after one attempt.
 func (d *WebSocketDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session, error) {
-	if ep.WebSocketURL == "" {
-		return nil, &EndpointError{Field: "WebSocketURL", Reason: "missing"}
-	}
-	a, err := resolve(ep)
+	a, err := resolveFor(ep, "WebSocketURL", ep.WebSocketURL)
 	if err != nil {
 		return nil, err
 	}
