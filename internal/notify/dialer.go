@@ -73,16 +73,8 @@ func ReservedResource(resource string) bool {
 	return strings.EqualFold(strings.TrimSpace(resource), "desktop")
 }
 
-// resolveFor is resolve for a Dialer whose transport reads url, the
-// Endpoint field named field: a missing url is refused first.
-func resolveFor(ep Endpoint, field, url string) (addrs, error) {
-	if url == "" {
-		return addrs{}, &EndpointError{Field: field, Reason: "missing"}
-	}
-	return resolve(ep)
-}
-
-// resolve checks and parses what every transport needs of ep.
+// resolve checks and parses what every transport needs of ep; each
+// Dialer checks its own URL.
 func resolve(ep Endpoint) (addrs, error) {
 	var a addrs
 	if ep.Username == "" {
@@ -128,7 +120,10 @@ func resolve(ep Endpoint) (addrs, error) {
 // presence, so pubsub events published afterwards are delivered. Bad
 // credentials give an error matching ErrUnauthorized after one attempt.
 func (d *BOSHDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session, error) {
-	a, err := resolveFor(ep, "BOSHURL", ep.BOSHURL)
+	if ep.BOSHURL == "" {
+		return nil, &EndpointError{Field: "BOSHURL", Reason: "missing"}
+	}
+	a, err := resolve(ep)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,10 @@ var _ Dialer = (*WebSocketDialer)(nil)
 // ws.ErrDial, and only then; bad credentials give one matching
 // ErrUnauthorized after one attempt.
 func (d *WebSocketDialer) Dial(ctx context.Context, ep Endpoint, l Listener) (Session, error) {
-	a, err := resolveFor(ep, "WebSocketURL", ep.WebSocketURL)
+	if ep.WebSocketURL == "" {
+		return nil, &EndpointError{Field: "WebSocketURL", Reason: "missing"}
+	}
+	a, err := resolve(ep)
 	if err != nil {
 		return nil, err
 	}
