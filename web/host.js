@@ -19,7 +19,7 @@
 // snapshot and history are JSON strings taken after the batch's events, so a
 // listener that reads snapshot() sees at least what its event says.
 
-import { PREFIX, errorMessage } from './loader.js';
+import { PREFIX, errorMessage, runtimeExitJSON } from './loader.js';
 
 export const DEFAULT_GRACE_MS = 5000;
 
@@ -576,7 +576,7 @@ class Session {
     this.#post({
       kind: 'events',
       events: [
-        ['error', JSON.stringify({ message: PREFIX + 'the Go runtime stopped (' + why + '); create a new client', code: 'runtime-exit', side: '', requestId: '', fatal: true })],
+        ['error', runtimeExitJSON(why)],
         ['connection', closed],
       ],
       snapshot: JSON.stringify({ connection: JSON.parse(closed), agent: null, dialogs: [], sides: [] }),
