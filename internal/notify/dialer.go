@@ -34,18 +34,6 @@ type Options struct {
 	noPresence bool // tests only: leave the presence gate closed
 }
 
-// withDefaults fills in the zero fields that the dialers read themselves
-// (the BOSH ones are left to the bosh package).
-func (o Options) withDefaults() Options {
-	if o.PresenceEcho <= 0 {
-		o.PresenceEcho = 5 * time.Second
-	}
-	if o.OpenTimeout <= 0 {
-		o.OpenTimeout = defaultOpenTimeout
-	}
-	return o
-}
-
 // BOSHDialer opens notification sessions over BOSH (XEP-0206) through a
 // Doer: *http.Client natively, the fetch Doer in the browser.
 type BOSHDialer struct {
@@ -55,7 +43,10 @@ type BOSHDialer struct {
 
 // NewBOSHDialer returns a Dialer that speaks BOSH through doer.
 func NewBOSHDialer(doer bosh.Doer, opts Options) *BOSHDialer {
-	return &BOSHDialer{doer: doer, opts: opts.withDefaults()}
+	if opts.PresenceEcho <= 0 {
+		opts.PresenceEcho = 5 * time.Second
+	}
+	return &BOSHDialer{doer: doer, opts: opts}
 }
 
 var _ Dialer = (*BOSHDialer)(nil)

@@ -29,7 +29,13 @@ type WebSocketDialer struct {
 // from dial. Of opts it uses PresenceEcho and OpenTimeout; the BOSH fields
 // do not apply (the message size limit is the ws.Conn's).
 func NewWebSocketDialer(dial ws.DialFunc, opts Options) *WebSocketDialer {
-	return &WebSocketDialer{dial: dial, opts: opts.withDefaults()}
+	if opts.PresenceEcho <= 0 {
+		opts.PresenceEcho = 5 * time.Second
+	}
+	if opts.OpenTimeout <= 0 {
+		opts.OpenTimeout = defaultOpenTimeout
+	}
+	return &WebSocketDialer{dial: dial, opts: opts}
 }
 
 var _ Dialer = (*WebSocketDialer)(nil)
