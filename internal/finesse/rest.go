@@ -9,49 +9,50 @@ import (
 
 // GetSystemInfo reads GET /finesse/api/SystemInfo.
 func (c *Client) GetSystemInfo(ctx context.Context) (*SystemInfo, error) {
-	s := new(SystemInfo)
-	if err := c.getObject(ctx, "SystemInfo", s, "/finesse/api/SystemInfo"); err != nil {
+	var s SystemInfo
+	if err := c.getXML(ctx, pathRef{path: "/finesse/api/SystemInfo"}, "SystemInfo", &s); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return &s, nil
 }
 
 // GetUser reads GET /finesse/api/User/{id}.
 func (c *Client) GetUser(ctx context.Context, id string) (*User, error) {
-	u := new(User)
-	if err := c.getObject(ctx, "User", u, "/finesse/api/User/", id); err != nil {
+	ref, err := apiPath("/finesse/api/User/", id)
+	if err != nil {
 		return nil, err
 	}
-	return u, nil
+	var u User
+	if err := c.getXML(ctx, ref, "User", &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // GetDialogs reads GET /finesse/api/User/{id}/Dialogs (voice dialogs).
 func (c *Client) GetDialogs(ctx context.Context, userID string) (*Dialogs, error) {
-	ds := new(Dialogs)
-	if err := c.getObject(ctx, "Dialogs", ds, "/finesse/api/User/", userID, "/Dialogs"); err != nil {
+	ref, err := apiPath("/finesse/api/User/", userID, "/Dialogs")
+	if err != nil {
 		return nil, err
 	}
-	return ds, nil
+	var ds Dialogs
+	if err := c.getXML(ctx, ref, "Dialogs", &ds); err != nil {
+		return nil, err
+	}
+	return &ds, nil
 }
 
 // GetDialog reads GET /finesse/api/Dialog/{id}.
 func (c *Client) GetDialog(ctx context.Context, dialogID string) (*Dialog, error) {
-	d := new(Dialog)
-	if err := c.getObject(ctx, "Dialog", d, "/finesse/api/Dialog/", dialogID); err != nil {
+	ref, err := apiPath("/finesse/api/Dialog/", dialogID)
+	if err != nil {
 		return nil, err
 	}
-	return d, nil
-}
-
-// getObject reads GET apiPath(parts...) into v, whose root element is
-// root. (A generic getter would make each of the four above one line, and
-// the wasm build about 3 KB larger.)
-func (c *Client) getObject(ctx context.Context, root string, v any, parts ...string) error {
-	ref, err := apiPath(parts...)
-	if err != nil {
-		return err
+	var d Dialog
+	if err := c.getXML(ctx, ref, "Dialog", &d); err != nil {
+		return nil, err
 	}
-	return c.getXML(ctx, ref, root, v)
+	return &d, nil
 }
 
 // UserChange is the body of PUT /finesse/api/User/{id}: a state change, a
