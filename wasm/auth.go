@@ -26,11 +26,8 @@ var (
 func (h *handle) setAuth(args []safejs.Value) any {
 	v := argAt(args, 0)
 	p, err := jsutil.NewPromise(func() (any, error) {
-		if v.Type() != safejs.TypeString {
-			return nil, errAuthNotString
-		}
-		raw, err := v.String()
-		if err != nil {
+		raw, ok := jsutil.StringOf(v)
+		if !ok {
 			return nil, errAuthNotString
 		}
 		a, err := client.ParseAuth([]byte(raw))
@@ -82,11 +79,8 @@ func jsTokenSource(fn safejs.Value) func(context.Context) (string, error) {
 			}
 			return "", err // the context: the engine reports the timeout itself
 		}
-		if v.Type() != safejs.TypeString {
-			return "", errTokenNotString
-		}
-		tok, err = v.String()
-		if err != nil || tok == "" {
+		tok, ok := jsutil.StringOf(v)
+		if !ok || tok == "" {
 			return "", errTokenNotString
 		}
 		return tok, nil

@@ -76,11 +76,11 @@ func watchWake(global safejs.Value) {
 	if doc.Type() == safejs.TypeObject {
 		listen(doc, "visibilitychange", func() bool {
 			st, err := doc.Get("visibilityState")
-			if err != nil || st.Type() != safejs.TypeString {
+			if err != nil {
 				return false
 			}
-			s, err := st.String()
-			return err == nil && s == "visible"
+			s, _ := jsutil.StringOf(st)
+			return s == "visible"
 		})
 	}
 	// 'online' fires on window in a page and on the worker's global scope
@@ -116,7 +116,8 @@ func listen(target safejs.Value, event string, wanted func() bool) {
 // createClient validates the options, starts a client and returns its JS
 // handle. It runs on a NewPromise goroutine, so it may block.
 func createClient(optionsJSON, emit, getToken, onHistory safejs.Value) (any, error) {
-	if optionsJSON.Type() != safejs.TypeString {
+	raw, ok := jsutil.StringOf(optionsJSON)
+	if !ok {
 		return nil, errOptionsNotString
 	}
 	if emit.Type() != safejs.TypeFunction {
@@ -124,10 +125,6 @@ func createClient(optionsJSON, emit, getToken, onHistory safejs.Value) (any, err
 	}
 	if t := onHistory.Type(); t != safejs.TypeFunction && t != safejs.TypeUndefined && t != safejs.TypeNull {
 		return nil, errOnHistoryNotFunc
-	}
-	raw, err := optionsJSON.String()
-	if err != nil {
-		return nil, errOptionsNotString
 	}
 	cfg, err := client.ParseOptions([]byte(raw))
 	if err != nil {

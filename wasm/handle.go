@@ -168,10 +168,11 @@ func (h *handle) close([]safejs.Value) any {
 func stringArg(args []safejs.Value, i int) (string, error) {
 	v := argAt(args, i)
 	names := []string{"method", "path", "body"}
-	if v.Type() != safejs.TypeString {
+	s, ok := jsutil.StringOf(v)
+	if !ok {
 		return "", fmt.Errorf("finesse-ha: request(method, path, body): %s must be a string", names[i])
 	}
-	return v.String()
+	return s, nil
 }
 
 // liveHandles are the clients not yet closed: where a recovered panic,

@@ -23,7 +23,7 @@
 // event: Go tells of each (createClient's onHistory) and 'history' carries
 // them at once, so history() in a page is as fresh as in the page runtime.
 
-import { PREFIX, errorMessage } from './loader.js';
+import { PREFIX, errorMessage, runtimeExitJSON } from './loader.js';
 
 export const DEFAULT_GRACE_MS = 5000;
 
@@ -603,7 +603,7 @@ class Session {
     this.#post({
       kind: 'events',
       events: [
-        ['error', JSON.stringify({ message: PREFIX + 'the Go runtime stopped (' + why + '); create a new client', code: 'runtime-exit', side: '', requestId: '', fatal: true })],
+        ['error', runtimeExitJSON(why)],
         ['connection', closed],
       ],
       snapshot: JSON.stringify({ connection: JSON.parse(closed), agent: null, dialogs: [], sides: [] }),

@@ -12,7 +12,7 @@
 // package build time and never committed: the two must match exactly.
 import './wasm_exec.js';
 
-import { PREFIX, createLoader, reportBug, wrapError, errorMessage } from './loader.js';
+import { PREFIX, createLoader, reportBug, wrapError, errorMessage, errorEventJSON, runtimeExitJSON } from './loader.js';
 import { connectWorker, workerSupport, RuntimeUnavailable } from './remote.js';
 
 /** The event types Go emits (BRIDGE.md); on() rejects anything else. */
@@ -50,13 +50,7 @@ function loadPageRuntime(wasmURL, wasmModule, onProgress) {
 // One function, so that registering it for every client adds it once.
 function tellPageClients(why) {
   for (const dispatch of [...liveClients]) {
-    dispatch('error', JSON.stringify({
-      message: PREFIX + 'the Go runtime stopped (' + why + '); create a new client',
-      code: 'runtime-exit',
-      side: '',
-      requestId: '',
-      fatal: true,
-    }));
+    dispatch('error', runtimeExitJSON(why));
   }
   liveClients.clear();
 }
@@ -351,13 +345,7 @@ class EventHub {
   deliver(type, eventJSON) {
     const set = this.listeners.get(type);
     if (set === undefined) {
-      this.deliver('error', JSON.stringify({
-        message: PREFIX + 'unknown event type from the Go runtime: ' + String(type),
-        code: 'bad-event',
-        side: '',
-        requestId: '',
-        fatal: false,
-      }));
+      this.deliver('error', errorEventJSON('unknown event type from the Go runtime: ' + String(type), 'bad-event'));
       return;
     }
     let event;
@@ -368,13 +356,7 @@ class EventHub {
         reportListenerBug('error', err);
         return;
       }
-      this.deliver('error', JSON.stringify({
-        message: PREFIX + 'malformed ' + type + ' event from the Go runtime: ' + errorMessage(err),
-        code: 'bad-event',
-        side: '',
-        requestId: '',
-        fatal: false,
-      }));
+      this.deliver('error', errorEventJSON('malformed ' + type + ' event from the Go runtime: ' + errorMessage(err), 'bad-event'));
       return;
     }
     // A copy: a listener may unsubscribe itself or others while we iterate.
@@ -386,13 +368,7 @@ class EventHub {
         if (type !== 'error') {
           // Tell the page, but never recurse: an 'error' listener's own bug
           // only goes to the console.
-          this.deliver('error', JSON.stringify({
-            message: PREFIX + "a '" + type + "' listener threw: " + errorMessage(err),
-            code: 'listener',
-            side: '',
-            requestId: '',
-            fatal: false,
-          }));
+          this.deliver('error', errorEventJSON("a '" + type + "' listener threw: " + errorMessage(err), 'listener'));
         }
       }
     }

@@ -256,3 +256,16 @@ export function errorMessage(err) {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * The JSON of an error event that JavaScript raises itself (Go raises the
+ * others): PREFIX + message, for no side and no request.
+ */
+export function errorEventJSON(message, code, fatal = false) {
+  return JSON.stringify({ message: PREFIX + message, code, side: '', requestId: '', fatal });
+}
+
+/** The error event of every client whose Go runtime stopped. */
+export function runtimeExitJSON(why) {
+  return errorEventJSON('the Go runtime stopped (' + why + '); create a new client', 'runtime-exit', true);
+}

@@ -62,7 +62,7 @@ func parseBody(data []byte) (*body, error) {
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return nil, &BodyError{Err: errEmptyBody}
+			return nil, &BodyError{Err: xmlutil.ErrEmptyBody}
 		}
 		if err != nil {
 			return nil, &BodyError{Err: syntaxOnly(err)}
@@ -119,8 +119,8 @@ func parseBody(data []byte) (*body, error) {
 }
 
 func expectEnd(d *xml.Decoder) error {
-	err := xmlutil.ExpectEnd(d, errTrailingTokens)
-	if err != nil && err != errTrailingTokens {
+	err := xmlutil.ExpectEnd(d)
+	if err != nil && err != xmlutil.ErrTrailingData {
 		return syntaxOnly(err)
 	}
 	return err

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/finesse-ha/finesse-ha/internal/xmlutil"
 )
 
 // Condition is a BOSH terminal binding condition (XEP-0124 §17.2). It is an
@@ -98,15 +100,14 @@ type BodyError struct {
 func (e *BodyError) Error() string { return "bosh: bad response body: " + e.Err.Error() }
 func (e *BodyError) Unwrap() error { return e.Err }
 
-// Causes wrapped by BodyError.
+// Causes wrapped by BodyError, besides xmlutil.ErrEmptyBody and
+// xmlutil.ErrTrailingData.
 var (
-	ErrNotBody        = errors.New("root element is not a BOSH <body>")
-	ErrNoSID          = errors.New("session creation response has no sid")
-	ErrSIDMismatch    = errors.New("response sid differs from the session's")
-	ErrBodyTooLarge   = errors.New("body exceeds the size limit")
-	ErrRecoverable    = errors.New("recoverable binding error (type='error')")
-	errEmptyBody      = errors.New("empty body")
-	errTrailingTokens = errors.New("content after the body element")
+	ErrNotBody      = errors.New("root element is not a BOSH <body>")
+	ErrNoSID        = errors.New("session creation response has no sid")
+	ErrSIDMismatch  = errors.New("response sid differs from the session's")
+	ErrBodyTooLarge = xmlutil.ErrBodyTooLarge
+	ErrRecoverable  = errors.New("recoverable binding error (type='error')")
 )
 
 // AttemptsError reports a request that failed Attempts times in a row; the

@@ -195,7 +195,7 @@ func (e *Engine) Subscribe(node string) {
 		if !e.addSub(node) || e.step.phase != phConnected {
 			return
 		}
-		e.subscribeNow(node)
+		e.sendSub(node, true)
 	})
 }
 
@@ -210,14 +210,7 @@ func (e *Engine) Unsubscribe(node string) {
 		if e.step.phase != phConnected || e.notif.sess == nil {
 			return
 		}
-		s, side := e.notif.sess, e.notif.side
-		e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
-			err := ioErr(ctx, s.Unsubscribe(ctx, node))
-			if err == nil {
-				return nil
-			}
-			return func() { e.reportError(ErrCodeSubscribe, side, "unsubscribe "+node+": "+err.Error()) }
-		})
+		e.sendSub(node, false)
 	})
 }
 
@@ -230,14 +223,20 @@ func (e *Engine) addSub(node string) bool {
 	return true
 }
 
-func (e *Engine) subscribeNow(node string) {
+// sendSub subscribes to node on the current session, or unsubscribes; a
+// failure is reported as an error event, and the node list stays as it is.
+func (e *Engine) sendSub(node string, subscribe bool) {
 	s, side := e.notif.sess, e.notif.side
 	e.spawnIn(e.life.ctx, e.pol.RequestTimeout, func(ctx context.Context) func() {
-		err := ioErr(ctx, s.Subscribe(ctx, node))
+		call, verb := s.Subscribe, "subscribe "
+		if !subscribe {
+			call, verb = s.Unsubscribe, "unsubscribe "
+		}
+		err := ioErr(ctx, call(ctx, node))
 		if err == nil {
 			return nil
 		}
-		return func() { e.reportError(ErrCodeSubscribe, side, "subscribe "+node+": "+err.Error()) }
+		return func() { e.reportError(ErrCodeSubscribe, side, verb+node+": "+err.Error()) }
 	})
 }
 

@@ -43,14 +43,14 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // Causes of a DecodeError, usable with errors.Is.
 var (
 	// ErrEmptyBody: the body holds no element at all.
-	ErrEmptyBody = errors.New("empty body")
+	ErrEmptyBody = xmlutil.ErrEmptyBody
 	// ErrBodyTooLarge: the body is over the size limit.
-	ErrBodyTooLarge = errors.New("body exceeds size limit")
+	ErrBodyTooLarge = xmlutil.ErrBodyTooLarge
 	// ErrNotXML: text outside any element, e.g. a plain-text error page.
 	ErrNotXML = errors.New("not an XML document")
 	// ErrTrailingData: a second element after the root, e.g. two documents
 	// glued together; a well-formed Finesse body has exactly one.
-	ErrTrailingData = errors.New("data after the root element")
+	ErrTrailingData = xmlutil.ErrTrailingData
 	// ErrJSONPayload: a notification carrying JSON, which later Finesse
 	// releases publish on some nodes; this package decodes XML only.
 	ErrJSONPayload = errors.New("JSON notification payload")
@@ -79,7 +79,7 @@ func decodeRootLimit(data []byte, want string, v any, limit int64) error {
 	if err := d.DecodeElement(v, &start); err != nil {
 		return &DecodeError{Want: want, Got: start.Name.Local, Err: err}
 	}
-	if err := expectEnd(d); err != nil {
+	if err := xmlutil.ExpectEnd(d); err != nil {
 		return &DecodeError{Want: want, Got: start.Name.Local, Err: err}
 	}
 	return nil
@@ -106,10 +106,6 @@ func firstElement(d *xml.Decoder) (xml.StartElement, error) {
 		}
 	}
 }
-
-// expectEnd checks that only white space, comments and processing
-// instructions follow the root element.
-func expectEnd(d *xml.Decoder) error { return xmlutil.ExpectEnd(d, ErrTrailingData) }
 
 // clip keeps server-supplied text short in error strings, cutting on a
 // rune boundary.

@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"strings"
+
+	"github.com/finesse-ha/finesse-ha/internal/xmlutil"
 )
 
 // EventType is the <event> of an Update, normalised to upper case (the
@@ -130,7 +132,7 @@ func DecodeNotification(node string, element []byte) (*Update, error) {
 	if err != nil {
 		return nil, &DecodeError{Want: "notification", Got: start.Name.Local, Err: err}
 	}
-	if err := expectEnd(d); err != nil {
+	if err := xmlutil.ExpectEnd(d); err != nil {
 		return nil, &DecodeError{Want: "notification", Got: start.Name.Local, Err: err}
 	}
 	doc = bytes.TrimSpace(doc)

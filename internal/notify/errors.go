@@ -65,11 +65,15 @@ type StreamError struct {
 	Text      string
 }
 
-func (e *StreamError) Error() string {
-	if e.Text != "" {
-		return "notify: stream error: " + e.Condition + ": " + e.Text
+func (e *StreamError) Error() string { return withText("notify: stream error: ", e.Condition, e.Text) }
+
+// withText is how stream and stanza errors print: the condition, then the
+// server's text when it sent one.
+func withText(prefix, condition, text string) string {
+	if text != "" {
+		return prefix + condition + ": " + text
 	}
-	return "notify: stream error: " + e.Condition
+	return prefix + condition
 }
 
 // EndpointError names an Endpoint field that cannot be used.
@@ -112,8 +116,5 @@ type StanzaError struct {
 }
 
 func (e *StanzaError) Error() string {
-	if e.Text != "" {
-		return "notify: request refused: " + e.Condition + ": " + e.Text
-	}
-	return "notify: request refused: " + e.Condition
+	return withText("notify: request refused: ", e.Condition, e.Text)
 }

@@ -125,30 +125,30 @@ func (c *center) agent(id string) (*agent, error) {
 	return a, nil
 }
 
-// user returns the User document of id.
-func (c *center) user(id string) (*finesse.User, error) {
+// readAgent returns doc(agent id), built under the center's lock.
+func readAgent[T any](c *center, id string, doc func(*agent) T) (T, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	a, err := c.agent(id)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	return userDoc(a), nil
+	return doc(a), nil
 }
+
+// user returns the User document of id.
+func (c *center) user(id string) (*finesse.User, error) { return readAgent(c, id, userDoc) }
 
 // dialogs returns the live dialogs of agent id.
 func (c *center) dialogs(id string) (*finesse.Dialogs, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a, err := c.agent(id)
-	if err != nil {
-		return nil, err
-	}
-	ds := &finesse.Dialogs{Dialogs: make([]finesse.Dialog, 0, len(a.calls))}
-	for _, cl := range a.calls {
-		ds.Dialogs = append(ds.Dialogs, *dialogDoc(cl))
-	}
-	return ds, nil
+	return readAgent(c, id, func(a *agent) *finesse.Dialogs {
+		ds := &finesse.Dialogs{Dialogs: make([]finesse.Dialog, 0, len(a.calls))}
+		for _, cl := range a.calls {
+			ds.Dialogs = append(ds.Dialogs, *dialogDoc(cl))
+		}
+		return ds
+	})
 }
 
 // dialog returns dialog id if owner takes part in it.

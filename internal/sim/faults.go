@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/finesse-ha/finesse-ha/internal/finesse"
+	"github.com/finesse-ha/finesse-ha/internal/sim/xmppd"
 )
 
 // FaultName names a fault of SPEC §5 that the simulator can inject.
@@ -253,24 +254,28 @@ func applyKill(p *Pair, sides []*Side, f Fault) error {
 	return nil
 }
 
-func applyNotificationDown(_ *Pair, sides []*Side, f Fault) error {
-	for _, s := range sides {
-		s.mu.Lock()
-		s.f.notificationDown = !f.Clear
-		s.mu.Unlock()
-		s.xmpp.SetDown(!f.Clear)
-	}
-	return nil
-}
+// The two faults that the side's XMPP server must also act on: the flag
+// keeps the state report and new sessions right, the server ends or
+// changes what is already open.
+var (
+	applyNotificationDown = setFlagAndTell(func(f *sideFaults) *bool { return &f.notificationDown },
+		(*xmppd.Server).SetDown)
+	applyPresenceOff = setFlagAndTell(func(f *sideFaults) *bool { return &f.presenceOff },
+		func(x *xmppd.Server, off bool) { x.SetFinessePresence(!off) })
+)
 
-func applyPresenceOff(_ *Pair, sides []*Side, f Fault) error {
-	for _, s := range sides {
-		s.mu.Lock()
-		s.f.presenceOff = !f.Clear
-		s.mu.Unlock()
-		s.xmpp.SetFinessePresence(f.Clear)
+// setFlagAndTell is setFlag, then tell(side's XMPP server, flag) on each side.
+func setFlagAndTell(field func(*sideFaults) *bool, tell func(*xmppd.Server, bool)) func(*Pair, []*Side, Fault) error {
+	set := setFlag(field)
+	return func(p *Pair, sides []*Side, f Fault) error {
+		if err := set(p, sides, f); err != nil {
+			return err
+		}
+		for _, s := range sides {
+			tell(s.xmpp, !f.Clear)
+		}
+		return nil
 	}
-	return nil
 }
 
 func applyBlackhole(_ *Pair, sides []*Side, f Fault) error {

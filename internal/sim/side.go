@@ -196,12 +196,7 @@ func (s *Side) listen() error {
 // without a close frame, and the XMPP sessions are gone (a restarted side
 // does not know their sids).
 func (s *Side) kill() {
-	s.mu.Lock()
-	srv, ln := s.srv, s.ln
-	s.srv, s.ln, s.killed = nil, nil, true
-	parked := s.takeParkedLocked()
-	websockets := s.takeWebSocketsLocked()
-	s.mu.Unlock()
+	srv, ln, parked, websockets := s.detach()
 	if srv != nil {
 		_ = srv.Close()
 		// Serve may not have taken the listener over yet; close it here so
@@ -219,12 +214,7 @@ func (s *Side) kill() {
 // and a close frame 1000, before the listener goes.
 func (s *Side) shutdown(ctx context.Context) {
 	s.xmpp.Close()
-	s.mu.Lock()
-	srv, ln := s.srv, s.ln
-	s.srv, s.ln, s.killed = nil, nil, true
-	parked := s.takeParkedLocked()
-	websockets := s.takeWebSocketsLocked()
-	s.mu.Unlock()
+	srv, ln, parked, websockets := s.detach()
 	closeAll(parked)
 	dropAll(websockets) // those that did not finish their close handshake
 	if srv != nil {
@@ -233,6 +223,17 @@ func (s *Side) shutdown(ctx context.Context) {
 		}
 		_ = ln.Close()
 	}
+}
+
+// detach takes the server, the listener and every held connection (parked
+// and WebSocket) off the side, which counts as killed from now on; kill and
+// shutdown differ only in how they close what it hands them.
+func (s *Side) detach() (*http.Server, net.Listener, []net.Conn, []*wsConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln, s.killed = nil, nil, true
+	return srv, ln, s.takeParkedLocked(), s.takeWebSocketsLocked()
 }
 
 func (s *Side) takeParkedLocked() []net.Conn {

@@ -1,6 +1,7 @@
 // Package xmlutil holds the streaming-XML idioms that the Finesse model, the
 // BOSH body parser and the notification parser share, so that they walk
-// elements and check a document's end the same way.
+// elements, check a document's end and name what is wrong with a document
+// the same way.
 package xmlutil
 
 import (
@@ -31,10 +32,10 @@ func EachChild(d *xml.Decoder, fn func(xml.StartElement) error) error {
 }
 
 // ExpectEnd reads what follows a document's root element and returns
-// trailing if it holds more than white space, comments and processing
-// instructions; a decoder error is returned as it is, and io.EOF (a clean
-// end) as nil.
-func ExpectEnd(d *xml.Decoder, trailing error) error {
+// ErrTrailingData if it holds more than white space, comments and
+// processing instructions; a decoder error is returned as it is, and io.EOF
+// (a clean end) as nil.
+func ExpectEnd(d *xml.Decoder) error {
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -46,10 +47,10 @@ func ExpectEnd(d *xml.Decoder, trailing error) error {
 		switch t := tok.(type) {
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) != 0 {
-				return trailing
+				return ErrTrailingData
 			}
 		case xml.StartElement, xml.EndElement:
-			return trailing
+			return ErrTrailingData
 		}
 	}
 }

@@ -34,3 +34,23 @@ func TestEachChildReportsTruncationAndCallbackErrors(t *testing.T) {
 	stop := assert.AnError
 	assert.ErrorIs(t, EachChild(d, func(xml.StartElement) error { return stop }), stop)
 }
+
+func TestExpectEnd(t *testing.T) {
+	for doc, want := range map[string]error{
+		`<r/>`:                      nil,
+		"<r/> \n<!-- c --><?pi x?>": nil,
+		`<r/><r/>`:                  ErrTrailingData,
+		`<r/>junk`:                  ErrTrailingData,
+	} {
+		d := xml.NewDecoder(strings.NewReader(doc))
+		_, err := d.Token()
+		require.NoError(t, err, doc)
+		require.NoError(t, d.Skip(), doc) // the whole root element
+		assert.Equal(t, want, ExpectEnd(d), doc)
+	}
+	d := xml.NewDecoder(strings.NewReader(`<r/></x>`))
+	_, _ = d.Token()
+	_ = d.Skip()
+	var se *xml.SyntaxError
+	assert.ErrorAs(t, ExpectEnd(d), &se, "a decoder error is returned as it is")
+}

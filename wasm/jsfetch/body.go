@@ -66,20 +66,12 @@ func (b *bodyReader) readChunk() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := jsutil.Await(p)
+	value, done, err := iterResult(jsutil.Await(p))
 	if err != nil {
 		return nil, err
 	}
-	done, err := res.Get("done")
-	if err != nil {
-		return nil, err
-	}
-	if d, _ := done.Bool(); d {
+	if done {
 		return nil, io.EOF
-	}
-	value, err := res.Get("value")
-	if err != nil {
-		return nil, err
 	}
 	size, err := intProp(value, "byteLength")
 	if err != nil {

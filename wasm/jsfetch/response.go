@@ -71,20 +71,12 @@ func responseHeader(r safejs.Value) (httpx.Header, error) {
 		return nil, err
 	}
 	for {
-		next, err := it.Call("next")
+		pair, done, err := iterResult(it.Call("next"))
 		if err != nil {
 			return nil, err
 		}
-		done, err := next.Get("done")
-		if err != nil {
-			return nil, err
-		}
-		if d, _ := done.Bool(); d {
+		if done {
 			return h, nil
-		}
-		pair, err := next.Get("value")
-		if err != nil {
-			return nil, err
 		}
 		k, err := indexString(pair, 0)
 		if err != nil {
@@ -98,6 +90,24 @@ func responseHeader(r safejs.Value) (httpx.Header, error) {
 		// exposed), so one value per name is what there is to copy.
 		h.Add(k, strings.TrimSpace(v))
 	}
+}
+
+// iterResult unpacks an iterator result, {done, value}: what
+// iterator.next() returns and a stream reader's read() resolves with. It
+// takes the call's error too, so that a call and its unpacking are one step.
+func iterResult(res safejs.Value, err error) (value safejs.Value, done bool, _ error) {
+	if err != nil {
+		return value, false, err
+	}
+	d, err := res.Get("done")
+	if err != nil {
+		return value, false, err
+	}
+	if done, _ = d.Bool(); done {
+		return value, true, nil
+	}
+	value, err = res.Get("value")
+	return value, false, err
 }
 
 func intProp(v safejs.Value, name string) (int, error) {

@@ -210,3 +210,23 @@ func TestPanickingHandlerIsContained(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "first", pe.Value)
 }
+
+func TestStringOf(t *testing.T) {
+	for _, tc := range []struct {
+		expr string
+		want string
+		ok   bool
+	}{
+		{`"abc"`, "abc", true},
+		{`""`, "", true},
+		{`42`, "", false},
+		{`new String("boxed")`, "", false},
+		{`undefined`, "", false},
+		{`null`, "", false},
+		{`({toString() { return "x"; }})`, "", false},
+	} {
+		s, ok := StringOf(eval(t, tc.expr))
+		assert.Equal(t, tc.ok, ok, tc.expr)
+		assert.Equal(t, tc.want, s, tc.expr)
+	}
+}

@@ -129,10 +129,10 @@ func Describe(v safejs.Value) string {
 
 func stringProp(v safejs.Value, name string) string {
 	p, err := v.Get(name)
-	if err != nil || p.Type() != safejs.TypeString {
+	if err != nil {
 		return ""
 	}
-	s, _ := p.String()
+	s, _ := StringOf(p)
 	return s
 }
 

@@ -19,7 +19,7 @@ import (
 // fresh build when there is none (slow: 30-60 s).
 func build(t *testing.T) (wasm, web string) {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	require.NoError(t, err)
 	wasm = filepath.Join(root, "dist", "finesse-ha.wasm")
 	if _, err := os.Stat(wasm); err != nil {

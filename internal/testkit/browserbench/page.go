@@ -122,18 +122,28 @@ func (b *bench) openPage(ctx context.Context, pc pageConfig) (*pageRun, error) {
 	return r, nil
 }
 
-// openConnected opens a page (openPage), waits for the client's first
-// `connected` on side and takes its start-up sample. On error the page is
-// already closed.
-func (b *bench) openConnected(ctx context.Context, pc pageConfig, side string) (*pageRun, *startupSample, error) {
+// openUntilConnected opens a page (openPage) and waits for the client's
+// first `connected` on side, which it returns (page time, ms). On error the
+// page is already closed.
+func (b *bench) openUntilConnected(ctx context.Context, pc pageConfig, side string) (*pageRun, float64, error) {
 	r, err := b.openPage(ctx, pc)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	first, err := r.waitConnected(ctx, side, 0, firstConnectLimit)
 	if err != nil {
 		r.close()
-		return nil, nil, fmt.Errorf("initial connect: %w", err)
+		return nil, 0, fmt.Errorf("initial connect: %w", err)
+	}
+	return r, first, nil
+}
+
+// openConnected is openUntilConnected plus the page's start-up sample (a
+// page that started the Go runtime itself has one).
+func (b *bench) openConnected(ctx context.Context, pc pageConfig, side string) (*pageRun, *startupSample, error) {
+	r, first, err := b.openUntilConnected(ctx, pc, side)
+	if err != nil {
+		return nil, nil, err
 	}
 	st, err := r.startupSample(first)
 	if err != nil {

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/chromedp/cdproto/heapprofiler"
-	"github.com/chromedp/chromedp"
-
 	"github.com/finesse-ha/finesse-ha/internal/sim"
 	"github.com/finesse-ha/finesse-ha/internal/testkit/browserharness"
 )
@@ -32,18 +29,13 @@ func binds(p *sim.Pair) uint64 { return p.A().BindsOf(agent) + p.B().BindsOf(age
 func (b *bench) secondPageFigure(ctx context.Context, runtime string) Figure {
 	f := Figure{ID: "second-page-" + runtime, Name: "second page of the agent, runtime `" + runtime + "`: createClient() → `connected`, no second session",
 		Unit: Seconds, Target: "p95 ≤ 150 ms", Anchor: "first page: see createClient() → `connected` above"}
-	first, err := b.openPage(ctx, pageConfig{jitter: NoJitter, runtime: runtime})
+	first, _, err := b.openUntilConnected(ctx, pageConfig{jitter: NoJitter, runtime: runtime}, "A")
 	if err != nil {
 		f.Failed++
 		f.Errors = append(f.Errors, err.Error())
 		return f
 	}
 	defer first.close()
-	if _, err := first.waitConnected(ctx, "A", 0, firstConnectLimit); err != nil {
-		f.Failed++
-		f.Errors = append(f.Errors, err.Error())
-		return f
-	}
 	for i := 0; i < secondPages && ctx.Err() == nil; i++ {
 		ms, err := b.secondPage(ctx, first.pair, runtime)
 		if err != nil {
@@ -151,11 +143,8 @@ func (b *bench) sharedClientMemory(ctx context.Context) (float64, error) {
 				return 0, err
 			}
 		}
-		if err := chromedp.Run(r.tab.Ctx, heapprofiler.CollectGarbage()); err != nil {
-			return 0, err
-		}
-		var m memoryReading
-		if err := r.tab.Eval(`window.bench.memoryNow()`, &m); err != nil {
+		m, err := r.readMemory()
+		if err != nil {
 			return 0, err
 		}
 		total += m.JSHeap // no Go here: it runs in the worker
@@ -226,32 +215,24 @@ func (b *bench) s20Run(ctx context.Context, h *browserharness.Harness, runtime s
 		b.logf("browser S20 %s %s: failed: %v", runtime, f.ID, err)
 	}
 	pc := pageConfig{jitter: NoJitter, runtime: runtime, harness: h}
-	hp, err := b.openPage(ctx, pc)
+	hp, _, err := b.openUntilConnected(ctx, pc, "A")
 	if err != nil {
 		fail(hidden, err)
 		return
 	}
 	defer hp.close()
-	if _, err := hp.waitConnected(ctx, "A", 0, firstConnectLimit); err != nil {
-		fail(hidden, err)
-		return
-	}
 	show, err := hp.tab.Hide()
 	if err != nil {
 		fail(hidden, err)
 		return
 	}
 	defer show()
-	vp, err := b.openPage(ctx, pc)
+	vp, _, err := b.openUntilConnected(ctx, pc, "A")
 	if err != nil {
 		fail(visible, err)
 		return
 	}
 	defer vp.close()
-	if _, err := vp.waitConnected(ctx, "A", 0, firstConnectLimit); err != nil {
-		fail(visible, err)
-		return
-	}
 	for _, c := range []struct {
 		r    *pageRun
 		want string
