@@ -46,6 +46,7 @@ func TestServerLifecycle(t *testing.T) {
 	assert.False(t, srv.Running())
 	srv.Restart()
 	assert.True(t, srv.Running())
+	ctx = afterRestart(t)
 	a2, err := srv.Admin(ctx)
 	require.NoError(t, err, "accounts survive a restart")
 	require.NoError(t, a2.Close())
@@ -127,7 +128,7 @@ func TestEjabberdLifecycle(t *testing.T) {
 	checkAccountsAndPubsub(t, ctx, srv)
 
 	srv.Restart()
-	a2, err := srv.Admin(ctx)
+	a2, err := srv.Admin(afterRestart(t))
 	require.NoError(t, err, "accounts survive a restart")
 	require.NoError(t, a2.Close())
 	pid := srv.cmd.Process.Pid
@@ -137,6 +138,16 @@ func TestEjabberdLifecycle(t *testing.T) {
 }
 
 func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
+
+// afterRestart is a fresh context for what a test does once Restart has
+// returned: a restart may take up to readyTimeout (ejabberd took about
+// 20 s on a loaded machine), which a context started before it would
+// spend.
+func afterRestart(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
 
 // checkAccountsAndPubsub: the admin owns pubsub (create, subscribe an
 // agent, publish) and a bad password is refused.
