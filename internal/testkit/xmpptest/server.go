@@ -357,8 +357,9 @@ func (s *Server) Stop() {
 
 // Restart kills Prosody if it runs and starts it again on the same ports
 // with the same data: accounts, nodes and subscriptions survive, BOSH
-// sessions do not (their next request gets item-not-found). A failure
-// fails the test; without a test (Launch), use Relaunch.
+// sessions do not (their next request gets item-not-found). ejabberd's
+// accounts are registered again (see provisionEjabberd). A failure fails
+// the test; without a test (Launch), use Relaunch.
 func (s *Server) Restart() {
 	if s.t == nil {
 		panic("xmpptest: Restart on a Launch server; use Relaunch")
@@ -373,7 +374,13 @@ func (s *Server) Restart() {
 // failing a test.
 func (s *Server) Relaunch() error {
 	s.Kill()
-	if err := s.start(); err != nil {
+	err := s.start()
+	if err == nil && s.Kind == Ejabberd {
+		if err = s.provisionEjabberd(); err != nil {
+			s.Kill()
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("xmpptest: restart: %w\n%s", err, s.logTail(40))
 	}
 	return nil

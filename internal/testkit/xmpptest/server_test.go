@@ -119,8 +119,8 @@ func TestLaunchWithoutTest(t *testing.T) {
 }
 
 // TestEjabberdLifecycle: ejabberd runs from the test's directory as the
-// current user, with the accounts and pubsub the package promises, survives
-// Restart with its data, and leaves no process behind.
+// current user, with the accounts and pubsub the package promises, has its
+// accounts after Restart, and leaves no process behind.
 func TestEjabberdLifecycle(t *testing.T) {
 	srv := Start(t, Options{Kind: Ejabberd})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -129,7 +129,7 @@ func TestEjabberdLifecycle(t *testing.T) {
 
 	srv.Restart()
 	a2, err := srv.Admin(afterRestart(t))
-	require.NoError(t, err, "accounts survive a restart")
+	require.NoError(t, err, "the accounts are there after a restart")
 	require.NoError(t, a2.Close())
 	pid := srv.cmd.Process.Pid
 	srv.Stop()
