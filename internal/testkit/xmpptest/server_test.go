@@ -140,9 +140,9 @@ func TestEjabberdLifecycle(t *testing.T) {
 func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
 
 // afterRestart is a fresh context for what a test does once Restart has
-// returned: a restart may take up to readyTimeout (ejabberd took about
-// 20 s on a loaded machine), which a context started before it would
-// spend.
+// returned: a restart may take up to readyTimeout (an ejabberd start took
+// up to about 35 s on a loaded machine), which a context started before it
+// would spend.
 func afterRestart(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
