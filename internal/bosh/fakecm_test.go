@@ -47,7 +47,6 @@ type seenReq struct {
 	Restart bool
 	Payload []string
 	Raw     string
-	At      time.Time // arrival
 }
 
 // reply is what an intercept wants sent instead of normal handling.
@@ -138,7 +137,7 @@ func (cm *fakeCM) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rid, _ := strconv.ParseUint(b.attrs["rid"], 10, 64)
-	sr := seenReq{RID: rid, Attrs: b.attrs, Type: b.Type, SID: b.SID, Restart: b.Restart, Raw: string(raw), At: time.Now()}
+	sr := seenReq{RID: rid, Attrs: b.attrs, Type: b.Type, SID: b.SID, Restart: b.Restart, Raw: string(raw)}
 	for _, e := range b.Elements {
 		sr.Payload = append(sr.Payload, string(e))
 	}

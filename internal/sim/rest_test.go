@@ -155,7 +155,9 @@ func TestCallGeneratorRingsReadyAgents(t *testing.T) {
 }
 
 func TestCallLifecycleTimers(t *testing.T) {
-	p := startPair(t, Config{AutoAnswer: 20 * time.Millisecond, TalkTime: 50 * time.Millisecond})
+	// The call is TALKING for TalkTime, and the test sees that only by
+	// polling: a 50 ms window could pass unseen on a loaded machine.
+	p := startPair(t, Config{AutoAnswer: 20 * time.Millisecond, TalkTime: 500 * time.Millisecond})
 	require.NoError(t, p.SignIn(agentID, true))
 	_, err := p.OfferCall(agentID)
 	require.NoError(t, err)

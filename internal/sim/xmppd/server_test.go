@@ -140,7 +140,7 @@ func TestPublishedEventWakesHeldRequest(t *testing.T) {
 		}
 		close(done)
 	}()
-	time.Sleep(50 * time.Millisecond) // let the poll be held
+	waitHeld(t, s, c)
 	s.Publish("/finesse/api/User/1002", "<Update><event>PUT</event></Update>")
 	s.Publish("/finesse/api/User/1001", "<Update><data><user><state>READY</state></user></data><event>PUT</event></Update>")
 	select {
@@ -214,15 +214,8 @@ func TestSecondRequestReleasesHeldOne(t *testing.T) {
 		first <- time.Now()
 	}()
 	// The ping must come second: were it processed first, the poll would
-	// carry its answer away (on a loaded machine a sleep is not enough).
-	require.Eventually(t, func() bool {
-		s.mu.RLock()
-		b := s.sessions[c.SID()]
-		s.mu.RUnlock()
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		return b.held != nil
-	}, 3*time.Second, 5*time.Millisecond, "the poll is held")
+	// carry its answer away.
+	waitHeld(t, s, c)
 	sent := time.Now()
 	b, err := c.Send(ctx(t), "<iq type='get' id='ping1' to='"+domain+"'><ping xmlns='urn:xmpp:ping'/></iq>")
 	require.NoError(t, err)
@@ -235,6 +228,24 @@ func TestSecondRequestReleasesHeldOne(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("held request not released")
 	}
+}
+
+// waitHeld waits until the server holds a request of c's session: a
+// sleep is not enough on a loaded machine, and a request that arrives
+// after what it should wait for is answered at once instead of woken.
+func waitHeld(t *testing.T, s *Server, c *boshtest.Client) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		s.mu.RLock()
+		b := s.sessions[c.SID()]
+		s.mu.RUnlock()
+		if b == nil {
+			return false
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.held != nil
+	}, 3*time.Second, 5*time.Millisecond, "the poll is held")
 }
 
 func TestRidWindow(t *testing.T) {
@@ -387,7 +398,7 @@ func TestDownAndResetTerminateSessions(t *testing.T) {
 	c := login(t, url, "1001", "crm")
 	held := make(chan *boshtest.Body, 1)
 	go func() { b, _ := c.Poll(ctx(t)); held <- b }()
-	time.Sleep(50 * time.Millisecond)
+	waitHeld(t, s, c)
 	s.SetDown(true)
 	b := <-held
 	require.NotNil(t, b)
@@ -414,7 +425,10 @@ func TestInactiveSessionIsDestroyed(t *testing.T) {
 }
 
 func TestServerPingsClients(t *testing.T) {
-	_, url := newTestServer(t, func(c *Config) { c.PingInterval = 100 * time.Millisecond; c.Inactivity = 400 * time.Millisecond })
+	// Pings go out on the housekeeping tick (Inactivity/4, 500 ms here).
+	// A shorter Inactivity would tick faster, but would also end the session
+	// if the test paused that long between two polls.
+	_, url := newTestServer(t, func(c *Config) { c.PingInterval = 100 * time.Millisecond })
 	c := login(t, url, "1001", "crm")
 	b := pollUntil(t, c, func(b *boshtest.Body) bool { return len(b.IQs) > 0 })
 	assert.Equal(t, "get", b.IQs[0].Type)

@@ -132,14 +132,17 @@ func (s *Server) writeEjabberdFiles() error {
 
 // provisionEjabberd creates the accounts and the rosters Prosody gets from
 // its data files (see the package comment): every agent and the finesse
-// user with mutual "both" subscriptions. Mnesia keeps them across Restart.
+// user with mutual "both" subscriptions. Relaunch runs it again: Mnesia
+// usually keeps them, but a SIGKILL can take its last writes with it (an
+// admin login failed after Kill and start, once, with packages testing in
+// parallel), so an account already there is not an error.
 func (s *Server) provisionEjabberd() error {
 	accounts := map[string]string{s.AdminUser: s.AdminPassword, s.FinesseUser: s.FinessePassword}
 	for u, p := range s.Agents {
 		accounts[u] = p
 	}
 	for u, p := range accounts {
-		if err := s.ejabberdAPI("register", map[string]string{"user": u, "host": s.Domain, "password": p}); err != nil {
+		if err := s.ejabberdAPI("register", map[string]string{"user": u, "host": s.Domain, "password": p}); err != nil && !errors.Is(err, errAPIConflict) {
 			return err
 		}
 	}
@@ -156,6 +159,10 @@ func (s *Server) provisionEjabberd() error {
 	return nil
 }
 
+// errAPIConflict is a mod_http_api command refused with 409 Conflict: what
+// it would create exists (a registered user).
+var errAPIConflict = errors.New("conflict")
+
 // ejabberdAPI calls one mod_http_api command.
 func (s *Server) ejabberdAPI(command string, args map[string]string) error {
 	body, err := json.Marshal(args)
@@ -169,6 +176,9 @@ func (s *Server) ejabberdAPI(command string, args map[string]string) error {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode == http.StatusConflict {
+		return fmt.Errorf("ejabberd API %s: %w: %s", command, errAPIConflict, b)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("ejabberd API %s: %s: %s", command, resp.Status, b)
 	}

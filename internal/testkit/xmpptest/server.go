@@ -72,7 +72,11 @@ type Server struct {
 }
 
 const (
-	readyTimeout   = 15 * time.Second
+	// readyTimeout bounds a start: ejabberd (an Erlang VM creating its
+	// Mnesia tables) starts in about 2 s on a quiet 2-core machine and took
+	// more than 15 s, up to about 35 s, with two busy loops on it; how fast
+	// a server starts is not what any test checks.
+	readyTimeout   = 120 * time.Second
 	portBusyMarker = "Failed to open server port"
 )
 
@@ -354,8 +358,9 @@ func (s *Server) Stop() {
 
 // Restart kills Prosody if it runs and starts it again on the same ports
 // with the same data: accounts, nodes and subscriptions survive, BOSH
-// sessions do not (their next request gets item-not-found). A failure
-// fails the test; without a test (Launch), use Relaunch.
+// sessions do not (their next request gets item-not-found). ejabberd's
+// accounts are registered again (see provisionEjabberd). A failure fails
+// the test; without a test (Launch), use Relaunch.
 func (s *Server) Restart() {
 	if s.t == nil {
 		panic("xmpptest: Restart on a Launch server; use Relaunch")
@@ -370,7 +375,13 @@ func (s *Server) Restart() {
 // failing a test.
 func (s *Server) Relaunch() error {
 	s.Kill()
-	if err := s.start(); err != nil {
+	err := s.start()
+	if err == nil && s.Kind == Ejabberd {
+		if err = s.provisionEjabberd(); err != nil {
+			s.Kill()
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("xmpptest: restart: %w\n%s", err, s.logTail(40))
 	}
 	return nil

@@ -46,6 +46,7 @@ func TestServerLifecycle(t *testing.T) {
 	assert.False(t, srv.Running())
 	srv.Restart()
 	assert.True(t, srv.Running())
+	ctx = afterRestart(t)
 	a2, err := srv.Admin(ctx)
 	require.NoError(t, err, "accounts survive a restart")
 	require.NoError(t, a2.Close())
@@ -118,8 +119,8 @@ func TestLaunchWithoutTest(t *testing.T) {
 }
 
 // TestEjabberdLifecycle: ejabberd runs from the test's directory as the
-// current user, with the accounts and pubsub the package promises, survives
-// Restart with its data, and leaves no process behind.
+// current user, with the accounts and pubsub the package promises, has its
+// accounts after Restart, and leaves no process behind.
 func TestEjabberdLifecycle(t *testing.T) {
 	srv := Start(t, Options{Kind: Ejabberd})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -127,8 +128,8 @@ func TestEjabberdLifecycle(t *testing.T) {
 	checkAccountsAndPubsub(t, ctx, srv)
 
 	srv.Restart()
-	a2, err := srv.Admin(ctx)
-	require.NoError(t, err, "accounts survive a restart")
+	a2, err := srv.Admin(afterRestart(t))
+	require.NoError(t, err, "the accounts are there after a restart")
 	require.NoError(t, a2.Close())
 	pid := srv.cmd.Process.Pid
 	srv.Stop()
@@ -137,6 +138,16 @@ func TestEjabberdLifecycle(t *testing.T) {
 }
 
 func syscallKill0(pid int) error { return syscall.Kill(pid, 0) }
+
+// afterRestart is a fresh context for what a test does once Restart has
+// returned: a restart may take up to readyTimeout (an ejabberd start took
+// up to about 35 s on a loaded machine), which a context started before it
+// would spend.
+func afterRestart(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
 
 // checkAccountsAndPubsub: the admin owns pubsub (create, subscribe an
 // agent, publish) and a bad password is refused.
