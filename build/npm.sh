@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm.sh OUT WASMDIR: assembles the npm package in OUT from web/ (the
-# client), gadget/ (CRM adapters, postMessage bridge, gadget loader: copied,
-# not moved, so they stay next to their tests) and build/npm/ (types and
+# client), gadget/ (CRM adapters, postMessage bridge, gadget loader, CRM
+# softphone: copied, not moved, so they stay next to their tests) and build/npm/ (types and
 # entry points only the package has), with finesse-ha.wasm and wasm_exec.js
 # from WASMDIR (`make wasm`'s dist/). `make npm` runs it; so do the package
 # tests in internal/e2e, on the .wasm they build. The layout is described in
@@ -16,7 +16,7 @@ for f in finesse-ha.wasm wasm_exec.js; do
 done
 
 rm -rf "$out"
-mkdir -p "$out/crm" "$out/gadget"
+mkdir -p "$out/crm" "$out/gadget" "$out/softphone"
 out=$(cd "$out" && pwd)
 cd "$root"
 
@@ -75,6 +75,13 @@ ship gadget/postmessage-bridge.js "$out/postmessage-bridge.js"
 ship gadget/desktop-follower.js "$out/gadget/desktop-follower.js"
 ship gadget/gadget.js "$out/gadget/gadget.js"
 cp gadget/gadget.css gadget/finesse-ha.xml "$out/gadget/"
+# The CRM softphone page, deployable from the installed package: its imports
+# are rewritten from the repository's layout to the package's, and the build
+# fails on one it cannot place (build/npm-softphone.mjs).
+ship gadget/softphone-main.js "$out/softphone/softphone-main.js"
+ship gadget/softphone.js "$out/softphone/softphone.js"
+cp gadget/softphone.html gadget/softphone.css "$out/softphone/"
+node build/npm-softphone.mjs "$out"
 
 cp build/npm/crm/*.d.ts "$out/crm/"
 cp build/npm/postmessage-bridge.d.ts "$out/"

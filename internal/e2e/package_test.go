@@ -27,11 +27,13 @@ import (
 // cold cache downloads a few tens of MB.
 const npmCommandTimeout = 5 * time.Minute
 
-// npmPkg is the assembled package: its folder and its tarball.
+// npmPkg is the assembled package: its folder, its tarball, and the tarball
+// unpacked as an install lays it out.
 type npmPkg struct {
-	dir     string // build/npm.sh's output
-	tarball string // npm pack of dir
-	version string // package.json's version
+	dir       string // build/npm.sh's output
+	tarball   string // npm pack of dir
+	version   string // package.json's version
+	installed string // the tarball unpacked: what node_modules/finesse-ha holds
 }
 
 var (
@@ -133,6 +135,15 @@ func packPackage(root, tmp string) (*npmPkg, error) {
 	}
 	p.tarball = filepath.Join(tmp, packed[0].Filename)
 	p.version = packed[0].Version
+	// The browser tests that serve the package (the CRM softphone) serve only
+	// what the tarball holds, so a file missing from `files` fails them.
+	p.installed = filepath.Join(tmp, "installed", "node_modules", "finesse-ha")
+	if err := os.MkdirAll(p.installed, 0o755); err != nil {
+		return nil, err
+	}
+	if out, err := runErr(tmp, nil, "tar", "-xzf", p.tarball, "-C", p.installed, "--strip-components=1"); err != nil {
+		return nil, &cmdError{what: "tar -x " + p.tarball, out: out, err: err}
+	}
 	return p, nil
 }
 
@@ -170,6 +181,7 @@ func TestPackageFiles(t *testing.T) {
 		"postmessage-bridge.js", "postmessage-bridge.d.ts",
 		"gadget/index.js", "gadget/index.d.ts", "gadget/desktop-follower.js", "gadget/gadget.js",
 		"gadget/gadget.css", "gadget/finesse-ha.xml",
+		"softphone/softphone.html", "softphone/softphone.css", "softphone/softphone.js", "softphone/softphone-main.js",
 	}
 	sort.Strings(got)
 	sort.Strings(want)

@@ -44,8 +44,8 @@ func softphoneConfig(t *testing.T, pair *sim.Pair, transport string, extra map[s
 	return cfg
 }
 
-// TestSoftphoneInCrossSiteFrameUnderCSP is an agent's shift on
-// gadget/softphone.html, framed by a CRM page of another site, with the
+// TestSoftphoneInCrossSiteFrameUnderCSP is an agent's shift on the npm
+// package's softphone/softphone.html (gadget/softphone.html as shipped), framed by a CRM page of another site, with the
 // documented CSP: sign in, Ready, a call with call data, side A dies,
 // the call stays with its lost data marked restored, Not Ready with a
 // reason, sign out.
@@ -64,14 +64,19 @@ type softphonePages struct {
 	run        *pageRun
 }
 
-// openSoftphone serves gadget/ with config(the CRM's origin) as softphone.html's configuration
-// and testdata/ as the CRM (SOFTPHONE_URL in its pages becomes the
-// softphone's URL, and each key of crmVars its value; /gadget/ serves the
-// bridge to the CRM page), opens the CRM's hostPage and finds the frame.
-// crmConnect is the CRM page's connect-src ("" for none).
+// openSoftphone deploys the CRM softphone as gadget/README.md tells an
+// integrator to: the installed npm package served as is (its
+// softphone/softphone.html, with imports build/npm.sh rewrote, loading the
+// package's own index.js, worker.js and .wasm) under the documented CSP, with
+// config(the CRM's origin) as softphone.html's configuration. testdata/ is
+// the CRM (SOFTPHONE_URL in its pages becomes the softphone's URL, and each
+// key of crmVars its value; /gadget/ serves the bridge to the CRM page); it
+// opens the CRM's hostPage and finds the frame. crmConnect is the CRM page's
+// connect-src ("" for none).
 func openSoftphone(t *testing.T, f *fixture, pair *sim.Pair, config func(crmOrigin string) []byte, hostPage, runName, crmConnect string, crmVars map[string]string) softphonePages {
 	t.Helper()
 	root := moduleRoot(t)
+	installed := npmPackage(t).installed
 	var pageURL string
 	crm, err := browserharness.StartPageServer(browserharness.PageConfig{
 		Host: "localhost",
@@ -90,15 +95,12 @@ func openSoftphone(t *testing.T, f *fixture, pair *sim.Pair, config func(crmOrig
 	require.NoError(t, err)
 	t.Cleanup(func() { crm.Close() })
 	cfg := config(crm.URL)
+	const page = "/finesse-ha/softphone/softphone.html"
 	phone, err := browserharness.StartPageServer(browserharness.PageConfig{
-		Static: []sim.StaticDir{
-			{Prefix: "/softphone/finesse-ha/", Dir: filepath.Join(root, "web")},
-			{Prefix: "/softphone/finesse-ha/", Dir: filepath.Join(f.tmp, "dist")},
-			{Prefix: "/softphone/", Dir: filepath.Join(root, "gadget")},
-		},
-		CSP: softphoneCSP(sidesCSP(pair), crm.URL),
+		Static: []sim.StaticDir{{Prefix: "/finesse-ha/", Dir: installed}},
+		CSP:    softphoneCSP(sidesCSP(pair), crm.URL),
 		Rewrite: func(p string, body []byte) []byte {
-			if p != "/softphone/softphone.html" {
+			if p != page {
 				return body
 			}
 			return configBlock.ReplaceAll(body, append(append([]byte("${1}"), cfg...), "${2}"...))
@@ -106,7 +108,7 @@ func openSoftphone(t *testing.T, f *fixture, pair *sim.Pair, config func(crmOrig
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { phone.Close() })
-	pageURL = phone.URL + "/softphone/softphone.html"
+	pageURL = phone.URL + page
 	crmCSP := "default-src 'self'; frame-src " + phone.URL
 	if crmConnect != "" {
 		crmCSP += "; connect-src " + crmConnect
