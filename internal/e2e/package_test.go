@@ -188,6 +188,52 @@ func TestPackageFiles(t *testing.T) {
 	assert.Equal(t, want, got)
 }
 
+// TestPackageSoftphoneImports: build/npm-softphone.mjs, which rewrites the
+// CRM softphone's imports for the package, fails the build on an import it
+// has no mapping for and on a file of the page's module graph the package
+// lacks, and names it. (The shipped softphone itself is proven by the
+// TestSoftphone* browser tests, which serve it from the installed package.)
+func TestPackageSoftphoneImports(t *testing.T) {
+	p := npmPackage(t)
+	root := moduleRoot(t)
+	script := filepath.Join(root, "build", "npm-softphone.mjs")
+	main, err := os.ReadFile(filepath.Join(root, "gadget", "softphone-main.js"))
+	require.NoError(t, err)
+	phone, err := os.ReadFile(filepath.Join(root, "gadget", "softphone.js"))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name, prepend, remove, want string
+	}{
+		{name: "the sources as they are"},
+		{name: "an unmapped import", prepend: "import { teams } from './adapters/teams.js';\n",
+			want: `gadget/softphone.js imports "./adapters/teams.js", which build/npm-softphone.mjs does not map to the package`},
+		{name: "a bare import", prepend: "import 'finesse-ha/bridge';\n",
+			want: `gadget/softphone.js imports "finesse-ha/bridge", which build/npm-softphone.mjs does not map to the package`},
+		{name: "an adapter's import missing", remove: "crm/common.js",
+			want: "crm/dynamics-cif.js refers to crm/common.js, which is not in the package"},
+		{name: "the worker missing", remove: "worker.js",
+			want: "remote.js refers to worker.js, which is not in the package"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, p.dir, dir)
+			// What build/npm.sh copies before it runs the script.
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "softphone", "softphone-main.js"), main, 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "softphone", "softphone.js"), append([]byte(c.prepend), phone...), 0o644))
+			if c.remove != "" {
+				require.NoError(t, os.Remove(filepath.Join(dir, filepath.FromSlash(c.remove))))
+			}
+			out, err := runErr(dir, nil, "node", script, dir)
+			if c.want == "" {
+				require.NoError(t, err, out)
+				return
+			}
+			require.Error(t, err, out)
+			assert.Contains(t, out, c.want)
+		})
+	}
+}
+
 // TestPackageLicense: the tarball carries the repository's LICENSE, says
 // Apache-2.0 in package.json, and every JavaScript file it ships names its
 // license on the first line (Go's wasm_exec.js keeps Go's BSD license).
