@@ -8,7 +8,7 @@
 // The page's token source (auth.getToken) stays here and answers the
 // host's token-requests (host.js).
 
-import { PREFIX } from './loader.js';
+import { PREFIX, errorEventJSON } from './loader.js';
 
 /** How long a worker has to say hello before 'auto' gives up on it. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -256,7 +256,7 @@ class Connection {
   hostGone() {
     if (this.#dead || this.#closing !== null) return;
     const since = new Date().toISOString();
-    this.#emit('error', JSON.stringify({ message: PREFIX + 'the worker running the client stopped; create a new client', code: 'runtime-exit', side: '', requestId: '', fatal: true }));
+    this.#emit('error', errorEventJSON('the worker running the client stopped; create a new client', 'runtime-exit', true));
     this.#emit('connection', this.#label(JSON.stringify({ state: 'closed', side: '', host: '', reason: 'closed', since, attempt: 0 })));
     this.#stop();
     if (this.#onAttach) this.#onAttach.reject(new Error(PREFIX + 'the worker running the client stopped'));
