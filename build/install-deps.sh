@@ -50,6 +50,10 @@ if [ "$node_ok" != yes ]; then
 	echo "install-deps: need Node.js >= 20.11 on PATH for the JS tests (found: $(node --version 2>/dev/null || echo none))" >&2
 	exit 1
 fi
+# npm packs the package and installs the bundler fixtures' locked dev
+# dependencies (build/npm-ci.sh); the package, bundler and softphone tests
+# need it. Node's own distribution ships it; Debian's comes apart.
+command -v npm >/dev/null 2>&1 || { echo "install-deps: need npm on PATH (it comes with Node.js; Debian: apt-get install npm)" >&2; exit 1; }
 
 # wasmbrowsertest, built from the version pinned in go.mod (a tool directive),
 # so its chromedp matches Chromium 156 and `go test` finds it as go_js_wasm_exec.
